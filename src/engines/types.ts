@@ -1,0 +1,42 @@
+/** The engine interface: workloads depend only on this, never on a framework package directly. */
+export type EngineId = 'tfjs' | 'onnx';
+
+export const ENGINE_IDS: readonly EngineId[] = ['tfjs', 'onnx'];
+
+/** One backend of an engine (tfjs: tensorflow-gpu | tensorflow | wasm | cpu; onnx: tensorrt | cuda | cpu). */
+export interface BackendStatus {
+  backend: string;
+  available: boolean;
+  /** Why it cannot be used here, with the fix; null when available. */
+  reason: string | null;
+}
+
+/** What a case actually ran on. A session asked for CUDA that fell back to CPU reports `cpu`. */
+export interface EngineInfo {
+  engine: EngineId;
+  backend: string;
+  /** e.g. "CPU (2 threads, wasm SIMD)", "NVIDIA A100-SXM4-40GB (GPU 0)". */
+  device: string;
+  /** Package and runtime versions, e.g. {"@tensorflow/tfjs-core": "4.22.0"}. */
+  versions: Record<string, string>;
+}
+
+export interface EngineSession {
+  readonly info: EngineInfo;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** A backend name from `detect()`; undefined picks the first available in preference order. */
+  backend?: string;
+  /** Threads to use where the backend lets us choose. */
+  threads?: number;
+}
+
+export interface Engine<S extends EngineSession = EngineSession> {
+  readonly id: EngineId;
+  /** Every backend in preference order, each with whether it is usable here and why not. */
+  detect(): Promise<BackendStatus[]>;
+  /** Throws RequirementError (with the reason from detect) when the backend is unavailable. */
+  open(options?: OpenOptions): Promise<S>;
+}

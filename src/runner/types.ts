@@ -1,0 +1,82 @@
+import type { EngineId, EngineInfo } from '../engines/types.js';
+import type { Measurement, ParamValue, ProfileId } from '../workloads/types.js';
+
+export type Outcome = 'pass' | 'fail' | 'warn' | 'skip' | 'error';
+export const OUTCOMES: readonly Outcome[] = ['pass', 'fail', 'warn', 'skip', 'error'];
+
+/** Where a failing case failed, as ReFrame names its pipeline stages. */
+export type FailPhase = 'setup' | 'run' | 'sanity' | 'performance' | 'crash' | 'timeout' | 'interrupted';
+
+/** A quality threshold from references/profiles.yaml: the metric must be <= max and/or >= min. */
+export interface Threshold {
+  min?: number;
+  max?: number;
+}
+
+/** A performance reference (value, lower, upper) with fractional tolerances, as ReFrame has it. */
+export interface PerformanceReference {
+  value: number;
+  /** Fractional: -0.1 means 10 % below value is still in bounds. null: unbounded. */
+  lower: number | null;
+  upper: number | null;
+  unit: string;
+  /** The node class this reference came from. */
+  nodeClass: string;
+}
+
+export type MetricVerdict = 'pass' | 'fail' | 'warn' | 'info';
+
+export interface JudgedMetric extends Measurement {
+  threshold: Threshold | null;
+  reference: { value: number; lower: number | null; upper: number | null } | null;
+  verdict: MetricVerdict;
+}
+
+export interface CaseSpec {
+  /** `workload/engine/backend`, unique in a run. */
+  id: string;
+  workload: string;
+  engine: EngineId;
+  /** Requested backend; undefined: the engine's best available. */
+  backend?: string;
+  profile: ProfileId;
+  seed: number;
+  params: Record<string, ParamValue>;
+  timeoutSeconds: number;
+  dataDir?: string;
+  outDir: string;
+  /** A module exporting `workload` (a Workload) for workloads that are not built in (test fixtures). */
+  workloadModule?: string;
+}
+
+export interface CaseTimings {
+  startedAt: string;
+  endedAt: string;
+  wallSeconds: number;
+  /** Engine/backend load time. */
+  setupSeconds?: number;
+}
+
+export interface CaseResult {
+  id: string;
+  workload: string;
+  engine: EngineId;
+  backend: string;
+  device: string;
+  profile: ProfileId;
+  outcome: Outcome;
+  failPhase: FailPhase | null;
+  reason: string | null;
+  seed: number;
+  versions: Record<string, string>;
+  timings: CaseTimings;
+  metrics: Record<string, JudgedMetric>;
+  hyperparameters: Record<string, ParamValue | readonly ParamValue[]>;
+  lines: string[];
+  details: Record<string, unknown>;
+  artifacts: string[];
+  /** Crash diagnostics: exit code or signal, last lines of stderr. */
+  crash?: { exitCode: number | null; signal: string | null; stderrTail: string[] };
+}
+
+export type { EngineInfo };

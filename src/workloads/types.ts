@@ -1,0 +1,70 @@
+import type { EngineSession } from '../engines/types.js';
+import type { OnnxSession } from '../engines/onnx/session.js';
+import type { TfjsSession } from '../engines/tfjs/session.js';
+
+export type ProfileId = 'quick' | 'standard' | 'reference';
+export const PROFILE_IDS: readonly ProfileId[] = ['quick', 'standard', 'reference'];
+
+/** A number a workload measured. Judging (thresholds, references) happens in the runner. */
+export interface Measurement {
+  value: number;
+  unit: string;
+}
+
+export type ParamValue = number | string | boolean;
+
+export interface Progress {
+  /** e.g. "load", "train", "eval". */
+  phase: string;
+  message: string;
+  step?: number;
+  totalSteps?: number;
+  epoch?: number;
+  loss?: number;
+}
+
+/** Where a workload's data files are, by dataset id and file key (see datasets/*.json). */
+export interface DataAccess {
+  /** Absolute paths of the dataset's files, verified. Throws RequirementError when missing. */
+  files(datasetId: string): Promise<Record<string, string>>;
+}
+
+export interface WorkloadContext {
+  profile: ProfileId;
+  seed: number;
+  /** The workload's hyperparameters after the profile's overrides (references/profiles.yaml). */
+  params: Readonly<Record<string, ParamValue>>;
+  data: DataAccess;
+  /** The case's own output directory (PNG files, etc.); it exists. */
+  outDir: string;
+  signal: AbortSignal;
+  progress(event: Progress): void;
+}
+
+export interface WorkloadOutput {
+  metrics: Record<string, Measurement>;
+  /** Every hyperparameter actually used, recorded in the report. */
+  hyperparameters: Record<string, ParamValue | readonly ParamValue[]>;
+  /** What the manual prints, e.g. "giant panda (score = 0.89107)" lines; shown on the console. */
+  lines?: string[];
+  /** Structured extras for the report (validation curve, predictions, top-5). */
+  details?: Record<string, unknown>;
+  /** Files written into ctx.outDir (absolute paths). */
+  artifacts?: string[];
+}
+
+export type WorkloadRun<S extends EngineSession> = (session: S, ctx: WorkloadContext) => Promise<WorkloadOutput>;
+
+export interface Workload {
+  readonly id: string;
+  readonly title: string;
+  /** Dataset ids the workload reads; a missing one makes the case `skip` with the staging command. */
+  readonly datasets: readonly string[];
+  /** Hyperparameter defaults: the manual's values (the `reference` profile). */
+  readonly defaults: Readonly<Record<string, ParamValue>>;
+  /** One implementation per engine it supports. */
+  readonly engines: {
+    readonly tfjs?: WorkloadRun<TfjsSession>;
+    readonly onnx?: WorkloadRun<OnnxSession>;
+  };
+}
