@@ -3,6 +3,12 @@ export type EngineId = 'tfjs' | 'onnx';
 
 export const ENGINE_IDS: readonly EngineId[] = ['tfjs', 'onnx'];
 
+/** Backend names per engine, in preference order; known statically so a plan needs no framework. */
+export const ENGINE_BACKENDS: Readonly<Record<EngineId, readonly string[]>> = {
+  tfjs: ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'],
+  onnx: ['tensorrt', 'cuda', 'cpu'],
+};
+
 /** One backend of an engine (tfjs: tensorflow-gpu | tensorflow | wasm | cpu; onnx: tensorrt | cuda | cpu). */
 export interface BackendStatus {
   backend: string;

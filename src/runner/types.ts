@@ -1,4 +1,5 @@
 import type { EngineId, EngineInfo } from '../engines/types.js';
+import type { ProbeSnapshot } from '../probe/index.js';
 import type { Measurement, ParamValue, ProfileId } from '../workloads/types.js';
 
 export type Outcome = 'pass' | 'fail' | 'warn' | 'skip' | 'error';
@@ -77,6 +78,28 @@ export interface CaseResult {
   artifacts: string[];
   /** Crash diagnostics: exit code or signal, last lines of stderr. */
   crash?: { exitCode: number | null; signal: string | null; stderrTail: string[] };
+}
+
+export interface RunSession {
+  id: string;
+  host: string;
+  user: string;
+  commandLine: string[];
+  mlcheckVersion: string;
+  startedAt: string;
+  endedAt: string | null;
+  profile: ProfileId;
+  /** The probe snapshot taken at the start of the run; null if the probe itself failed. */
+  probe: ProbeSnapshot | null;
+  /** True when SIGINT/SIGTERM stopped the run before every planned case finished. */
+  interrupted: boolean;
+  /** The run's output directory (case files, artifacts, report). */
+  outDir: string;
+}
+
+export interface RunRecord {
+  session: RunSession;
+  cases: CaseResult[];
 }
 
 export type { EngineInfo };

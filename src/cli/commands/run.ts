@@ -1,10 +1,155 @@
-import type { Command } from 'commander';
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+import { ENGINE_IDS, type EngineId } from '../../engines/types.js';
+import { probeNode } from '../../probe/index.js';
+import type { ProbeSnapshot } from '../../probe/index.js';
+import { resumeRun, runPlan, type ExecuteOptions, type RunEvent } from '../../runner/run.js';
+import type { RunRecord } from '../../runner/types.js';
+import { UsageError, describeError } from '../../util/errors.js';
+import { PROFILE_IDS, type ParamValue, type ProfileId } from '../../workloads/types.js';
+import { builtinWorkloads } from '../../workloads/index.js';
 import type { CliContext } from '../context.js';
+import { exitCodeForCases } from '../outcome-exit.js';
+import { writeReports, renderRunConsole } from '../report-output.js';
+import { parseInteger, parsePositiveNumber, collect } from '../option-parsers.js';
 
-// Placeholder while the command is being built; replaced by its implementation.
+interface RunFlags {
+  engine: string[];
+  backend: string[];
+  profile: ProfileId;
+  dataDir?: string;
+  out?: string;
+  json?: string;
+  junit?: string;
+  prom?: string;
+  seed: number;
+  timeout?: number;
+  model?: string;
+  strict?: boolean;
+  resume?: string;
+  probe: boolean;
+}
+
 export function registerRun(program: Command, context: CliContext): void {
-  program.command('run').description('(not built yet)').action(() => {
-    context.err('mlcheck run: not built yet');
-    context.setExitCode(3);
-  });
+  program
+    .command('run')
+    .summary('run the reference workloads (default: probe + the quick profile)')
+    .description(
+      [
+        'Runs the manual\'s reference workloads, each case (workload x engine x backend) in its own',
+        'process under a watchdog, judges the numbers against references/profiles.yaml, and writes',
+        'every finished case at once into the run directory (--out).',
+        '',
+        `Workloads: ${builtinWorkloads.map((w) => w.id).join(', ')} (default: all).`,
+        'Profiles: quick (seconds, for a Slurm prolog), standard (minutes), reference (the manual\'s',
+        'full schedules and numbers).',
+        '',
+        'Exit codes: 0 all passed (skips and warnings allowed unless --strict), 1 a case failed,',
+        '2 bad usage, 3 nothing could be decided (never drain a node on 3).',
+      ].join('\n'),
+    )
+    .argument('[workload...]', 'workloads to run')
+    .option('-e, --engine <engine>', `engine to use: ${ENGINE_IDS.join(', ')} (repeatable; default: every engine a workload supports)`, collect, [])
+    .option('-b, --backend <backend>', 'backend: tfjs tensorflow-gpu|tensorflow|wasm|cpu, onnx tensorrt|cuda|cpu (repeatable; default: best available)', collect, [])
+    .addOption(new Option('-p, --profile <profile>', 'how long and how strict').choices(PROFILE_IDS).default('quick'))
+    .option('-d, --data-dir <dir>', 'folder with one sub-folder per dataset (mnist/, iris/, images/, imagenet/); also MLCHECK_DATA_DIR')
+    .option('-o, --out <dir>', 'run directory for case files, artifacts and the report (default: ./mlcheck-runs/<time>)')
+    .option('--json <file>', 'also write the JSON report here')
+    .option('--junit <file>', 'also write a JUnit XML report here')
+    .option('--prom <file>', 'also write a Prometheus textfile (node_exporter textfile collector)')
+    .option('--seed <n>', 'random seed for every workload', parseInteger, 1)
+    .option('--timeout <seconds>', "watchdog per case (default: the profile's per workload)", parsePositiveNumber)
+    .option('--model <file>', 'ONNX model for inception (with its sidecar <file>.json)')
+    .option('--strict', 'treat performance warnings and skips as failures')
+    .option('--resume <dir>', 'finish an interrupted run in <dir> (cases already finished are kept)')
+    .option('--no-probe', 'do not take a hardware probe snapshot first')
+    .action(async (workloads: string[], flags: RunFlags) => {
+      const record = await runCommand(workloads, flags, context);
+      context.out(renderRunConsole(record, context.isTTY));
+      writeReports(record, { json: flags.json, junit: flags.junit, prom: flags.prom });
+      context.setExitCode(exitCodeForCases(record.cases, flags.strict === true));
+    });
+}
+
+async function runCommand(workloads: string[], flags: RunFlags, context: CliContext): Promise<RunRecord> {
+  for (const engine of flags.engine) {
+    if (!ENGINE_IDS.includes(engine as EngineId)) throw new UsageError(`unknown engine "${engine}"`, { expected: ENGINE_IDS.join(', ') });
+  }
+  const probe = flags.probe ? await takeProbe(context) : null;
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (controller.signal.aborted) return;
+    context.err(`\nmlcheck: ${signal} received: stopping the running case and writing the report`);
+    controller.abort(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const execute: ExecuteOptions = {
+    probe,
+    commandLine: process.argv.slice(1),
+    signal: controller.signal,
+    onEvent: progressPrinter(context),
+    strict: flags.strict === true,
+  };
+  try {
+    if (flags.resume) {
+      if (workloads.length > 0) throw new UsageError('--resume takes the plan of the interrupted run; give no workloads with it');
+      return await resumeRun(flags.resume, execute);
+    }
+    const paramOverrides: Record<string, Record<string, ParamValue>> = flags.model ? { inception: { model: path.resolve(flags.model) } } : {};
+    return await runPlan({
+      ...execute,
+      workloads,
+      engines: flags.engine as EngineId[],
+      backends: flags.backend,
+      profile: flags.profile,
+      seed: flags.seed,
+      outDir: flags.out ?? path.join('mlcheck-runs', new Date().toISOString().replace(/[:.]/g, '-')),
+      ...(flags.dataDir !== undefined && { dataDir: flags.dataDir }),
+      ...(flags.timeout !== undefined && { timeoutSeconds: flags.timeout }),
+      paramOverrides,
+    });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+async function takeProbe(context: CliContext): Promise<ProbeSnapshot | null> {
+  try {
+    return await probeNode();
+  } catch (error) {
+    context.err(`mlcheck: the hardware probe failed, continuing without it: ${describeError(error)}`);
+    return null;
+  }
+}
+
+function progressPrinter(context: CliContext): (event: RunEvent) => void {
+  let lastPrint = 0;
+  return (event) => {
+    switch (event.type) {
+      case 'case-start':
+        context.err(`[${event.index + 1}/${event.total}] ${event.spec.id} (${event.spec.profile}, timeout ${event.spec.timeoutSeconds} s)`);
+        break;
+      case 'case-progress': {
+        const now = Date.now();
+        if (now - lastPrint < 1000) return;
+        lastPrint = now;
+        const e = event.event;
+        const parts = [
+          e.epoch !== undefined ? `epoch ${e.epoch}` : '',
+          e.step !== undefined ? `step ${e.step}${e.totalSteps ? `/${e.totalSteps}` : ''}` : '',
+          e.loss !== undefined ? `loss ${e.loss.toFixed(4)}` : '',
+        ].filter(Boolean);
+        context.err(`    ${e.phase}: ${parts.length ? parts.join(', ') : e.message}`);
+        break;
+      }
+      case 'case-end':
+        context.err(`    -> ${event.result.outcome}${event.result.reason ? `: ${event.result.reason.split('\n')[0]}` : ''}`);
+        break;
+      case 'case-reused':
+        context.err(`    ${event.result.id}: kept from the interrupted run (${event.result.outcome})`);
+        break;
+    }
+  };
 }

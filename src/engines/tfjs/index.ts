@@ -1,11 +1,76 @@
-import type { Engine } from '../types.js';
+import * as tf from '@tensorflow/tfjs-core';
+import { RequirementError, UsageError } from '../../util/errors.js';
+import type { BackendStatus, Engine, OpenOptions } from '../types.js';
+import { activateBackend, checkBackend, TFJS_BACKENDS, type BackendDependencies, type TfjsBackendName } from './backends.js';
 import type { TfjsSession } from './session.js';
+import { registerWasmTrainingKernels } from './wasm-kernels/index.js';
 
-// Placeholder while the engine is being built.
-export const tfjsEngine: Engine<TfjsSession> = {
-  id: 'tfjs',
-  detect: async () => [],
-  open: async () => {
-    throw new Error('tfjs engine: not built yet');
-  },
-};
+export type { TfjsSession } from './session.js';
+export { TFJS_BACKENDS, type TfjsBackendName } from './backends.js';
+
+/**
+ * The TensorFlow.js engine. Only tfjs-core is imported statically; each backend package is
+ * imported when it is checked, so a missing or broken one never affects the others.
+ */
+export function createTfjsEngine(deps: BackendDependencies = {}): Engine<TfjsSession> {
+  const dependencies: BackendDependencies = { registerWasmKernels: registerWasmTrainingKernels, ...deps };
+  const checks = new Map<TfjsBackendName, Promise<BackendStatus>>();
+  const status = (backend: TfjsBackendName): Promise<BackendStatus> => {
+    let check = checks.get(backend);
+    if (check === undefined) {
+      check = checkBackend(tf, backend, dependencies).then((result) => ({ backend, ...result }));
+      checks.set(backend, check);
+    }
+    return check;
+  };
+
+  return {
+    id: 'tfjs',
+    async detect() {
+      const statuses: BackendStatus[] = [];
+      for (const backend of TFJS_BACKENDS) statuses.push(await status(backend));
+      return statuses;
+    },
+    async open(options: OpenOptions = {}) {
+      const chosen = await chooseBackend(options.backend, status);
+      let active;
+      try {
+        active = await activateBackend(tf, chosen, options.threads, dependencies);
+      } catch (error) {
+        throw new RequirementError(`tfjs: ${(error as Error).message}`, { cause: error });
+      }
+      const session: TfjsSession = {
+        tf,
+        info: { engine: 'tfjs', backend: chosen, device: active.device, versions: active.versions },
+        async close() {
+          tf.disposeVariables();
+        },
+      };
+      return session;
+    },
+  };
+}
+
+async function chooseBackend(requested: string | undefined, status: (backend: TfjsBackendName) => Promise<BackendStatus>): Promise<TfjsBackendName> {
+  if (requested !== undefined) {
+    if (!isBackendName(requested)) {
+      throw new UsageError(`tfjs has no backend "${requested}"`, { expected: TFJS_BACKENDS.join(' | '), found: requested });
+    }
+    const result = await status(requested);
+    if (!result.available) throw new RequirementError(`tfjs backend ${requested} is unavailable: ${result.reason}`);
+    return requested;
+  }
+  const reasons: string[] = [];
+  for (const backend of TFJS_BACKENDS) {
+    const result = await status(backend);
+    if (result.available) return backend;
+    reasons.push(`${backend}: ${result.reason}`);
+  }
+  throw new RequirementError(`no tfjs backend is usable here:\n  ${reasons.join('\n  ')}`);
+}
+
+function isBackendName(name: string): name is TfjsBackendName {
+  return (TFJS_BACKENDS as readonly string[]).includes(name);
+}
+
+export const tfjsEngine: Engine<TfjsSession> = createTfjsEngine();

@@ -1,0 +1,124 @@
+import type * as tfc from '@tensorflow/tfjs-core';
+import { missingCudaLibraries, type LibraryLookup } from './cuda-libraries.js';
+import { describeCpu, describeNvidiaGpus } from './device.js';
+import { libtensorflowVersion, loadNativePackage, type NativePackage } from './native-package.js';
+import { errorMessage, importOptional, installedVersion } from './optional-package.js';
+
+export type TfjsBackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+
+/** Preference order: the first available one is used unless `--backend` says otherwise. */
+export const TFJS_BACKENDS: readonly TfjsBackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+
+export interface BackendCheck {
+  available: boolean;
+  reason: string | null;
+}
+
+export interface ActiveBackend {
+  /** The tfjs-core backend name passed to tf.setBackend. */
+  tfjsName: string;
+  device: string;
+  versions: Record<string, string>;
+}
+
+export interface BackendDependencies {
+  /** Finds a shared library by soname (replaced in tests). */
+  findLibrary?: LibraryLookup;
+  /** Registers kernels the wasm backend lacks for training (Conv2DBackpropFilter). */
+  registerWasmKernels?: () => void | Promise<void>;
+}
+
+const PACKAGE_OF: Record<TfjsBackendName, string> = {
+  'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
+  tensorflow: '@tensorflow/tfjs-node',
+  wasm: '@tensorflow/tfjs-backend-wasm',
+  cpu: '@tensorflow/tfjs-backend-cpu',
+};
+
+/** Makes the backend usable (loads its package) or says exactly why it cannot be. */
+export async function checkBackend(tf: typeof tfc, backend: TfjsBackendName, deps: BackendDependencies = {}): Promise<BackendCheck> {
+  switch (backend) {
+    case 'tensorflow-gpu': {
+      const packageName: NativePackage = '@tensorflow/tfjs-node-gpu';
+      if (installedVersion(packageName) !== null) {
+        const missing = missingCudaLibraries(deps.findLibrary);
+        if (missing.length > 0) {
+          const list = missing.map((library) => `${library.file} (${library.provides})`).join(', ');
+          return {
+            available: false,
+            reason: `CUDA libraries not found: ${list}. ${packageName} (libtensorflow 2.9) needs an NVIDIA driver, CUDA 11.2 and cuDNN 8.1; install them and put their lib64 folders on LD_LIBRARY_PATH (e.g. module load cuda11.2 cudnn8.1)`,
+          };
+        }
+      }
+      return fromNative(await loadNativePackage(tf, packageName, tf.version_core));
+    }
+    case 'tensorflow':
+      return fromNative(await loadNativePackage(tf, '@tensorflow/tfjs-node', tf.version_core));
+    case 'wasm':
+      if (typeof WebAssembly !== 'object') return { available: false, reason: 'this Node.js has no WebAssembly support' };
+      return importBackendPackage(PACKAGE_OF.wasm, tf.version_core);
+    case 'cpu':
+      return importBackendPackage(PACKAGE_OF.cpu, tf.version_core);
+  }
+}
+
+/** Switches tfjs-core to a backend that `checkBackend` found available. */
+export async function activateBackend(tf: typeof tfc, backend: TfjsBackendName, threads: number | undefined, deps: BackendDependencies = {}): Promise<ActiveBackend> {
+  const versions: Record<string, string> = { '@tensorflow/tfjs-core': tf.version_core };
+  const packageVersion = installedVersion(PACKAGE_OF[backend]);
+  if (packageVersion !== null) versions[PACKAGE_OF[backend]] = packageVersion;
+  const tfjsName = backend === 'tensorflow-gpu' ? 'tensorflow' : backend;
+  if (backend === 'wasm') await deps.registerWasmKernels?.();
+  let initError: unknown = null;
+  let ok = false;
+  try {
+    ok = await tf.setBackend(tfjsName);
+    await tf.ready();
+  } catch (error) {
+    initError = error;
+  }
+  if (!ok || tf.getBackend() !== tfjsName) {
+    throw new Error(`the ${backend} backend failed to initialise${initError === null ? '' : `: ${errorMessage(initError)}`}`);
+  }
+  switch (backend) {
+    case 'tensorflow-gpu': {
+      const tfVersion = libtensorflowVersion(tf);
+      if (tfVersion) versions.libtensorflow = tfVersion;
+      return { tfjsName, versions, device: describeNvidiaGpus() ?? 'NVIDIA GPU (name unknown: nvidia-smi not available)' };
+    }
+    case 'tensorflow': {
+      const tfVersion = libtensorflowVersion(tf);
+      if (tfVersion) versions.libtensorflow = tfVersion;
+      return { tfjsName, versions, device: `${describeCpu()}, libtensorflow` };
+    }
+    case 'wasm': {
+      const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+      // tfjs-backend-wasm disables its threaded build under Node (tfjs issue #3830): its
+      // pthreads start workers from blob: URLs, which Node's worker_threads reject.
+      const note = threads !== undefined && threads > 1 ? `; ${threads} threads requested, tfjs-backend-wasm runs 1 thread under Node` : '';
+      return { tfjsName, versions, device: `${describeCpu()}, wasm ${simd === true ? 'SIMD' : 'without SIMD'}, 1 thread${note}` };
+    }
+    case 'cpu':
+      return { tfjsName, versions, device: `${describeCpu()}, pure JavaScript, 1 thread` };
+  }
+}
+
+function fromNative(load: { ok: boolean; reason: string | null }): BackendCheck {
+  return { available: load.ok, reason: load.ok ? null : load.reason };
+}
+
+async function importBackendPackage(packageName: string, tfjsCoreVersion: string): Promise<BackendCheck> {
+  const version = installedVersion(packageName);
+  if (version === null) {
+    return { available: false, reason: `${packageName} is not installed. Install it with: npm install ${packageName}@${tfjsCoreVersion}` };
+  }
+  if (version !== tfjsCoreVersion) {
+    return { available: false, reason: `${packageName} ${version} does not match @tensorflow/tfjs-core ${tfjsCoreVersion}. Fix: npm install ${packageName}@${tfjsCoreVersion}` };
+  }
+  try {
+    await importOptional(packageName);
+    return { available: true, reason: null };
+  } catch (error) {
+    return { available: false, reason: `${packageName} failed to load: ${errorMessage(error).split('\n')[0]}` };
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The entry point of a case's child process. One case per process, so a segfaulting framework,
+ * a hung GPU call or an out-of-memory kill takes down only this case (the runner watches it).
+ */
+import { mkdirSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { createDataAccess } from '../datasets/index.js';
+import { loadEngine } from '../engines/index.js';
+import type { EngineSession } from '../engines/types.js';
+import { MlcheckError, RequirementError, describeError } from '../util/errors.js';
+import { findWorkload } from '../workloads/index.js';
+import type { Workload, WorkloadOutput, WorkloadRun } from '../workloads/types.js';
+import type { ChildMessage, ParentMessage } from './case-protocol.js';
+import type { CaseSpec } from './types.js';
+
+function send(message: ChildMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.send) return resolve();
+    process.send(message, undefined, undefined, () => resolve());
+  });
+}
+
+async function resolveWorkload(spec: CaseSpec): Promise<Workload> {
+  if (spec.workloadModule) {
+    const module = (await import(pathToFileURL(spec.workloadModule).href)) as { workload?: Workload };
+    if (!module.workload) throw new MlcheckError('internal', `${spec.workloadModule} exports no \`workload\``);
+    return module.workload;
+  }
+  const workload = findWorkload(spec.workload);
+  if (!workload) throw new MlcheckError('internal', `unknown workload ${spec.workload}`);
+  return workload;
+}
+
+async function runCase(spec: CaseSpec, signal: AbortSignal): Promise<void> {
+  let phase: 'setup' | 'run' = 'setup';
+  let session: EngineSession | undefined;
+  try {
+    await send({ type: 'phase', phase });
+    const workload = await resolveWorkload(spec);
+    const implementation = workload.engines[spec.engine] as WorkloadRun<EngineSession> | undefined;
+    if (!implementation) throw new RequirementError(`workload ${workload.id} has no ${spec.engine} implementation`);
+    const data = createDataAccess({ dataDir: spec.dataDir, download: false });
+    for (const dataset of workload.datasets) await data.files(dataset);
+
+    const setupStart = performance.now();
+    const engine = await loadEngine(spec.engine);
+    session = await engine.open({ backend: spec.backend });
+    await send({ type: 'engine', info: session.info, setupSeconds: (performance.now() - setupStart) / 1000 });
+
+    phase = 'run';
+    await send({ type: 'phase', phase });
+    mkdirSync(spec.outDir, { recursive: true });
+    const output: WorkloadOutput = await implementation(session, {
+      profile: spec.profile,
+      seed: spec.seed,
+      params: spec.params,
+      data,
+      outDir: spec.outDir,
+      signal,
+      progress: (event) => void send({ type: 'progress', event }),
+    });
+    await send({ type: 'done', output });
+  } catch (error) {
+    const outcome = error instanceof MlcheckError && error.kind === 'requirement' ? 'skip' : error instanceof MlcheckError && error.kind === 'internal' ? 'error' : 'fail';
+    await send({ type: 'stopped', outcome, phase, reason: describeError(error) });
+  } finally {
+    await session?.close().catch(() => undefined);
+  }
+}
+
+const controller = new AbortController();
+let finished = false;
+process.on('SIGTERM', () => controller.abort(new Error('terminated')));
+// The runner died (kill -9, crash): nobody will read this case's result, so stop at once.
+process.on('disconnect', () => process.exit(finished ? 0 : 71));
+process.once('message', (message: ParentMessage) => {
+  if (message.type !== 'start') return;
+  runCase(message.spec, controller.signal).then(
+    () => {
+      // Frameworks may keep worker threads alive; the case is over once its result is sent.
+      finished = true;
+      process.disconnect?.();
+    },
+    () => process.exit(70),
+  );
+});

@@ -1,0 +1,14 @@
+import type { EngineInfo } from '../engines/types.js';
+import type { Progress, WorkloadOutput } from '../workloads/types.js';
+import type { CaseSpec } from './types.js';
+
+/** Messages between the runner and a case's child process (Node IPC, JSON-serialisable). */
+export type ParentMessage = { type: 'start'; spec: CaseSpec };
+
+export type ChildMessage =
+  | { type: 'phase'; phase: 'setup' | 'run' }
+  | { type: 'engine'; info: EngineInfo; setupSeconds: number }
+  | { type: 'progress'; event: Progress }
+  | { type: 'done'; output: WorkloadOutput }
+  /** `skip`: a stated requirement is missing; `fail`: the workload or framework failed. */
+  | { type: 'stopped'; outcome: 'skip' | 'fail' | 'error'; phase: 'setup' | 'run'; reason: string };

@@ -1,0 +1,113 @@
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { EngineInfo } from '../engines/types.js';
+import type { Progress, WorkloadOutput } from '../workloads/types.js';
+import type { ChildMessage, ParentMessage } from './case-protocol.js';
+import type { CaseSpec, FailPhase } from './types.js';
+
+const childEntry = fileURLToPath(new URL('./case-child.js', import.meta.url));
+const STDERR_TAIL_LINES = 20;
+/** Time a child gets between SIGTERM and SIGKILL. */
+const KILL_GRACE_MS = 2000;
+
+export type IsolatedOutcome =
+  | { kind: 'done'; output: WorkloadOutput }
+  | { kind: 'stopped'; outcome: 'skip' | 'fail' | 'error'; phase: FailPhase; reason: string }
+  | { kind: 'crashed'; phase: FailPhase; reason: string; exitCode: number | null; signal: string | null }
+  | { kind: 'timeout'; reason: string }
+  | { kind: 'interrupted'; reason: string };
+
+export interface IsolatedCase {
+  outcome: IsolatedOutcome;
+  engine: EngineInfo | null;
+  setupSeconds: number | null;
+  stderrTail: string[];
+}
+
+export interface IsolateOptions {
+  onProgress?: (event: Progress) => void;
+  /** Aborting kills the child and ends the case as interrupted. */
+  signal?: AbortSignal;
+  /** V8 heap limit for the child, so a runaway allocation ends in that child, not the node. */
+  maxOldSpaceMb?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Runs one case in a child process under a watchdog; always resolves, never throws. */
+export function runIsolated(spec: CaseSpec, options: IsolateOptions = {}): Promise<IsolatedCase> {
+  return new Promise((resolve) => {
+    const execArgv = options.maxOldSpaceMb ? [`--max-old-space-size=${options.maxOldSpaceMb}`] : [];
+    const child = fork(childEntry, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv, env: options.env ?? process.env, serialization: 'advanced' });
+    let phase: 'setup' | 'run' = 'setup';
+    let engine: EngineInfo | null = null;
+    let setupSeconds: number | null = null;
+    let settled: IsolatedOutcome | null = null;
+    let stderr = '';
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
+      stderr = (stderr + chunk).slice(-64 * 1024);
+    });
+
+    const stop = (outcome: IsolatedOutcome): void => {
+      if (settled) return;
+      settled = outcome;
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS).unref();
+    };
+    const watchdog = setTimeout(() => stop({ kind: 'timeout', reason: `timed out after ${spec.timeoutSeconds} s in phase ${phase}` }), spec.timeoutSeconds * 1000);
+    const onAbort = (): void => stop({ kind: 'interrupted', reason: `interrupted in phase ${phase}: ${String(options.signal?.reason ?? 'run aborted')}` });
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.signal?.aborted) onAbort();
+
+    child.on('message', (message: ChildMessage) => {
+      switch (message.type) {
+        case 'phase':
+          phase = message.phase;
+          break;
+        case 'engine':
+          engine = message.info;
+          setupSeconds = message.setupSeconds;
+          break;
+        case 'progress':
+          options.onProgress?.(message.event);
+          break;
+        case 'done':
+          settled ??= { kind: 'done', output: message.output };
+          break;
+        case 'stopped':
+          settled ??= { kind: 'stopped', outcome: message.outcome, phase: message.phase, reason: message.reason };
+          break;
+      }
+    });
+    child.on('error', (error) => {
+      settled ??= { kind: 'crashed', phase, reason: `could not start the case process: ${error.message}`, exitCode: null, signal: null };
+    });
+    child.on('close', (exitCode, signal) => {
+      clearTimeout(watchdog);
+      options.signal?.removeEventListener('abort', onAbort);
+      const stderrTail = tail(stderr, STDERR_TAIL_LINES);
+      const outcome = settled ?? { kind: 'crashed', phase, reason: describeCrash(exitCode, signal, phase, stderr), exitCode, signal };
+      resolve({ outcome, engine, setupSeconds, stderrTail });
+    });
+    const start: ParentMessage = { type: 'start', spec };
+    child.send(start);
+  });
+}
+
+function describeCrash(exitCode: number | null, signal: NodeJS.Signals | null, phase: string, stderr: string): string {
+  const how = signal ? `killed by ${signal}` : `exited with code ${exitCode}`;
+  let why = '';
+  if (/heap out of memory|Allocation failed|std::bad_alloc|Cannot allocate memory/i.test(stderr)) why = ' (out of memory)';
+  else if (signal === 'SIGKILL') why = ' (likely the kernel OOM killer or an external kill)';
+  else if (signal === 'SIGSEGV' || signal === 'SIGBUS') why = ' (a native crash in the framework or driver)';
+  else if (signal === 'SIGABRT') why = ' (aborted)';
+  return `crashed in phase ${phase}: ${how}${why}`;
+}
+
+function tail(text: string, lines: number): string[] {
+  return text
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .filter((line) => line.length > 0)
+    .slice(-lines);
+}

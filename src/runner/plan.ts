@@ -1,0 +1,87 @@
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ENGINE_BACKENDS, ENGINE_IDS, type EngineId } from '../engines/types.js';
+import { UsageError } from '../util/errors.js';
+import { builtinWorkloads } from '../workloads/index.js';
+import type { ParamValue, ProfileId, Workload } from '../workloads/types.js';
+import { workloadProfile, type ProfileFile } from './profiles.js';
+import { caseArtifactsDir } from './run-dir.js';
+import type { CaseSpec } from './types.js';
+
+/** The watchdog for a workload that its profile gives no timeout for. */
+export const DEFAULT_TIMEOUT_SECONDS = 600;
+
+export interface PlanOptions {
+  /** Workload ids; empty: every built-in workload. */
+  workloads?: readonly string[];
+  engines?: readonly EngineId[];
+  /** Backend names; each applies to the engines that have it. Empty: the engine's best available. */
+  backends?: readonly string[];
+  profile: ProfileId;
+  profiles: ProfileFile;
+  seed: number;
+  outDir: string;
+  dataDir?: string;
+  /** Overrides the profile's per-workload watchdog. */
+  timeoutSeconds?: number;
+  /** Hyperparameter overrides per workload id, applied after the profile's (e.g. inception's model). */
+  paramOverrides?: Readonly<Record<string, Record<string, ParamValue>>>;
+  /** Workloads that are not shipped (test fixtures): a module path exporting `workload`. */
+  extraWorkloadModules?: readonly string[];
+}
+
+/** The plan: workloads × engines × backends, as case specs in execution order. */
+export async function planCases(options: PlanOptions): Promise<CaseSpec[]> {
+  const available = new Map<string, { workload: Workload; module?: string }>();
+  for (const workload of builtinWorkloads) available.set(workload.id, { workload });
+  for (const module of options.extraWorkloadModules ?? []) {
+    const absolute = path.resolve(module);
+    const { workload } = (await import(pathToFileURL(absolute).href)) as { workload: Workload };
+    available.set(workload.id, { workload, module: absolute });
+  }
+
+  const requested = options.workloads?.length ? options.workloads : builtinWorkloads.map((w) => w.id);
+  for (const id of requested) {
+    if (!available.has(id)) {
+      throw new UsageError(`unknown workload "${id}"`, { expected: `one of ${[...available.keys()].join(', ')}` });
+    }
+  }
+  for (const backend of options.backends ?? []) {
+    const engines = (options.engines?.length ? options.engines : ENGINE_IDS).filter((e) => ENGINE_BACKENDS[e].includes(backend));
+    if (engines.length === 0) {
+      const known = (options.engines?.length ? options.engines : ENGINE_IDS).map((e) => `${e}: ${ENGINE_BACKENDS[e].join(', ')}`).join('; ');
+      throw new UsageError(`unknown backend "${backend}"`, { expected: known });
+    }
+  }
+
+  const cases: CaseSpec[] = [];
+  for (const id of requested) {
+    const { workload, module } = available.get(id)!;
+    const profile = workloadProfile(options.profiles, options.profile, id);
+    const params = { ...workload.defaults, ...profile.params, ...(options.paramOverrides?.[id] ?? {}) };
+    const engines = ENGINE_IDS.filter((e) => workload.engines[e] && (!options.engines?.length || options.engines.includes(e)));
+    for (const engine of engines) {
+      const backends = options.backends?.length ? options.backends.filter((b) => ENGINE_BACKENDS[engine].includes(b)) : [undefined];
+      for (const backend of backends) {
+        const caseId = [id, engine, backend].filter(Boolean).join('/');
+        cases.push({
+          id: caseId,
+          workload: id,
+          engine,
+          ...(backend !== undefined && { backend }),
+          profile: options.profile,
+          seed: options.seed,
+          params,
+          timeoutSeconds: options.timeoutSeconds ?? profile.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
+          ...(options.dataDir !== undefined && { dataDir: path.resolve(options.dataDir) }),
+          outDir: caseArtifactsDir(options.outDir, caseId),
+          ...(module !== undefined && { workloadModule: module }),
+        });
+      }
+    }
+  }
+  if (cases.length === 0) {
+    throw new UsageError(`no case to run: none of ${requested.join(', ')} runs on ${options.engines?.join(', ') ?? 'any engine'}`);
+  }
+  return cases;
+}

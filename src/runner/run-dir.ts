@@ -1,0 +1,69 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { UsageError } from '../util/errors.js';
+import type { CaseResult, CaseSpec, RunSession } from './types.js';
+
+/**
+ * The on-disk layout of one run, so that nothing finished is lost:
+ *   run.json            the session and the plan, written before the first case starts
+ *   cases/<case>.json   each finished case, written atomically the moment it ends
+ *   artifacts/<case>/   files a case produced (PNGs)
+ */
+export interface RunState {
+  session: RunSession;
+  plan: CaseSpec[];
+}
+
+const RUN_FILE = 'run.json';
+const CASES_DIR = 'cases';
+
+export function caseFileName(caseId: string): string {
+  return `${caseId.replace(/[^A-Za-z0-9_.-]+/g, '_')}.json`;
+}
+
+export function caseArtifactsDir(outDir: string, caseId: string): string {
+  return path.join(outDir, 'artifacts', caseId.replace(/[^A-Za-z0-9_.-]+/g, '_'));
+}
+
+export function writeRunState(state: RunState): void {
+  writeFileAtomic(path.join(state.session.outDir, RUN_FILE), `${JSON.stringify(state, null, 2)}\n`);
+}
+
+export function writeCaseResult(outDir: string, result: CaseResult): void {
+  writeFileAtomic(path.join(outDir, CASES_DIR, caseFileName(result.id)), `${JSON.stringify(result, null, 2)}\n`);
+}
+
+export function readRunState(outDir: string): RunState {
+  const file = path.join(outDir, RUN_FILE);
+  if (!existsSync(file)) {
+    throw new UsageError(`${outDir} is not an mlcheck run directory: ${file} does not exist`, {
+      file,
+      fix: 'pass the --out directory of an earlier `mlcheck run` to --resume',
+    });
+  }
+  try {
+    const state = JSON.parse(readFileSync(file, 'utf8')) as RunState;
+    if (!Array.isArray(state.plan) || typeof state.session?.id !== 'string') throw new Error('missing session or plan');
+    return state;
+  } catch (error) {
+    throw new UsageError(`cannot read the run state ${file}: ${(error as Error).message}`, { file, cause: error });
+  }
+}
+
+/** Every case file that parses; a case interrupted mid-run is returned too (the caller reruns it). */
+export function readCaseResults(outDir: string): Map<string, CaseResult> {
+  const dir = path.join(outDir, CASES_DIR);
+  const results = new Map<string, CaseResult>();
+  if (!existsSync(dir)) return results;
+  for (const name of readdirSync(dir)) {
+    if (!name.endsWith('.json') || name.startsWith('.')) continue;
+    try {
+      const result = JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as CaseResult;
+      if (typeof result.id === 'string') results.set(result.id, result);
+    } catch {
+      // Atomic writes make a torn file impossible; anything unreadable is simply run again.
+    }
+  }
+  return results;
+}

@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ProbeSnapshot } from '../probe/index.js';
+import { packageVersion } from '../util/package-info.js';
+import type { Progress } from '../workloads/types.js';
+import { runIsolated, type IsolatedCase } from './isolate.js';
+import { judgeMetrics } from './judge.js';
+import { loadProfiles, workloadProfile, type ProfileFile } from './profiles.js';
+import { planCases, type PlanOptions } from './plan.js';
+import { readCaseResults, readRunState, writeCaseResult, writeRunState, type RunState } from './run-dir.js';
+import type { CaseResult, CaseSpec, PerformanceReference, RunRecord, RunSession } from './types.js';
+
+export type RunEvent =
+  | { type: 'case-start'; spec: CaseSpec; index: number; total: number }
+  | { type: 'case-progress'; spec: CaseSpec; event: Progress }
+  | { type: 'case-end'; result: CaseResult; index: number; total: number }
+  | { type: 'case-reused'; result: CaseResult };
+
+/** Finds the performance references for a case's metrics (by node class); none: only thresholds judge. */
+export type ReferenceLookup = (spec: CaseSpec, backend: string) => Record<string, PerformanceReference> | undefined;
+
+export interface ExecuteOptions {
+  probe: ProbeSnapshot | null;
+  commandLine: readonly string[];
+  signal?: AbortSignal;
+  onEvent?: (event: RunEvent) => void;
+  references?: ReferenceLookup;
+  /** Performance warnings become failures. */
+  strict?: boolean;
+  profiles?: ProfileFile;
+  /** V8 heap limit of each case process. */
+  maxOldSpaceMb?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+export type RunOptions = Omit<PlanOptions, 'profiles'> & ExecuteOptions;
+
+/** Plans and runs every case, each isolated, writing each result the moment it ends. */
+export async function runPlan(options: RunOptions): Promise<RunRecord> {
+  const profiles = options.profiles ?? loadProfiles();
+  const outDir = path.resolve(options.outDir);
+  const plan = await planCases({ ...options, outDir, profiles });
+  const session: RunSession = {
+    id: randomUUID(),
+    host: os.hostname(),
+    user: os.userInfo().username,
+    commandLine: [...options.commandLine],
+    mlcheckVersion: packageVersion(),
+    startedAt: new Date().toISOString(),
+    endedAt: null,
+    profile: options.profile,
+    probe: options.probe,
+    interrupted: false,
+    outDir,
+  };
+  mkdirSync(outDir, { recursive: true });
+  return execute({ session, plan }, new Map(), profiles, options);
+}
+
+/** Finishes an interrupted run: keeps every case that ended, runs the rest with the same specs. */
+export async function resumeRun(outDir: string, options: ExecuteOptions): Promise<RunRecord> {
+  const state = readRunState(path.resolve(outDir));
+  const finished = new Map([...readCaseResults(state.session.outDir)].filter(([, result]) => result.failPhase !== 'interrupted'));
+  const session: RunSession = { ...state.session, probe: state.session.probe ?? options.probe, endedAt: null, interrupted: false };
+  return execute({ session, plan: state.plan }, finished, options.profiles ?? loadProfiles(), options);
+}
+
+async function execute(state: RunState, finished: Map<string, CaseResult>, profiles: ProfileFile, options: ExecuteOptions): Promise<RunRecord> {
+  writeRunState(state);
+  const cases: CaseResult[] = [];
+  const total = state.plan.length;
+  for (const [index, spec] of state.plan.entries()) {
+    const earlier = finished.get(spec.id);
+    if (earlier) {
+      cases.push(earlier);
+      options.onEvent?.({ type: 'case-reused', result: earlier });
+      continue;
+    }
+    if (options.signal?.aborted) {
+      state.session.interrupted = true;
+      break;
+    }
+    options.onEvent?.({ type: 'case-start', spec, index, total });
+    const startedAt = new Date();
+    const isolated = await runIsolated(spec, {
+      onProgress: (event) => options.onEvent?.({ type: 'case-progress', spec, event }),
+      ...(options.signal && { signal: options.signal }),
+      ...(options.maxOldSpaceMb && { maxOldSpaceMb: options.maxOldSpaceMb }),
+      ...(options.env && { env: options.env }),
+    });
+    const result = toCaseResult(spec, isolated, startedAt, new Date(), profiles, options);
+    writeCaseResult(state.session.outDir, result);
+    cases.push(result);
+    if (result.failPhase === 'interrupted') state.session.interrupted = true;
+    options.onEvent?.({ type: 'case-end', result, index, total });
+  }
+  state.session.endedAt = new Date().toISOString();
+  writeRunState(state);
+  return { session: state.session, cases };
+}
+
+function toCaseResult(spec: CaseSpec, isolated: IsolatedCase, startedAt: Date, endedAt: Date, profiles: ProfileFile, options: ExecuteOptions): CaseResult {
+  const backend = isolated.engine?.backend ?? spec.backend ?? 'auto';
+  const base: CaseResult = {
+    id: spec.id,
+    workload: spec.workload,
+    engine: spec.engine,
+    backend,
+    device: isolated.engine?.device ?? 'unknown',
+    profile: spec.profile,
+    outcome: 'error',
+    failPhase: null,
+    reason: null,
+    seed: spec.seed,
+    versions: isolated.engine?.versions ?? {},
+    timings: {
+      startedAt: startedAt.toISOString(),
+      endedAt: endedAt.toISOString(),
+      wallSeconds: (endedAt.getTime() - startedAt.getTime()) / 1000,
+      ...(isolated.setupSeconds !== null && { setupSeconds: isolated.setupSeconds }),
+    },
+    metrics: {},
+    hyperparameters: { ...spec.params },
+    lines: [],
+    details: {},
+    artifacts: [],
+  };
+  const outcome = isolated.outcome;
+  switch (outcome.kind) {
+    case 'stopped':
+      return { ...base, outcome: outcome.outcome, failPhase: outcome.outcome === 'skip' ? null : outcome.phase, reason: outcome.reason };
+    case 'crashed':
+      return {
+        ...base,
+        outcome: 'fail',
+        failPhase: 'crash',
+        reason: outcome.reason,
+        crash: { exitCode: outcome.exitCode, signal: outcome.signal, stderrTail: isolated.stderrTail },
+      };
+    case 'timeout':
+      return { ...base, outcome: 'fail', failPhase: 'timeout', reason: outcome.reason, crash: { exitCode: null, signal: 'SIGTERM', stderrTail: isolated.stderrTail } };
+    case 'interrupted':
+      return { ...base, outcome: 'error', failPhase: 'interrupted', reason: outcome.reason };
+    case 'done': {
+      const output = outcome.output;
+      const judged = judgeMetrics(output.metrics, {
+        thresholds: workloadProfile(profiles, spec.profile, spec.workload).thresholds,
+        references: options.references?.(spec, backend),
+      });
+      const result: CaseResult = {
+        ...base,
+        outcome: 'pass',
+        metrics: judged.metrics,
+        hyperparameters: output.hyperparameters,
+        lines: output.lines ?? [],
+        details: output.details ?? {},
+        artifacts: output.artifacts ?? [],
+      };
+      if (judged.thresholdFailures.length > 0) return { ...result, outcome: 'fail', failPhase: 'sanity', reason: judged.thresholdFailures.join('; ') };
+      if (judged.referenceMisses.length > 0) {
+        return { ...result, outcome: options.strict ? 'fail' : 'warn', failPhase: 'performance', reason: judged.referenceMisses.join('; ') };
+      }
+      return result;
+    }
+  }
+}

@@ -1,0 +1,108 @@
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { distModule, fixtureWorkload } from './helpers/paths.js';
+
+type RunModule = typeof import('../src/runner/run.js');
+type ProfilesModule = typeof import('../src/runner/profiles.js');
+const { runPlan } = (await import(distModule('runner/run.js'))) as RunModule;
+const { loadProfiles } = (await import(distModule('runner/profiles.js'))) as ProfilesModule;
+
+function profilesWith(workload: string, entry: { thresholds?: Record<string, { min?: number; max?: number }>; timeoutSeconds?: number }) {
+  const profiles = loadProfiles();
+  profiles.profiles.quick.workloads[workload] = { params: {}, thresholds: entry.thresholds ?? {}, timeoutSeconds: entry.timeoutSeconds ?? null };
+  return profiles;
+}
+
+describe('case isolation', () => {
+  it('ends a segfault, a hang and an out-of-memory case as fail with their reasons, and still runs the others', async () => {
+    const outDir = mkdtempSync(path.join(os.tmpdir(), 'mlcheck-isolation-'));
+    const profiles = profilesWith('fixture-hang', { timeoutSeconds: 3 });
+    const record = await runPlan({
+      workloads: ['fixture-crash', 'fixture-hang', 'fixture-oom', 'fixture-sleep'],
+      extraWorkloadModules: ['crash', 'hang', 'oom', 'sleep'].map(fixtureWorkload),
+      engines: ['tfjs'],
+      backends: ['cpu'],
+      profile: 'quick',
+      profiles,
+      seed: 1,
+      outDir,
+      probe: null,
+      commandLine: ['test'],
+      maxOldSpaceMb: 96,
+    });
+    const byWorkload = Object.fromEntries(record.cases.map((c) => [c.workload, c]));
+
+    const crash = byWorkload['fixture-crash']!;
+    expect(crash.outcome).toBe('fail');
+    expect(crash.failPhase).toBe('crash');
+    expect(crash.reason).toMatch(/crashed in phase run: killed by SIGSEGV/);
+    expect(crash.crash?.stderrTail.join('\n')).toContain('fixture-crash: about to segfault');
+
+    const hang = byWorkload['fixture-hang']!;
+    expect(hang.outcome).toBe('fail');
+    expect(hang.failPhase).toBe('timeout');
+    expect(hang.reason).toBe('timed out after 3 s in phase run');
+
+    const oom = byWorkload['fixture-oom']!;
+    expect(oom.outcome).toBe('fail');
+    expect(oom.failPhase).toBe('crash');
+    expect(oom.reason).toMatch(/out of memory/);
+
+    const ok = byWorkload['fixture-sleep']!;
+    expect(ok.outcome).toBe('pass');
+    expect(ok.backend).toBe('cpu');
+    expect(ok.metrics.slept_s).toMatchObject({ value: 0.1, unit: 's', verdict: 'info' });
+
+    const files = readdirSync(path.join(outDir, 'cases')).sort();
+    expect(files).toHaveLength(4);
+    for (const file of files) expect(() => JSON.parse(readFileSync(path.join(outDir, 'cases', file), 'utf8'))).not.toThrow();
+  });
+
+  it('fails a case whose answer is outside its threshold, naming metric, value and limit', async () => {
+    const outDir = mkdtempSync(path.join(os.tmpdir(), 'mlcheck-sanity-'));
+    const record = await runPlan({
+      workloads: ['fixture-wrong'],
+      extraWorkloadModules: [fixtureWorkload('wrong-answer')],
+      engines: ['tfjs'],
+      backends: ['cpu'],
+      profile: 'quick',
+      profiles: profilesWith('fixture-wrong', { thresholds: { answer: { min: 42, max: 42 } } }),
+      seed: 1,
+      outDir,
+      probe: null,
+      commandLine: ['test'],
+    });
+    expect(record.cases[0]).toMatchObject({ outcome: 'fail', failPhase: 'sanity', reason: 'answer 41 < 42' });
+    expect(record.cases[0]!.metrics.answer).toMatchObject({ value: 41, verdict: 'fail', threshold: { min: 42, max: 42 } });
+  });
+
+  it('marks the running case interrupted when the run is aborted, and writes what finished', async () => {
+    const outDir = mkdtempSync(path.join(os.tmpdir(), 'mlcheck-abort-'));
+    const controller = new AbortController();
+    const profiles = loadProfiles();
+    profiles.profiles.quick.workloads['fixture-sleep'] = { params: { sleepSeconds: 30 }, thresholds: {}, timeoutSeconds: 60 };
+    const started = Date.now();
+    const record = await runPlan({
+      workloads: ['fixture-sleep'],
+      extraWorkloadModules: [fixtureWorkload('sleep')],
+      engines: ['tfjs'],
+      backends: ['cpu'],
+      profile: 'quick',
+      profiles,
+      seed: 1,
+      outDir,
+      probe: null,
+      commandLine: ['test'],
+      signal: controller.signal,
+      onEvent: (event) => {
+        if (event.type === 'case-progress') controller.abort('SIGINT');
+      },
+    });
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(record.session.interrupted).toBe(true);
+    expect(record.cases[0]).toMatchObject({ outcome: 'error', failPhase: 'interrupted' });
+    expect(record.cases[0]!.reason).toMatch(/interrupted in phase run: SIGINT/);
+  });
+});
