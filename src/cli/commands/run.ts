@@ -65,7 +65,7 @@ export function registerRun(program: Command, context: CliContext): void {
     .option('--no-probe', 'do not take a hardware probe snapshot first')
     .action(async (workloads: string[], flags: RunFlags) => {
       const record = await runCommand(workloads, flags, context);
-      context.out(renderRunConsole(record, context.isTTY));
+      context.out(renderRunConsole(record, context.isTTY, flags.strict === true));
       writeReports(record, { json: flags.json, junit: flags.junit, prom: flags.prom });
       context.setExitCode(exitCodeForCases(record.cases, flags.strict === true));
     });

@@ -1,11 +1,98 @@
-import type { Engine } from '../types.js';
+import os from 'node:os';
+import { DataError, RequirementError, UsageError } from '../../util/errors.js';
+import type { BackendStatus, Engine, EngineInfo, OpenOptions } from '../types.js';
+import { detectProviders, type ProviderDetectOptions } from './detect.js';
+import { probeGpuVisibility } from './gpu-visibility.js';
+import { loadOrt, type LoadedOrt } from './ort-loader.js';
+import { ONNX_PROVIDERS, PROVIDER_REQUIREMENTS, type OnnxProvider } from './provider-requirements.js';
 import type { OnnxSession } from './session.js';
+import { trialSession } from './trial-session.js';
 
-// Placeholder while the engine is being built.
-export const onnxEngine: Engine<OnnxSession> = {
-  id: 'onnx',
-  detect: async () => [],
-  open: async () => {
-    throw new Error('onnx engine: not built yet');
-  },
-};
+export type { OnnxSession } from './session.js';
+
+export interface OnnxEngineOptions {
+  /** Replaces parts of provider detection (tests inject library lookups and GPU answers). */
+  detect?: Partial<Omit<ProviderDetectOptions, 'binDir' | 'compiledProviders'>>;
+}
+
+/** The onnx engine (onnxruntime-node): execution providers tensorrt, cuda, cpu in preference order. */
+export function createOnnxEngine(options: OnnxEngineOptions = {}): Engine<OnnxSession> {
+  const detect = async (): Promise<BackendStatus[]> => {
+    let loaded: LoadedOrt;
+    try {
+      loaded = await loadOrt();
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      return ONNX_PROVIDERS.map((backend) => ({ backend, available: false, reason }));
+    }
+    return detectProviders({
+      binDir: loaded.binDir,
+      compiledProviders: loaded.ort.listSupportedBackends().map((b) => b.name),
+      trialSession: (provider) => trialSession(loaded.ort, provider),
+      ...options.detect,
+    });
+  };
+
+  const open = async (openOptions: OpenOptions = {}): Promise<OnnxSession> => {
+    const requested = openOptions.backend;
+    if (requested !== undefined && !ONNX_PROVIDERS.includes(requested as OnnxProvider)) {
+      throw new UsageError(`unknown onnx execution provider "${requested}"`, { expected: ONNX_PROVIDERS.join(', ') });
+    }
+    const loaded = await loadOrt();
+    const statuses = await detect();
+    const chosen = requested !== undefined ? statuses.find((s) => s.backend === requested) : statuses.find((s) => s.available);
+    if (!chosen || !chosen.available) {
+      throw new RequirementError(`onnx ${requested ?? 'engine'}: ${chosen?.reason ?? 'no execution provider is available'}`, {
+        fix: chosen?.backend === 'cpu' ? undefined : ['npx mlcheck setup onnx-cuda (on a GPU node with CUDA 12 and cuDNN 9)', 'or run with --backend cpu'],
+      });
+    }
+    const provider = chosen.backend as OnnxProvider;
+    const skippedProviders = statuses.slice(0, statuses.indexOf(chosen)).filter((s) => !s.available);
+    const gpuNames = provider === 'cpu' ? [] : (await (options.detect?.gpuVisibility ?? probeGpuVisibility)()).gpus.map((g) => g.name);
+    return createSession(loaded, provider, openOptions.threads, skippedProviders, gpuNames);
+  };
+
+  return { id: 'onnx', detect, open };
+}
+
+function createSession(loaded: LoadedOrt, provider: OnnxProvider, threads: number | undefined, skippedProviders: BackendStatus[], gpuNames: string[]): OnnxSession {
+  const { ort } = loaded;
+  const executionProviders = PROVIDER_REQUIREMENTS[provider].sessionProviders;
+  const info: EngineInfo = {
+    engine: 'onnx',
+    backend: provider,
+    device: provider === 'cpu' ? `CPU: ${os.cpus()[0]?.model.trim() ?? 'unknown'} (${threads ?? 'default'} threads of ${os.availableParallelism()})` : `${gpuNames[0] ?? 'NVIDIA GPU'} (GPU 0)`,
+    versions: { 'onnxruntime-node': loaded.version, 'onnxruntime-common': ort.env.versions.common ?? 'unknown' },
+  };
+  const open: InferenceSessionFactory = async (model) => {
+    try {
+      return await ort.InferenceSession.create(model as Uint8Array, {
+        executionProviders: [...executionProviders],
+        graphOptimizationLevel: 'all',
+        ...(threads !== undefined && { intraOpNumThreads: threads }),
+      });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const file = typeof model === 'string' ? model : undefined;
+      throw new DataError(`onnxruntime cannot load the model${file ? ` ${file}` : ''}: ${message}`, {
+        ...(file !== undefined && { file }),
+        expected: 'a complete ONNX model (ModelProto) that onnxruntime supports',
+        fix: 'check that the file is an .onnx model and was copied completely (compare its sha256 with the source)',
+        cause: error,
+      });
+    }
+  };
+  return {
+    info,
+    ort,
+    executionProviders,
+    threads,
+    skippedProviders,
+    createInferenceSession: open,
+    close: async () => undefined,
+  };
+}
+
+type InferenceSessionFactory = OnnxSession['createInferenceSession'];
+
+export const onnxEngine: Engine<OnnxSession> = createOnnxEngine();

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { RequirementError, UsageError } from '../../util/errors.js';
 import type { BackendStatus, Engine, OpenOptions } from '../types.js';
 import { activateBackend, checkBackend, TFJS_BACKENDS, type BackendDependencies, type TfjsBackendName } from './backends.js';
+import { ensureGradients } from './gradients.js';
 import type { TfjsSession } from './session.js';
 import { registerWasmTrainingKernels } from './wasm-kernels/index.js';
 
@@ -33,6 +34,7 @@ export function createTfjsEngine(deps: BackendDependencies = {}): Engine<TfjsSes
     },
     async open(options: OpenOptions = {}) {
       const chosen = await chooseBackend(options.backend, status);
+      await ensureGradients(tf);
       let active;
       try {
         active = await activateBackend(tf, chosen, options.threads, dependencies);

@@ -1,10 +1,11 @@
 import type { Workload } from '../types.js';
+import { irisTfjs } from './tfjs.js';
 
-// Placeholder while the workload is being built.
+/** premade_estimator.py: DNNClassifier [10, 10] on TensorFlow's iris split. */
 export const iris: Workload = {
   id: 'iris',
-  title: '(not built yet)',
-  datasets: [],
-  defaults: {},
-  engines: {},
+  title: 'Iris DNNClassifier [10, 10], Adagrad 0.05, 1,000 steps',
+  datasets: ['iris'],
+  defaults: { trainSteps: 1000, batch: 100, learningRate: 0.05, initialAccumulator: 0.1, hidden1: 10, hidden2: 10, shuffleBuffer: 1000 },
+  engines: { tfjs: irisTfjs },
 };

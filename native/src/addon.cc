@@ -1,0 +1,197 @@
+// The Node-API surface of the probe. Converts the plain C++ facts into JS objects; the GPU
+// probe runs off the main thread so a driver that hangs cannot freeze the event loop.
+#include <napi.h>
+
+#include "cpu_probe.h"
+#include "gpu_probe.h"
+
+namespace mlcheck {
+namespace {
+
+constexpr int kAddonApiVersion = 1;
+
+template <typename T>
+Napi::Value Opt(Napi::Env env, const std::optional<T>& value) {
+  if (!value.has_value()) return env.Null();
+  if constexpr (std::is_same_v<T, std::string>) return Napi::String::New(env, *value);
+  else if constexpr (std::is_same_v<T, bool>) return Napi::Boolean::New(env, *value);
+  else return Napi::Number::New(env, static_cast<double>(*value));
+}
+
+Napi::Value ProbeCpuJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  CpuFacts facts = ProbeCpu();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("vendor", facts.vendor);
+  out.Set("brand", facts.brand);
+  out.Set("family", facts.family);
+  out.Set("model", facts.model);
+  out.Set("stepping", facts.stepping);
+  out.Set("maxLeaf", facts.max_leaf);
+  out.Set("maxExtendedLeaf", facts.max_extended_leaf);
+  out.Set("logicalCpus", static_cast<double>(facts.logical_cpus));
+  Napi::Object os = Napi::Object::New(env);
+  os.Set("osxsave", facts.os.osxsave);
+  os.Set("xcr0", static_cast<double>(facts.os.xcr0));
+  os.Set("xmm", facts.os.xmm);
+  os.Set("ymm", facts.os.ymm);
+  os.Set("zmmOpmask", facts.os.zmm_opmask);
+  os.Set("zmmHi256", facts.os.zmm_hi256);
+  os.Set("zmmHi16", facts.os.zmm_hi16);
+  os.Set("amxTileCfg", facts.os.amx_tile_cfg);
+  os.Set("amxTile", facts.os.amx_tile_data);
+  out.Set("osEnabled", os);
+  Napi::Object cpuid = Napi::Object::New(env);
+  Napi::Object usable = Napi::Object::New(env);
+  for (const CpuFeature& feature : facts.features) {
+    cpuid.Set(feature.name, feature.listed);
+    usable.Set(feature.name, feature.usable);
+  }
+  out.Set("cpuid", cpuid);
+  out.Set("features", usable);
+  return out;
+}
+
+Napi::Value TotalMemoryBytesJs(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(TotalMemoryBytes()));
+}
+
+Napi::Value GpuStageJs(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), CurrentGpuStage()); }
+
+Napi::Value FailureJs(Napi::Env env, const std::optional<LibraryFailure>& failure) {
+  if (!failure.has_value()) return env.Null();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("library", failure->library);
+  out.Set("function", failure->function.empty() ? env.Null() : Napi::String::New(env, failure->function));
+  out.Set("code", Opt(env, failure->code));
+  out.Set("codeName", failure->code_name.empty() ? env.Null() : Napi::String::New(env, failure->code_name));
+  out.Set("message", failure->message);
+  out.Set("libraryMissing", failure->library_missing);
+  return out;
+}
+
+Napi::Array Strings(Napi::Env env, const std::vector<std::string>& values) {
+  Napi::Array out = Napi::Array::New(env, values.size());
+  for (size_t i = 0; i < values.size(); ++i) out.Set(i, values[i]);
+  return out;
+}
+
+Napi::Object GpuReportJs(Napi::Env env, const GpuReport& report) {
+  Napi::Object cuda = Napi::Object::New(env);
+  cuda.Set("library", report.cuda.library);
+  cuda.Set("loaded", report.cuda.loaded);
+  cuda.Set("failure", FailureJs(env, report.cuda.failure));
+  cuda.Set("driverVersion", Opt(env, report.cuda.driver_version));
+  cuda.Set("missingSymbols", Strings(env, report.cuda.missing_symbols));
+  Napi::Array cuda_devices = Napi::Array::New(env, report.cuda.devices.size());
+  for (size_t i = 0; i < report.cuda.devices.size(); ++i) {
+    const CudaDevice& d = report.cuda.devices[i];
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("ordinal", d.ordinal);
+    o.Set("name", Opt(env, d.name));
+    o.Set("uuid", Opt(env, d.uuid));
+    o.Set("pciBusId", Opt(env, d.pci_bus_id));
+    o.Set("ccMajor", Opt(env, d.cc_major));
+    o.Set("ccMinor", Opt(env, d.cc_minor));
+    o.Set("multiprocessors", Opt(env, d.multiprocessors));
+    o.Set("eccEnabled", Opt(env, d.ecc_enabled));
+    o.Set("memoryBytes", Opt(env, d.memory_bytes));
+    o.Set("errors", Strings(env, d.errors));
+    cuda_devices.Set(i, o);
+  }
+  cuda.Set("devices", cuda_devices);
+
+  Napi::Object nvml = Napi::Object::New(env);
+  nvml.Set("library", report.nvml.library);
+  nvml.Set("loaded", report.nvml.loaded);
+  nvml.Set("failure", FailureJs(env, report.nvml.failure));
+  nvml.Set("driverVersion", Opt(env, report.nvml.driver_version));
+  nvml.Set("cudaDriverVersion", Opt(env, report.nvml.cuda_driver_version));
+  nvml.Set("missingSymbols", Strings(env, report.nvml.missing_symbols));
+  Napi::Array nvml_devices = Napi::Array::New(env, report.nvml.devices.size());
+  for (size_t i = 0; i < report.nvml.devices.size(); ++i) {
+    const NvmlDevice& d = report.nvml.devices[i];
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("index", d.index);
+    o.Set("name", Opt(env, d.name));
+    o.Set("uuid", Opt(env, d.uuid));
+    o.Set("pciBusId", Opt(env, d.pci_bus_id));
+    o.Set("memoryBytes", Opt(env, d.memory_bytes));
+    o.Set("ccMajor", Opt(env, d.cc_major));
+    o.Set("ccMinor", Opt(env, d.cc_minor));
+    o.Set("eccEnabled", Opt(env, d.ecc_enabled));
+    o.Set("eccPending", Opt(env, d.ecc_pending));
+    o.Set("eccVolatileUncorrected", Opt(env, d.ecc_volatile_uncorrected));
+    o.Set("pcieGenCurrent", Opt(env, d.pcie_gen_current));
+    o.Set("pcieGenMax", Opt(env, d.pcie_gen_max));
+    o.Set("pcieWidthCurrent", Opt(env, d.pcie_width_current));
+    o.Set("pcieWidthMax", Opt(env, d.pcie_width_max));
+    o.Set("temperatureC", Opt(env, d.temperature_c));
+    o.Set("persistenceMode", Opt(env, d.persistence_mode));
+    o.Set("migCurrent", Opt(env, d.mig_current));
+    o.Set("migPending", Opt(env, d.mig_pending));
+    o.Set("errors", Strings(env, d.errors));
+    nvml_devices.Set(i, o);
+  }
+  nvml.Set("devices", nvml_devices);
+
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("cuda", cuda);
+  out.Set("nvml", nvml);
+  return out;
+}
+
+class GpuProbeWorker : public Napi::AsyncWorker {
+ public:
+  GpuProbeWorker(Napi::Env env, std::string cuda_library, std::string nvml_library, bool use_nvml)
+      : Napi::AsyncWorker(env),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        cuda_library_(std::move(cuda_library)),
+        nvml_library_(std::move(nvml_library)),
+        use_nvml_(use_nvml) {}
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+  void Execute() override { report_ = ProbeGpus(cuda_library_, nvml_library_, use_nvml_); }
+  void OnOK() override { deferred_.Resolve(GpuReportJs(Env(), report_)); }
+  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::string cuda_library_, nvml_library_;
+  bool use_nvml_;
+  GpuReport report_;
+};
+
+std::string StringOption(const Napi::Object& options, const char* key, const char* fallback) {
+  Napi::Value value = options.Get(key);
+  return value.IsString() ? value.As<Napi::String>().Utf8Value() : fallback;
+}
+
+Napi::Value ProbeGpusJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object options = info.Length() > 0 && info[0].IsObject() ? info[0].As<Napi::Object>() : Napi::Object::New(env);
+  Napi::Value nvml_flag = options.Get("nvml");
+  bool use_nvml = nvml_flag.IsBoolean() ? nvml_flag.As<Napi::Boolean>().Value() : true;
+  auto* worker = new GpuProbeWorker(env, StringOption(options, "cudaLibrary", "libcuda.so.1"),
+                                    StringOption(options, "nvmlLibrary", "libnvidia-ml.so.1"), use_nvml);
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("apiVersion", Napi::Number::New(env, kAddonApiVersion));
+  exports.Set("probeCpu", Napi::Function::New(env, ProbeCpuJs, "probeCpu"));
+  exports.Set("totalMemoryBytes", Napi::Function::New(env, TotalMemoryBytesJs, "totalMemoryBytes"));
+  exports.Set("probeGpus", Napi::Function::New(env, ProbeGpusJs, "probeGpus"));
+  exports.Set("gpuStage", Napi::Function::New(env, GpuStageJs, "gpuStage"));
+  return exports;
+}
+
+}  // namespace
+}  // namespace mlcheck
+
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) { return mlcheck::Init(env, exports); }
+
+NODE_API_MODULE(mlcheck_native, InitAddon)

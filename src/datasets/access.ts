@@ -1,0 +1,249 @@
+/**
+ * Finds a dataset's files, in order: --data-dir / MLCHECK_DATA_DIR, mlcheck's cache
+ * ($XDG_CACHE_HOME/mlcheck), well-known system folders, then (only when allowed) a download
+ * into the data dir or the cache. Every file is verified by the sha256 of its decompressed
+ * content before its path is handed out.
+ */
+import { copyFileSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { DataError, RequirementError } from '../util/errors.js';
+import type { DataAccess } from '../workloads/types.js';
+import type { ContentDigest } from './content-hash.js';
+import { downloadFile } from './download.js';
+import { acceptedNames, cacheRoot, dataDirRoot, searchLocations, type LocationOptions } from './locations.js';
+import { builtinRegistry, type Registry } from './registry.js';
+import type { DatasetFileManifest, DatasetManifest, DatasetProgress, DownloadOptions, SearchLocation } from './types.js';
+import { createDigestCache, type DigestCache } from './verify-cache.js';
+
+export interface DataAccessOptions extends LocationOptions {
+  /** Allow downloading missing files (into the data dir when one is set, else the cache). Default false. */
+  download?: boolean | DownloadOptions;
+  onProgress?: (progress: DatasetProgress) => void;
+  /** The dataset manifests; default: the package's datasets/*.json. */
+  registry?: Registry;
+}
+
+export interface FoundCopy {
+  path: string;
+  location: SearchLocation;
+  /** Set when hashed: 'ok', or 'mismatch' with the digest found, or 'unreadable' with the reason. */
+  status?: 'ok' | 'mismatch' | 'unreadable';
+  digest?: ContentDigest;
+  problem?: string;
+}
+
+export interface FileReport {
+  key: string;
+  file: DatasetFileManifest;
+  /** Every copy on disk, in lookup order; the first one is the one `files()` uses. */
+  copies: FoundCopy[];
+}
+
+export interface DatasetReport {
+  manifest: DatasetManifest;
+  locations: SearchLocation[];
+  files: FileReport[];
+}
+
+export interface DatasetAccess extends DataAccess {
+  readonly registry: Registry;
+  /** Every copy of every file in every location; hashes them (cached) unless `hash` is false. */
+  inspect(datasetId: string, options?: { hash?: boolean; fresh?: boolean }): Promise<DatasetReport>;
+  /** Makes sure verified copies exist in the staging folder (data dir or cache): copy or download. */
+  stage(datasetId: string): Promise<Record<string, string>>;
+  /** The folder `stage` writes into for this dataset. */
+  stagingDir(datasetId: string): string;
+}
+
+function isFile(file: string): boolean {
+  try {
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function matches(digest: ContentDigest, file: DatasetFileManifest): boolean {
+  return digest.sha256 === file.sha256 && digest.size === file.size;
+}
+
+function mismatchError(manifest: DatasetManifest, key: string, file: DatasetFileManifest, copy: FoundCopy, fetchCommand: string): DataError {
+  const digest = copy.digest;
+  return new DataError(`dataset ${manifest.id}: ${copy.path} (${key}) does not match the registry: wrong or corrupt content`, {
+    file: copy.path,
+    expected: `decompressed content sha256 ${file.sha256}, ${file.size} bytes`,
+    found: digest ? `sha256 ${digest.sha256}, ${digest.size} bytes` : (copy.problem ?? 'unreadable'),
+    fix: [`delete ${copy.path} and stage it again: ${fetchCommand}`, `check all copies: mlcheck datasets verify ${manifest.id}`],
+  });
+}
+
+function mirrorUrls(env: NodeJS.ProcessEnv, manifest: DatasetManifest, file: DatasetFileManifest): string[] {
+  const mirror = env.MLCHECK_DATASET_MIRROR;
+  if (!mirror) return [];
+  const base = `${mirror.replace(/\/+$/, '')}/${encodeURIComponent(manifest.directory)}`;
+  return [`${base}/${encodeURIComponent(file.name)}.gz`, `${base}/${encodeURIComponent(file.name)}`];
+}
+
+export function createDataAccess(options: DataAccessOptions = {}): DatasetAccess {
+  const env = options.env ?? process.env;
+  const registry = options.registry ?? builtinRegistry();
+  const cache = cacheRoot(options);
+  const digests: DigestCache = createDigestCache(path.join(cache.dir, 'verified.json'));
+  const downloadOptions: DownloadOptions | undefined = options.download === true ? {} : options.download === false || options.download === undefined ? undefined : options.download;
+  const resolved = new Map<string, Promise<Record<string, string>>>();
+  const progress = (event: DatasetProgress): void => options.onProgress?.(event);
+
+  const stagingDir = (manifest: DatasetManifest): string => path.join((dataDirRoot(options) ?? cache).dir, manifest.directory);
+  const fetchCommand = (manifest: DatasetManifest): string => {
+    const dataDir = dataDirRoot(options);
+    return dataDir?.origin === '--data-dir' ? `mlcheck datasets fetch ${manifest.id} --data-dir ${dataDir.dir}` : `mlcheck datasets fetch ${manifest.id}`;
+  };
+
+  const copiesOf = (file: DatasetFileManifest, locations: SearchLocation[]): FoundCopy[] =>
+    locations.flatMap((location) => acceptedNames(file).map((name) => ({ path: path.join(location.dir, name), location })).filter((copy) => isFile(copy.path)));
+
+  const hashCopy = async (datasetId: string, key: string, copy: FoundCopy, file: DatasetFileManifest, fresh: boolean): Promise<FoundCopy> => {
+    progress({ datasetId, fileKey: key, phase: 'verify', message: copy.path, totalBytes: file.size });
+    try {
+      const digest = await digests.digest(copy.path, { fresh });
+      return { ...copy, digest, status: matches(digest, file) ? 'ok' : 'mismatch' };
+    } catch (error) {
+      return { ...copy, status: 'unreadable', problem: (error as Error).message };
+    }
+  };
+
+  /** The first copy in lookup order, verified; throws DataError when that copy is wrong. */
+  const firstVerified = async (manifest: DatasetManifest, key: string, file: DatasetFileManifest, locations: SearchLocation[]): Promise<string | undefined> => {
+    const [first] = copiesOf(file, locations);
+    if (!first) return undefined;
+    const checked = await hashCopy(manifest.id, key, first, file, false);
+    if (checked.status !== 'ok') throw mismatchError(manifest, key, file, checked, fetchCommand(manifest));
+    return checked.path;
+  };
+
+  const missingError = (manifest: DatasetManifest, missing: [string, DatasetFileManifest][], locations: SearchLocation[], downloadProblem?: string): RequirementError => {
+    const names = missing.map(([key, file]) => `${file.name} (${key})`);
+    const tried = missing.map(([, file]) => `${file.name}[.gz]`).join(', ');
+    const lines = [
+      `dataset ${manifest.id} is not staged: missing ${names.join(', ')}`,
+      '  looked in, in order:',
+      ...locations.map((location) => `    ${location.dir}/ (${location.origin})`),
+      `    for ${tried}`,
+      downloadProblem ? `  download failed: ${downloadProblem}` : '  download: not attempted (offline by default; `mlcheck datasets fetch` downloads)',
+    ];
+    const packages = Object.entries(manifest.systemPackages ?? {}).map(([system, name]) => `or on ${system}: apt-get install ${name}`);
+    return new RequirementError(lines.join('\n'), {
+      fix: [
+        `${fetchCommand(manifest)}   (downloads and verifies; needs internet or MLCHECK_DATASET_MIRROR)`,
+        `or copy ${missing.map(([, file]) => `${file.name}.gz`).join(', ')} (.gz or uncompressed) into ${stagingDir(manifest)}/`,
+        ...packages,
+      ],
+    });
+  };
+
+  const urlsFor = (manifest: DatasetManifest, key: string, file: DatasetFileManifest): readonly string[] =>
+    downloadOptions?.urls?.(manifest.id, key, file) ?? [...mirrorUrls(env, manifest, file), ...file.urls];
+
+  const download = async (manifest: DatasetManifest, key: string, file: DatasetFileManifest): Promise<string> =>
+    downloadFile({
+      file,
+      urls: urlsFor(manifest, key, file),
+      targetDir: stagingDir(manifest),
+      attempts: downloadOptions?.attempts,
+      backoffMs: downloadOptions?.backoffMs,
+      idleTimeoutMs: downloadOptions?.idleTimeoutMs,
+      signal: downloadOptions?.signal,
+      onEvent: (event) => progress({ datasetId: manifest.id, fileKey: key, ...event, totalBytes: event.totalBytes }),
+    });
+
+  const resolve = async (datasetId: string): Promise<Record<string, string>> => {
+    const manifest = registry.get(datasetId);
+    const locations = searchLocations(manifest, options);
+    const found: Record<string, string> = {};
+    const missing: [string, DatasetFileManifest][] = [];
+    for (const [key, file] of Object.entries(manifest.files)) {
+      const filePath = await firstVerified(manifest, key, file, locations);
+      if (filePath) found[key] = filePath;
+      else missing.push([key, file]);
+    }
+    if (missing.length === 0) return found;
+    if (!downloadOptions) throw missingError(manifest, missing, locations);
+    for (const [key, file] of missing) {
+      try {
+        found[key] = await download(manifest, key, file);
+      } catch (error) {
+        if (error instanceof RequirementError) throw missingError(manifest, missing, locations, error.message);
+        throw error;
+      }
+      progress({ datasetId, fileKey: key, phase: 'done', message: found[key] });
+    }
+    return found;
+  };
+
+  return {
+    registry,
+    files(datasetId) {
+      let pending = resolved.get(datasetId);
+      if (!pending) {
+        pending = resolve(datasetId);
+        resolved.set(datasetId, pending);
+        pending.catch(() => resolved.delete(datasetId));
+      }
+      return pending;
+    },
+
+    async inspect(datasetId, inspectOptions = {}) {
+      const manifest = registry.get(datasetId);
+      const locations = searchLocations(manifest, options);
+      const files: FileReport[] = [];
+      for (const [key, file] of Object.entries(manifest.files)) {
+        let copies = copiesOf(file, locations);
+        if (inspectOptions.hash !== false) {
+          const hashed: FoundCopy[] = [];
+          for (const copy of copies) hashed.push(await hashCopy(datasetId, key, copy, file, inspectOptions.fresh === true));
+          copies = hashed;
+        }
+        files.push({ key, file, copies });
+      }
+      return { manifest, locations, files };
+    },
+
+    stagingDir: (datasetId) => stagingDir(registry.get(datasetId)),
+
+    async stage(datasetId) {
+      const manifest = registry.get(datasetId);
+      const target = stagingDir(manifest);
+      const locations = searchLocations(manifest, options);
+      const targetLocation = locations.find((location) => location.dir === target) ?? { kind: 'cache' as const, dir: target, origin: 'staging dir' };
+      const staged: Record<string, string> = {};
+      for (const [key, file] of Object.entries(manifest.files)) {
+        const inTarget = await firstVerified(manifest, key, file, [targetLocation]);
+        if (inTarget) {
+          staged[key] = inTarget;
+          continue;
+        }
+        const elsewhere = await firstVerified(manifest, key, file, locations.filter((location) => location.dir !== target)).catch(() => undefined);
+        if (elsewhere) {
+          progress({ datasetId, fileKey: key, phase: 'copy', message: `${elsewhere} -> ${target}/` });
+          mkdirSync(target, { recursive: true });
+          const destination = path.join(target, path.basename(elsewhere));
+          const part = `${destination}.part`;
+          copyFileSync(elsewhere, part);
+          renameSync(part, destination);
+          staged[key] = destination;
+        } else {
+          if (!downloadOptions) throw missingError(manifest, [[key, file]], locations);
+          try {
+            staged[key] = await download(manifest, key, file);
+          } catch (error) {
+            if (error instanceof RequirementError) throw missingError(manifest, [[key, file]], locations, error.message);
+            rmSync(path.join(target, `${file.name}.part`), { force: true });
+            throw error;
+          }
+        }
+        progress({ datasetId, fileKey: key, phase: 'done', message: staged[key] });
+      }
+      return staged;
+    },
+  };
+}

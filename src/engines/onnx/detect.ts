@@ -1,0 +1,67 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { BackendStatus } from '../types.js';
+import { probeGpuVisibility, type GpuVisibilityCheck } from './gpu-visibility.js';
+import { createLibraryFinder, type LibraryFinder } from './library-search.js';
+import { GPU_PROVIDER_PLATFORMS, ONNX_PROVIDERS, PROVIDER_REQUIREMENTS, type OnnxProvider } from './provider-requirements.js';
+
+export const SETUP_CUDA_COMMAND = 'npx mlcheck setup onnx-cuda';
+
+export interface ProviderDetectOptions {
+  /** onnxruntime-node's native folder (where its installer puts the provider libraries). */
+  binDir: string;
+  /** Provider names compiled into the onnxruntime-node binding (`listSupportedBackends()`). */
+  compiledProviders: readonly string[];
+  platform?: string;
+  findLibrary?: LibraryFinder;
+  gpuVisibility?: GpuVisibilityCheck;
+  /**
+   * Opens a tiny session on the provider alone; resolves null when it works, else the error.
+   * Only called when every static requirement is met.
+   */
+  trialSession?: (provider: OnnxProvider) => Promise<string | null>;
+}
+
+/**
+ * Every execution provider in preference order, each with the exact reasons it cannot be used.
+ * Static checks first (provider files, CUDA libraries, a visible GPU), then a real session.
+ */
+export async function detectProviders(options: ProviderDetectOptions): Promise<BackendStatus[]> {
+  const platform = options.platform ?? `${process.platform}/${process.arch}`;
+  const findLibrary = options.findLibrary ?? createLibraryFinder({ directories: [...ldLibraryPath(), options.binDir] });
+  let gpus: Awaited<ReturnType<GpuVisibilityCheck>> | undefined;
+  const statuses: BackendStatus[] = [];
+  for (const provider of ONNX_PROVIDERS) {
+    if (provider === 'cpu') {
+      statuses.push({ backend: 'cpu', available: true, reason: null });
+      continue;
+    }
+    const reasons: string[] = [];
+    if (!GPU_PROVIDER_PLATFORMS.includes(platform)) {
+      reasons.push(`onnxruntime-node has no ${provider} provider for ${platform} (only ${GPU_PROVIDER_PLATFORMS.join(', ')})`);
+    } else {
+      if (!options.compiledProviders.includes(provider)) reasons.push(`this onnxruntime-node build has no ${provider} provider (it lists ${options.compiledProviders.join(', ')})`);
+      const requirement = PROVIDER_REQUIREMENTS[provider];
+      const missingFiles = requirement.providerFiles.filter((file) => !existsSync(path.join(options.binDir, file)));
+      if (missingFiles.length > 0) {
+        reasons.push(`provider librar${missingFiles.length > 1 ? 'ies' : 'y'} ${missingFiles.join(', ')} not in ${options.binDir} (onnxruntime-node was installed CPU-only; fix: ${SETUP_CUDA_COMMAND})`);
+      }
+      const missingLibraries = requirement.libraries.filter((library) => findLibrary(library.file) === null);
+      if (missingLibraries.length > 0) {
+        reasons.push(`the dynamic loader cannot find ${missingLibraries.map((l) => `${l.file} (${l.provides})`).join(', ')} (searched LD_LIBRARY_PATH, ${options.binDir} and ldconfig -p; fix: install them and run ldconfig, or add their folder to LD_LIBRARY_PATH)`);
+      }
+      gpus ??= await (options.gpuVisibility ?? probeGpuVisibility)();
+      if (gpus.gpus.length === 0) reasons.push(`the probe sees no NVIDIA GPU${gpus.error ? `: ${gpus.error}` : ''}`);
+      if (reasons.length === 0 && options.trialSession) {
+        const failure = await options.trialSession(provider);
+        if (failure !== null) reasons.push(`a test session on ${provider} failed: ${failure}`);
+      }
+    }
+    statuses.push({ backend: provider, available: reasons.length === 0, reason: reasons.length ? reasons.join('; ') : null });
+  }
+  return statuses;
+}
+
+function ldLibraryPath(): string[] {
+  return (process.env.LD_LIBRARY_PATH ?? '').split(':').filter((d) => d.length > 0);
+}

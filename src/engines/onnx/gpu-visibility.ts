@@ -1,0 +1,30 @@
+/** What the hardware probe says about NVIDIA GPUs, reduced to what provider detection needs. */
+export interface GpuVisibility {
+  gpus: readonly { name: string; index?: number }[];
+  /** Why no GPU could be seen (driver missing, cuInit failed), or null. */
+  error: string | null;
+}
+
+export type GpuVisibilityCheck = () => Promise<GpuVisibility>;
+
+interface ProbeModule {
+  probeNode(): Promise<{ gpus?: readonly { name: string; index?: number }[]; gpuError?: string | null }>;
+}
+
+/** Asks the probe (src/probe) for the GPUs it sees through libcuda.so.1. */
+export const probeGpuVisibility: GpuVisibilityCheck = async () => {
+  // Loaded on demand: the probe pulls in the native addon, which a CPU-only run does not need.
+  const specifier = '../../probe/index.js';
+  let probe: ProbeModule;
+  try {
+    probe = (await import(specifier)) as ProbeModule;
+  } catch (error) {
+    return { gpus: [], error: `the hardware probe could not be loaded: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  try {
+    const snapshot = await probe.probeNode();
+    return { gpus: snapshot.gpus ?? [], error: snapshot.gpuError ?? null };
+  } catch (error) {
+    return { gpus: [], error: `the hardware probe failed: ${error instanceof Error ? error.message : String(error)}` };
+  }
+};

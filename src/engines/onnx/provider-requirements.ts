@@ -1,0 +1,48 @@
+/**
+ * What each onnxruntime-node execution provider needs at run time (onnxruntime 1.30, CUDA 12 build).
+ * The provider libraries come from `mlcheck setup onnx-cuda` (onnxruntime-node's own installer);
+ * the CUDA, cuDNN and TensorRT libraries come from the node's CUDA installation.
+ */
+export type OnnxProvider = 'tensorrt' | 'cuda' | 'cpu';
+
+/** Preference order: TensorRT builds the fastest engines, CUDA next, the CPU always works. */
+export const ONNX_PROVIDERS: readonly OnnxProvider[] = ['tensorrt', 'cuda', 'cpu'];
+
+export interface SharedLibrary {
+  /** The soname the provider library asks the dynamic loader for. */
+  file: string;
+  provides: string;
+}
+
+export interface ProviderRequirement {
+  /** Files onnxruntime-node's installer puts into its bin folder. */
+  providerFiles: readonly string[];
+  libraries: readonly SharedLibrary[];
+  /** The execution providers passed to InferenceSession, best first; ORT places unsupported nodes on the next. */
+  sessionProviders: readonly string[];
+}
+
+const CUDA_LIBRARIES: readonly SharedLibrary[] = [
+  { file: 'libcudart.so.12', provides: 'the CUDA 12 runtime' },
+  { file: 'libcublas.so.12', provides: 'cuBLAS (CUDA 12)' },
+  { file: 'libcublasLt.so.12', provides: 'cuBLASLt (CUDA 12)' },
+  { file: 'libcufft.so.11', provides: 'cuFFT (CUDA 12)' },
+  { file: 'libcudnn.so.9', provides: 'cuDNN 9' },
+];
+
+export const PROVIDER_REQUIREMENTS: Readonly<Record<OnnxProvider, ProviderRequirement>> = {
+  tensorrt: {
+    providerFiles: ['libonnxruntime_providers_shared.so', 'libonnxruntime_providers_cuda.so', 'libonnxruntime_providers_tensorrt.so'],
+    libraries: [...CUDA_LIBRARIES, { file: 'libnvinfer.so.10', provides: 'TensorRT 10' }, { file: 'libnvinfer_plugin.so.10', provides: 'TensorRT 10 plugins' }],
+    sessionProviders: ['tensorrt', 'cuda', 'cpu'],
+  },
+  cuda: {
+    providerFiles: ['libonnxruntime_providers_shared.so', 'libonnxruntime_providers_cuda.so'],
+    libraries: CUDA_LIBRARIES,
+    sessionProviders: ['cuda', 'cpu'],
+  },
+  cpu: { providerFiles: [], libraries: [], sessionProviders: ['cpu'] },
+};
+
+/** Platforms for which onnxruntime-node's installer can fetch the GPU providers. */
+export const GPU_PROVIDER_PLATFORMS: readonly string[] = ['linux/x64'];

@@ -1,0 +1,190 @@
+/**
+ * The only module that loads the native addon. It tries each build location in turn, and if
+ * none loads it throws one error that lists every attempt and how to build the addon.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RequirementError } from '../util/errors.js';
+
+/** The addon's interface version; bumped when the shape of its results changes. */
+export const NATIVE_API_VERSION = 1;
+
+export interface NativeOsEnabled {
+  osxsave: boolean;
+  /** XCR0 as read by xgetbv (0 when OSXSAVE is off). */
+  xcr0: number;
+  xmm: boolean;
+  ymm: boolean;
+  zmmOpmask: boolean;
+  zmmHi256: boolean;
+  zmmHi16: boolean;
+  amxTileCfg: boolean;
+  amxTile: boolean;
+}
+
+export interface NativeCpuFacts {
+  vendor: string;
+  brand: string;
+  family: number;
+  model: number;
+  stepping: number;
+  maxLeaf: number;
+  maxExtendedLeaf: number;
+  logicalCpus: number;
+  osEnabled: NativeOsEnabled;
+  /** What cpuid lists, keyed by the /proc/cpuinfo flag name. */
+  cpuid: Record<string, boolean>;
+  /** Listed by cpuid and its register state enabled by the OS. */
+  features: Record<string, boolean>;
+}
+
+export interface NativeLibraryFailure {
+  library: string;
+  function: string | null;
+  code: number | null;
+  codeName: string | null;
+  message: string;
+  libraryMissing: boolean;
+}
+
+export interface NativeCudaDevice {
+  ordinal: number;
+  name: string | null;
+  uuid: string | null;
+  pciBusId: string | null;
+  ccMajor: number | null;
+  ccMinor: number | null;
+  multiprocessors: number | null;
+  eccEnabled: number | null;
+  memoryBytes: number | null;
+  errors: string[];
+}
+
+export interface NativeNvmlDevice {
+  index: number;
+  name: string | null;
+  uuid: string | null;
+  pciBusId: string | null;
+  memoryBytes: number | null;
+  ccMajor: number | null;
+  ccMinor: number | null;
+  eccEnabled: boolean | null;
+  eccPending: boolean | null;
+  eccVolatileUncorrected: number | null;
+  pcieGenCurrent: number | null;
+  pcieGenMax: number | null;
+  pcieWidthCurrent: number | null;
+  pcieWidthMax: number | null;
+  temperatureC: number | null;
+  persistenceMode: boolean | null;
+  migCurrent: number | null;
+  migPending: number | null;
+  errors: string[];
+}
+
+export interface NativeGpuReport {
+  cuda: {
+    library: string;
+    loaded: boolean;
+    failure: NativeLibraryFailure | null;
+    driverVersion: number | null;
+    missingSymbols: string[];
+    devices: NativeCudaDevice[];
+  };
+  nvml: {
+    library: string;
+    loaded: boolean;
+    failure: NativeLibraryFailure | null;
+    driverVersion: string | null;
+    cudaDriverVersion: number | null;
+    missingSymbols: string[];
+    devices: NativeNvmlDevice[];
+  };
+}
+
+export interface NativeGpuOptions {
+  cudaLibrary?: string;
+  nvmlLibrary?: string;
+  nvml?: boolean;
+}
+
+export interface NativeProbe {
+  apiVersion: number;
+  probeCpu(): NativeCpuFacts;
+  totalMemoryBytes(): number;
+  /** Runs on a worker thread: a hanging driver call cannot block the event loop. */
+  probeGpus(options?: NativeGpuOptions): Promise<NativeGpuReport>;
+  /** The driver call in progress ("cuInit", ...), to name it when a probe times out. */
+  gpuStage(): string;
+}
+
+export interface LoadNativeOptions {
+  /** Paths to try, in order; defaults to the node-gyp and cmake-js build outputs. */
+  candidates?: readonly string[];
+  /** Loads one candidate; injectable for tests. */
+  load?: (file: string) => unknown;
+}
+
+const ADDON_FILE = 'mlcheck_native.node';
+const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Where the addon may be, in the order tried: an explicit override, node-gyp, then cmake-js. */
+export function defaultAddonCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
+  const override = env.MLCHECK_NATIVE_ADDON;
+  return [
+    ...(override ? [path.resolve(override)] : []),
+    path.join(packageRoot, 'build', 'Release', ADDON_FILE),
+    path.join(packageRoot, 'build', 'Debug', ADDON_FILE),
+    path.join(packageRoot, 'build-cmake', 'Release', ADDON_FILE),
+    path.join(packageRoot, 'build-cmake', ADDON_FILE),
+  ];
+}
+
+let cached: NativeProbe | undefined;
+
+/** Loads the addon once; throws a RequirementError listing each attempt and the fix. */
+export function loadNativeProbe(options: LoadNativeOptions = {}): NativeProbe {
+  const useCache = options.candidates === undefined && options.load === undefined;
+  if (useCache && cached !== undefined) return cached;
+  const candidates = options.candidates ?? defaultAddonCandidates();
+  const load = options.load ?? createRequire(import.meta.url);
+  const attempts: string[] = [];
+  for (const file of candidates) {
+    if (!existsSync(file)) {
+      attempts.push(`${file}: not found`);
+      continue;
+    }
+    try {
+      const probe = load(file);
+      const problem = shapeProblem(probe);
+      if (problem !== null) {
+        attempts.push(`${file}: ${problem}`);
+        continue;
+      }
+      if (useCache) cached = probe as NativeProbe;
+      return probe as NativeProbe;
+    } catch (error) {
+      attempts.push(`${file}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+    }
+  }
+  throw new RequirementError(`the native probe addon (${ADDON_FILE}) could not be loaded; tried:\n    ${attempts.join('\n    ')}`, {
+    found: attempts.length === 0 ? 'no candidate paths' : `${attempts.length} failed attempts`,
+    fix: [
+      `build it: cd ${packageRoot} && npm rebuild mlcheck --foreground-scripts (or: npm run install), which needs make, a C++ compiler and python3`,
+      'or build it with CMake: npm run build:cmake',
+      'or point MLCHECK_NATIVE_ADDON at a built mlcheck_native.node',
+    ],
+  });
+}
+
+function shapeProblem(probe: unknown): string | null {
+  if (typeof probe !== 'object' || probe === null) return 'did not export an object';
+  const record = probe as Record<string, unknown>;
+  for (const name of ['probeCpu', 'totalMemoryBytes', 'probeGpus', 'gpuStage']) {
+    if (typeof record[name] !== 'function') return `does not export ${name}() (a stale build? rebuild it)`;
+  }
+  if (record.apiVersion !== NATIVE_API_VERSION) return `has interface version ${String(record.apiVersion)}, expected ${NATIVE_API_VERSION} (a stale build: rebuild it)`;
+  return null;
+}

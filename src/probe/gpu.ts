@@ -1,0 +1,121 @@
+import type { NativeCudaDevice, NativeGpuReport, NativeNvmlDevice, NativeProbe } from '../native/binding.js';
+import type { DriverSnapshot, GpuSnapshot } from './types.js';
+
+export interface GpuFacts {
+  driver: DriverSnapshot | null;
+  gpus: GpuSnapshot[];
+  gpuError: string | null;
+  nvmlError: string | null;
+  missingSymbols: { cuda: string[]; nvml: string[] };
+  timedOut: boolean;
+}
+
+export interface ProbeGpusOptions {
+  cudaLibrary?: string;
+  nvmlLibrary?: string;
+  /** Give up on a driver that does not answer after this long (default 20 s). */
+  timeoutMs?: number;
+}
+
+export const DEFAULT_GPU_TIMEOUT_MS = 20_000;
+
+/** Asks the driver through the addon; a hung driver call turns into a gpuError, never a hang. */
+export async function probeGpuFacts(native: NativeProbe, options: ProbeGpusOptions = {}): Promise<GpuFacts> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_GPU_TIMEOUT_MS;
+  const nativeOptions = {
+    ...(options.cudaLibrary !== undefined ? { cudaLibrary: options.cudaLibrary } : {}),
+    ...(options.nvmlLibrary !== undefined ? { nvmlLibrary: options.nvmlLibrary } : {}),
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
+  try {
+    const result = await Promise.race([native.probeGpus(nativeOptions), timeout]);
+    if (result === 'timeout') {
+      const message = `GPU probe timed out after ${timeoutMs} ms in ${native.gpuStage()}: the NVIDIA driver did not answer (hung GPU or driver; check dmesg and nvidia-smi)`;
+      return { driver: null, gpus: [], gpuError: message, nvmlError: message, missingSymbols: { cuda: [], nvml: [] }, timedOut: true };
+    }
+    return gpuFactsFromReport(result);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Merges what CUDA and NVML said into one record per GPU. */
+export function gpuFactsFromReport(report: NativeGpuReport): GpuFacts {
+  const { cuda, nvml } = report;
+  const driverAnswered = cuda.loaded || nvml.loaded;
+  const cudaVersion = cuda.driverVersion ?? nvml.cudaDriverVersion;
+  const driver: DriverSnapshot | null = driverAnswered
+    ? { version: nvml.driverVersion, cudaVersion: cudaVersion === null ? null : formatCudaVersion(cudaVersion) }
+    : null;
+  const unmatchedNvml = [...nvml.devices];
+  const gpus: GpuSnapshot[] = cuda.devices.map((device) => {
+    const matchIndex = unmatchedNvml.findIndex((candidate) => sameDevice(device, candidate));
+    const match = matchIndex >= 0 ? unmatchedNvml.splice(matchIndex, 1)[0] : undefined;
+    return mergeDevice(device, match);
+  });
+  // With CUDA unusable, NVML still tells which GPUs the node has.
+  if (cuda.failure !== null) for (const device of unmatchedNvml) gpus.push(mergeDevice(undefined, device));
+  return {
+    driver,
+    gpus,
+    gpuError: cuda.failure?.message ?? null,
+    nvmlError: nvml.failure?.message ?? null,
+    missingSymbols: { cuda: cuda.missingSymbols, nvml: nvml.missingSymbols },
+    timedOut: false,
+  };
+}
+
+/** 12040 → "12.4", as cuDriverGetVersion encodes it (1000 * major + 10 * minor). */
+export function formatCudaVersion(encoded: number): string {
+  return `${Math.floor(encoded / 1000)}.${Math.floor((encoded % 1000) / 10)}`;
+}
+
+/** "00000000:3B:00.0" and "0000:3b:00.0" name the same device. */
+export function normalizePciBusId(busId: string): string {
+  const match = /^([0-9a-f]+):([0-9a-f]+):([0-9a-f]+)\.([0-9a-f]+)$/i.exec(busId.trim());
+  if (match === null) return busId.trim().toLowerCase();
+  const [domain, bus, device, fn] = match.slice(1).map((part) => parseInt(part, 16));
+  const hex = (value: number | undefined, width: number) => (value ?? 0).toString(16).padStart(width, '0');
+  return `${hex(domain, 4)}:${hex(bus, 2)}:${hex(device, 2)}.${hex(fn, 1)}`;
+}
+
+function sameDevice(cuda: NativeCudaDevice, nvml: NativeNvmlDevice): boolean {
+  if (cuda.uuid !== null && nvml.uuid !== null) return cuda.uuid.toLowerCase() === nvml.uuid.toLowerCase();
+  if (cuda.pciBusId !== null && nvml.pciBusId !== null) return normalizePciBusId(cuda.pciBusId) === normalizePciBusId(nvml.pciBusId);
+  return false;
+}
+
+function mergeDevice(cuda: NativeCudaDevice | undefined, nvml: NativeNvmlDevice | undefined): GpuSnapshot {
+  const major = cuda?.ccMajor ?? nvml?.ccMajor ?? null;
+  const minor = cuda?.ccMinor ?? nvml?.ccMinor ?? null;
+  const pciBusId = cuda?.pciBusId ?? nvml?.pciBusId ?? null;
+  const cudaEcc = cuda?.eccEnabled === null || cuda?.eccEnabled === undefined ? null : cuda.eccEnabled !== 0;
+  return {
+    index: cuda?.ordinal ?? nvml?.index ?? 0,
+    name: cuda?.name ?? nvml?.name ?? null,
+    uuid: cuda?.uuid ?? nvml?.uuid ?? null,
+    pciBusId: pciBusId === null ? null : normalizePciBusId(pciBusId),
+    computeCapability: major === null || minor === null ? null : { major, minor },
+    memoryBytes: cuda?.memoryBytes ?? nvml?.memoryBytes ?? null,
+    multiprocessors: cuda?.multiprocessors ?? null,
+    ecc: {
+      enabled: nvml?.eccEnabled ?? cudaEcc,
+      pendingEnabled: nvml?.eccPending ?? null,
+      volatileUncorrected: nvml?.eccVolatileUncorrected ?? null,
+    },
+    pcie: {
+      generationCurrent: nvml?.pcieGenCurrent ?? null,
+      generationMax: nvml?.pcieGenMax ?? null,
+      widthCurrent: nvml?.pcieWidthCurrent ?? null,
+      widthMax: nvml?.pcieWidthMax ?? null,
+    },
+    temperatureC: nvml?.temperatureC ?? null,
+    persistenceMode: nvml?.persistenceMode ?? null,
+    migMode: nvml?.migCurrent === null || nvml?.migCurrent === undefined ? null : { current: nvml.migCurrent !== 0, pending: (nvml.migPending ?? 0) !== 0 },
+    seenBy: { cuda: cuda !== undefined, nvml: nvml !== undefined },
+    errors: [...(cuda?.errors ?? []), ...(nvml?.errors ?? [])],
+  };
+}

@@ -1,0 +1,98 @@
+import type { CaseResult, Outcome, RunRecord } from '../runner/types.js';
+import { countOutcomes } from './counts.js';
+import { describeMetric, formatValue } from './format.js';
+import { probeVerdicts } from './probe-view.js';
+
+export interface ConsoleOptions {
+  /** ANSI colours; the CLI asks for them only when stdout is a terminal. */
+  color?: boolean;
+  /** Warnings and skips count as failures (as `--strict` makes the exit code). */
+  strict?: boolean;
+  /** Also print the lines each workload prints as the manual does. */
+  showLines?: boolean;
+}
+
+/** Slurm keeps a drain reason on one line; longer ones are unreadable in `sinfo -R`. */
+export const VERDICT_MAX_LENGTH = 200;
+
+const COLOURS: Record<Outcome | 'dim', string> = { pass: '32', warn: '33', fail: '31', error: '35', skip: '36', dim: '2' };
+
+/** A compact table of the cases, then ONE closing line fit for a Slurm drain reason. */
+export function renderConsole(record: RunRecord, options: ConsoleOptions = {}): string {
+  const paint = (code: keyof typeof COLOURS, text: string): string => (options.color ? `\u001b[${COLOURS[code]}m${text}\u001b[0m` : text);
+  const rows = record.cases.map((c) => ({
+    c,
+    cells: [c.id, c.outcome.toUpperCase(), c.device, `${formatValue(c.timings.wallSeconds)} s`],
+  }));
+  const header = ['CASE', 'OUTCOME', 'DEVICE', 'TIME'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r.cells[i]!.length)));
+  const pad = (cells: string[]): string[] => cells.map((cell, i) => cell.padEnd(widths[i]!));
+  const lines: string[] = [];
+  const verdicts = probeVerdicts(record.session.probe);
+  if (verdicts.length) {
+    const notPassing = verdicts.filter((v) => v.status !== 'pass');
+    lines.push(`probe: ${verdicts.length - notPassing.length}/${verdicts.length} rules pass${notPassing.map((v) => `; ${v.subject} ${v.status}${v.reason ? ` (${v.reason})` : ''}`).join('')}`);
+  }
+  lines.push([...pad(header), 'METRICS'].join('  ').trimEnd());
+  for (const { c, cells } of rows) {
+    const padded = pad(cells);
+    padded[1] = paint(c.outcome, padded[1]!);
+    const metrics = Object.entries(c.metrics).map(([name, m]) => {
+      const text = `${name} ${describeMetric(m)}`;
+      return m.verdict === 'fail' ? paint('fail', `${text} FAIL`) : m.verdict === 'warn' ? paint('warn', `${text} WARN`) : text;
+    });
+    lines.push([...padded, metrics.join(', ')].join('  ').trimEnd());
+    if (c.reason && c.outcome !== 'pass') lines.push(paint('dim', `${' '.repeat(widths[0]! + 2)}${c.failPhase ? `[${c.failPhase}] ` : ''}${firstLine(c.reason)}`));
+    if (options.showLines) for (const line of c.lines) lines.push(`${' '.repeat(widths[0]! + 2)}${line}`);
+  }
+  const verdict = verdictLine(record, options);
+  const outcome = verdict.split(' ')[1];
+  const colourOf: Record<string, keyof typeof COLOURS> = { PASS: 'pass', WARN: 'warn', FAIL: 'fail', UNDECIDED: 'error' };
+  lines.push(paint(colourOf[outcome ?? ''] ?? 'dim', verdict));
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The run's verdict in one line, e.g. `mlcheck: FAIL lenet/tfjs test error 3.10% > 1%` or
+ * `mlcheck: PASS 4 cases (1 skipped)`. Its first word after `mlcheck:` matches the exit code:
+ * FAIL 1, UNDECIDED 3, PASS and WARN 0.
+ */
+export function verdictLine(record: RunRecord, options: Pick<ConsoleOptions, 'strict'> = {}): string {
+  const cases = record.cases;
+  const counts = countOutcomes(cases);
+  const extras = [counts.warn && `${counts.warn} warn`, counts.skip && `${counts.skip} skipped`, counts.error && `${counts.error} undecided`].filter(Boolean);
+  const summary = `${cases.length} case${cases.length === 1 ? '' : 's'}${extras.length ? ` (${extras.join(', ')})` : ''}`;
+  const about = (kind: string, of: CaseResult[], fallback: string): string => {
+    const first = of[0]!;
+    const more = of.length > 1 ? ` (+${of.length - 1} more)` : '';
+    return `mlcheck: ${kind} ${first.workload}/${first.engine} ${humanizeReason(first) || fallback}${more}`;
+  };
+  let line: string;
+  if (counts.fail > 0) line = about('FAIL', cases.filter((c) => c.outcome === 'fail'), 'failed');
+  else if (record.session.interrupted) line = `mlcheck: UNDECIDED run interrupted after ${counts.pass + counts.warn + counts.skip} of ${cases.length} cases`;
+  else if (counts.error > 0) line = about('UNDECIDED', cases.filter((c) => c.outcome === 'error'), 'could not be decided');
+  else if (counts.pass + counts.warn === 0) line = `mlcheck: UNDECIDED no case ran: ${counts.skip ? humanizeReason(cases.find((c) => c.outcome === 'skip')!) : 'nothing planned'}`;
+  else if (options.strict && counts.warn > 0) line = about('FAIL', cases.filter((c) => c.outcome === 'warn'), 'outside its performance reference');
+  else if (options.strict && counts.skip > 0) line = about('FAIL', cases.filter((c) => c.outcome === 'skip'), 'skipped');
+  else if (counts.warn > 0) line = about('WARN', cases.filter((c) => c.outcome === 'warn'), 'outside its performance reference');
+  else line = `mlcheck: PASS ${summary}`;
+  return oneLine(line);
+}
+
+/** The reason's first line, with metric names written as words ("test_error_pct" -> "test error"). */
+function humanizeReason(c: CaseResult): string {
+  let text = firstLine(c.reason ?? '');
+  for (const name of Object.keys(c.metrics).sort((a, b) => b.length - a.length)) {
+    text = text.split(name).join(name.replace(/_pct$/, '').replace(/_/g, ' '));
+  }
+  return text;
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0]!.trim();
+}
+
+function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length <= VERDICT_MAX_LENGTH ? flat : `${flat.slice(0, VERDICT_MAX_LENGTH - 3)}...`;
+}

@@ -1,0 +1,119 @@
+import type { ProbeSnapshot } from '../probe/index.js';
+import type { CaseResult, FailPhase, MetricVerdict, Outcome, RunRecord, Threshold } from '../runner/types.js';
+import type { ParamValue, ProfileId } from '../workloads/types.js';
+import { countOutcomes } from './counts.js';
+
+/** Bumped on any change a reader of an older version would misread; schema/report.schema.json matches it. */
+export const REPORT_SCHEMA_VERSION = 1;
+export const REPORT_KIND = 'mlcheck-run-report';
+
+export interface ReportMetric {
+  /** null when the measurement was not a finite number (JSON has no NaN). */
+  value: number | null;
+  unit: string;
+  reference: { value: number; lower: number | null; upper: number | null } | null;
+  threshold: Threshold | null;
+  verdict: MetricVerdict;
+}
+
+export interface ReportCase {
+  id: string;
+  workload: string;
+  engine: string;
+  backend: string;
+  device: string;
+  profile: ProfileId;
+  outcome: Outcome;
+  failPhase: FailPhase | null;
+  reason: string | null;
+  seed: number;
+  versions: Record<string, string>;
+  timings: CaseResult['timings'];
+  metrics: Record<string, ReportMetric>;
+  hyperparameters: Record<string, ParamValue | readonly ParamValue[]>;
+  lines: string[];
+  details: Record<string, unknown>;
+  artifacts: string[];
+  crash?: CaseResult['crash'];
+}
+
+export interface ReportSession {
+  id: string;
+  host: string;
+  user: string;
+  commandLine: string[];
+  mlcheckVersion: string;
+  startedAt: string;
+  endedAt: string | null;
+  profile: ProfileId;
+  interrupted: boolean;
+  outDir: string;
+  total: number;
+  counts: Record<Outcome, number>;
+}
+
+export interface JsonReport {
+  schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  kind: typeof REPORT_KIND;
+  session: ReportSession;
+  probe: ProbeSnapshot | null;
+  cases: ReportCase[];
+}
+
+/** The JSON report of a run: everything an operator or a script needs, in one versioned document. */
+export function buildJsonReport(record: RunRecord): JsonReport {
+  const { session } = record;
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    kind: REPORT_KIND,
+    session: {
+      id: session.id,
+      host: session.host,
+      user: session.user,
+      commandLine: [...session.commandLine],
+      mlcheckVersion: session.mlcheckVersion,
+      startedAt: session.startedAt,
+      endedAt: session.endedAt,
+      profile: session.profile,
+      interrupted: session.interrupted,
+      outDir: session.outDir,
+      total: record.cases.length,
+      counts: countOutcomes(record.cases),
+    },
+    probe: session.probe ?? null,
+    cases: record.cases.map(reportCase),
+  };
+}
+
+function reportCase(c: CaseResult): ReportCase {
+  const metrics: Record<string, ReportMetric> = {};
+  for (const [name, m] of Object.entries(c.metrics)) {
+    metrics[name] = {
+      value: Number.isFinite(m.value) ? m.value : null,
+      unit: m.unit,
+      reference: m.reference,
+      threshold: m.threshold,
+      verdict: m.verdict,
+    };
+  }
+  return {
+    id: c.id,
+    workload: c.workload,
+    engine: c.engine,
+    backend: c.backend,
+    device: c.device,
+    profile: c.profile,
+    outcome: c.outcome,
+    failPhase: c.failPhase,
+    reason: c.reason,
+    seed: c.seed,
+    versions: c.versions,
+    timings: c.timings,
+    metrics,
+    hyperparameters: c.hyperparameters,
+    lines: c.lines,
+    details: c.details,
+    artifacts: c.artifacts,
+    ...(c.crash && { crash: c.crash }),
+  };
+}
