@@ -118,7 +118,7 @@ async function transfer(t: Transfer): Promise<void> {
     if (t.signal?.aborted) throw t.signal.reason ?? error;
     if (error instanceof PermanentFailure) throw error;
     if (isUnknownHost(error)) throw new PermanentFailure(errorText(error));
-    throw new Error(errorText(error), { cause: error });
+    throw error;
   } finally {
     clearTimeout(idleTimer);
     t.signal?.removeEventListener('abort', onAbort);

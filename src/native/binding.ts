@@ -130,11 +130,14 @@ export interface LoadNativeOptions {
 const ADDON_FILE = 'mlcheck_native.node';
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** Where the addon may be, in the order tried: an explicit override, node-gyp, then cmake-js. */
+/**
+ * Where the addon may be, in the order tried: node-gyp's Release and Debug builds, then cmake-js's.
+ * MLCHECK_NATIVE_ADDON names the one file to load instead.
+ */
 export function defaultAddonCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
   const override = env.MLCHECK_NATIVE_ADDON;
+  if (override) return [path.resolve(override)];
   return [
-    ...(override ? [path.resolve(override)] : []),
     path.join(packageRoot, 'build', 'Release', ADDON_FILE),
     path.join(packageRoot, 'build', 'Debug', ADDON_FILE),
     path.join(packageRoot, 'build-cmake', 'Release', ADDON_FILE),
@@ -146,7 +149,7 @@ let cached: NativeProbe | undefined;
 
 /** Loads the addon once; throws a RequirementError listing each attempt and the fix. */
 export function loadNativeProbe(options: LoadNativeOptions = {}): NativeProbe {
-  const useCache = options.candidates === undefined && options.load === undefined;
+  const useCache = options.candidates === undefined && options.load === undefined && !process.env.MLCHECK_NATIVE_ADDON;
   if (useCache && cached !== undefined) return cached;
   const candidates = options.candidates ?? defaultAddonCandidates();
   const load = options.load ?? createRequire(import.meta.url);
@@ -174,7 +177,7 @@ export function loadNativeProbe(options: LoadNativeOptions = {}): NativeProbe {
     fix: [
       `build it: cd ${packageRoot} && npm rebuild mlcheck --foreground-scripts (or: npm run install), which needs make, a C++ compiler and python3`,
       'or build it with CMake: npm run build:cmake',
-      'or point MLCHECK_NATIVE_ADDON at a built mlcheck_native.node',
+      'or point MLCHECK_NATIVE_ADDON at a built mlcheck_native.node (it then is the only file tried)',
     ],
   });
 }

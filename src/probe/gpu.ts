@@ -1,10 +1,11 @@
 import type { NativeCudaDevice, NativeGpuReport, NativeNvmlDevice, NativeProbe } from '../native/binding.js';
-import type { DriverSnapshot, GpuSnapshot } from './types.js';
+import type { DriverSnapshot, GpuErrorKind, GpuSnapshot } from './types.js';
 
 export interface GpuFacts {
   driver: DriverSnapshot | null;
   gpus: GpuSnapshot[];
   gpuError: string | null;
+  gpuErrorKind: GpuErrorKind | null;
   nvmlError: string | null;
   missingSymbols: { cuda: string[]; nvml: string[] };
   timedOut: boolean;
@@ -16,6 +17,8 @@ export interface ProbeGpusOptions {
   /** Give up on a driver that does not answer after this long (default 20 s). */
   timeoutMs?: number;
 }
+
+const CUDA_ERROR_NO_DEVICE = 100;
 
 export const DEFAULT_GPU_TIMEOUT_MS = 20_000;
 
@@ -34,7 +37,7 @@ export async function probeGpuFacts(native: NativeProbe, options: ProbeGpusOptio
     const result = await Promise.race([native.probeGpus(nativeOptions), timeout]);
     if (result === 'timeout') {
       const message = `GPU probe timed out after ${timeoutMs} ms in ${native.gpuStage()}: the NVIDIA driver did not answer (hung GPU or driver; check dmesg and nvidia-smi)`;
-      return { driver: null, gpus: [], gpuError: message, nvmlError: message, missingSymbols: { cuda: [], nvml: [] }, timedOut: true };
+      return { driver: null, gpus: [], gpuError: message, gpuErrorKind: 'timeout', nvmlError: message, missingSymbols: { cuda: [], nvml: [] }, timedOut: true };
     }
     return gpuFactsFromReport(result);
   } finally {
@@ -62,6 +65,7 @@ export function gpuFactsFromReport(report: NativeGpuReport): GpuFacts {
     driver,
     gpus,
     gpuError: cuda.failure?.message ?? null,
+    gpuErrorKind: cuda.failure === null ? null : cuda.failure.libraryMissing ? 'no-driver' : cuda.failure.code === CUDA_ERROR_NO_DEVICE ? 'no-device' : 'driver-error',
     nvmlError: nvml.failure?.message ?? null,
     missingSymbols: { cuda: cuda.missingSymbols, nvml: nvml.missingSymbols },
     timedOut: false,

@@ -2,6 +2,8 @@
 
 export const PROBE_SCHEMA_VERSION = 1;
 
+export type GpuErrorKind = 'no-driver' | 'no-device' | 'driver-error' | 'timeout' | 'not-probed';
+
 export type VerdictStatus = 'pass' | 'warn' | 'fail' | 'skip';
 
 export interface Verdict {
@@ -76,6 +78,10 @@ export interface ProbeSnapshot {
   gpus: GpuSnapshot[];
   /** Null when CUDA answered; otherwise why not, e.g. "libcuda.so.1 not found: no NVIDIA driver installed". */
   gpuError: string | null;
+  /** What kind of failure gpuError is, for the rules: no driver, no device, a driver error, a hang. */
+  gpuErrorKind: GpuErrorKind | null;
+  /** True when the driver did not answer in time; its worker thread may still be stuck. */
+  gpuTimedOut: boolean;
   /** Null when NVML answered; its absence only leaves the health fields empty. */
   nvmlError: string | null;
   /** Optional symbols a driver library lacks (their fields stay empty). */

@@ -3,3 +3,7 @@ export { validateReport, reportSchemaFile } from './validate.js';
 export { renderJunit } from './junit.js';
 export { renderPrometheus, escapeLabelValue } from './prometheus.js';
 export { renderConsole, verdictLine, type ConsoleOptions } from './console.js';
+export { readReports, type LoadedReport } from './read-reports.js';
+export { compareReports, renderCompare, type CompareResult, type CompareFlag, type CompareColumn } from './compare.js';
+export { aggregateRepetitions, type AggregateOptions } from './bench-aggregate.js';
+export { nodeClassFor, referencesFromBench, upsertNodeClass, type NewNodeClass } from './reference-writer.js';

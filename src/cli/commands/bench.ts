@@ -1,10 +1,194 @@
-import type { Command } from 'commander';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { ENGINE_IDS, type EngineId } from '../../engines/types.js';
+import { probeNode, type ProbeSnapshot } from '../../probe/index.js';
+import { aggregateRepetitions } from '../../report/bench-aggregate.js';
+import { formatValue } from '../../report/format.js';
+import { nodeClassFor, referencesFromBench, upsertNodeClass } from '../../report/reference-writer.js';
+import { findNodeClass, loadNodeReferences, matchNodeClass, nodeIdentity, type NodeClass, type NodeReferenceFile } from '../../runner/references.js';
+import { runPlan } from '../../runner/run.js';
+import type { RunRecord } from '../../runner/types.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
+import { UsageError, describeError } from '../../util/errors.js';
+import { builtinWorkloads } from '../../workloads/index.js';
+import { PROFILE_IDS, type ProfileId } from '../../workloads/types.js';
 import type { CliContext } from '../context.js';
+import { collect, parsePositiveNumber } from '../option-parsers.js';
+import { exitCodeForCases } from '../outcome-exit.js';
+import { renderRunConsole, writeReports } from '../report-output.js';
 
-// Placeholder while the command is being built; replaced by its implementation.
+/** The workloads whose numbers say how fast a node is (hello and iris are too small to time). */
+export const DEFAULT_BENCH_WORKLOADS: readonly string[] = ['lenet', 'vae', 'inception'];
+
+interface BenchFlags {
+  repeat: number;
+  engine: string[];
+  backend: string[];
+  profile: ProfileId;
+  dataDir?: string;
+  out?: string;
+  references?: string;
+  nodeClass?: string;
+  saveReference?: string;
+  saveTolerance: number;
+  strict?: boolean;
+  json?: string;
+  junit?: string;
+  prom?: string;
+  timeout?: number;
+}
+
 export function registerBench(program: Command, context: CliContext): void {
-  program.command('bench').description('(not built yet)').action(() => {
-    context.err('mlcheck bench: not built yet');
-    context.setExitCode(3);
-  });
+  program
+    .command('bench')
+    .summary('time the performance workloads N times and judge the medians against this node class')
+    .description(
+      [
+        'Runs the performance-relevant workloads --repeat times (each case isolated, as `run` does),',
+        'takes the median of every metric and judges it against the reference of this node class',
+        '(references/nodes.yaml, or --references FILE): the class is matched from the probe, by GPU',
+        'model, or CPU model when there is no GPU. Outside the tolerance: warn (fail with --strict).',
+        '',
+        '--save-reference FILE writes the medians as the reference of this node class into FILE',
+        '(created, or merged into the class of the same id). Run it on a known-good node.',
+        '',
+        `Workloads: default those with references for the node class, else ${DEFAULT_BENCH_WORKLOADS.join(', ')}.`,
+        'Exit codes: 0 in bounds (warnings allowed unless --strict), 1 a failure, 2 bad usage, 3 undecided.',
+      ].join('\n'),
+    )
+    .argument('[workload...]', 'workloads to time')
+    .option('-n, --repeat <n>', 'repetitions; the median of each metric is judged', parseCount, 3)
+    .option('-e, --engine <engine>', `engine: ${ENGINE_IDS.join(', ')} (repeatable; default: every engine a workload supports)`, collect, [])
+    .option('-b, --backend <backend>', 'backend (repeatable; default: best available)', collect, [])
+    .addOption(new Option('-p, --profile <profile>', 'workload sizes (references are kept per profile)').choices(PROFILE_IDS).default('quick'))
+    .option('-d, --data-dir <dir>', 'folder with one sub-folder per dataset; also MLCHECK_DATA_DIR')
+    .option('-o, --out <dir>', 'bench directory: one run directory per repetition and report.json (default: ./mlcheck-runs/bench-<time>)')
+    .option('--references <file>', 'node reference file (default: the shipped references/nodes.yaml)')
+    .option('--node-class <id>', 'use this node class instead of matching one from the probe')
+    .option('--save-reference <file>', 'write the medians as the reference of this node class into <file>')
+    .option('--save-tolerance <fraction>', 'tolerance either side of a saved reference (0.25 = -25 %..+25 %)', parseFraction, 0.25)
+    .option('--strict', 'a median outside its reference fails instead of warning')
+    .option('--json <file>', 'also write the JSON report (medians) here')
+    .option('--junit <file>', 'also write a JUnit XML report here')
+    .option('--prom <file>', 'also write a Prometheus textfile')
+    .option('--timeout <seconds>', "watchdog per case (default: the profile's per workload)", parsePositiveNumber)
+    .action(async (workloads: string[], flags: BenchFlags) => {
+      for (const engine of flags.engine) {
+        if (!ENGINE_IDS.includes(engine as EngineId)) throw new UsageError(`unknown engine "${engine}"`, { expected: ENGINE_IDS.join(', ') });
+      }
+      const referenceFile = flags.references ? loadNodeReferences(path.resolve(flags.references)) : loadNodeReferences();
+      const probe = await takeProbe(context);
+      const nodeClass = flags.nodeClass ? findNodeClass(referenceFile, flags.nodeClass) : matchNodeClass(referenceFile, probe);
+      context.err(describeNodeClass(referenceFile, nodeClass, probe));
+      const selected = workloads.length ? workloads : defaultWorkloads(nodeClass, flags.profile);
+
+      const outDir = path.resolve(flags.out ?? path.join('mlcheck-runs', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}`));
+      const records = await runRepetitions(selected, flags, outDir, probe, context);
+      const aggregated = aggregateRepetitions(records, { nodeClass, strict: flags.strict === true });
+      aggregated.session.outDir = outDir;
+
+      context.out(renderRunConsole(aggregated, context.isTTY, flags.strict === true));
+      for (const c of aggregated.cases) {
+        const samples = (c.details.bench as { samples?: Record<string, number[]> } | undefined)?.samples ?? {};
+        for (const [name, values] of Object.entries(samples)) context.err(`  ${c.id} ${name}: ${values.map(formatValue).join(', ')} (median ${formatValue(c.metrics[name]?.value ?? Number.NaN)})`);
+      }
+      writeReports(aggregated, { json: flags.json, junit: flags.junit, prom: flags.prom });
+      if (flags.saveReference) saveReference(flags, aggregated, referenceFile, nodeClass, probe, context);
+      context.setExitCode(exitCodeForCases(aggregated.cases, flags.strict === true));
+    });
+}
+
+async function runRepetitions(workloads: string[], flags: BenchFlags, outDir: string, probe: ProbeSnapshot | null, context: CliContext): Promise<RunRecord[]> {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (controller.signal.aborted) return;
+    context.err(`\nmlcheck: ${signal} received: stopping the running case and reporting the repetitions done`);
+    controller.abort(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const records: RunRecord[] = [];
+  try {
+    for (let repetition = 1; repetition <= flags.repeat; repetition++) {
+      context.err(`repetition ${repetition} of ${flags.repeat}`);
+      const record = await runPlan({
+        workloads,
+        engines: flags.engine as EngineId[],
+        backends: flags.backend,
+        profile: flags.profile,
+        seed: repetition,
+        outDir: path.join(outDir, `repetition-${repetition}`),
+        ...(flags.dataDir !== undefined && { dataDir: flags.dataDir }),
+        ...(flags.timeout !== undefined && { timeoutSeconds: flags.timeout }),
+        probe,
+        commandLine: process.argv.slice(1),
+        signal: controller.signal,
+        onEvent: (event) => {
+          if (event.type === 'case-end') context.err(`  ${event.result.id}: ${event.result.outcome}${event.result.reason ? ` (${event.result.reason.split('\n')[0]})` : ''}`);
+        },
+      });
+      records.push(record);
+      if (record.session.interrupted) break;
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  return records;
+}
+
+function saveReference(flags: BenchFlags, aggregated: RunRecord, referenceFile: NodeReferenceFile, nodeClass: NodeClass | null, probe: ProbeSnapshot | null, context: CliContext): void {
+  const file = path.resolve(flags.saveReference!);
+  const identity = nodeIdentity(probe);
+  const derived = identity ? nodeClassFor(identity) : null;
+  const id = flags.nodeClass ?? nodeClass?.id ?? derived?.id;
+  const match = nodeClass?.match ?? derived?.match;
+  if (!id || !match) {
+    throw new UsageError('cannot name a node class for --save-reference: the probe found no GPU or CPU model', { fix: 'pass --node-class ID' });
+  }
+  const references = referencesFromBench(aggregated, { rules: referenceFile.metrics, tolerance: flags.saveTolerance });
+  if (Object.keys(references).length === 0) {
+    throw new UsageError(`nothing to save into ${file}: no case passed with a performance metric`, { file, fix: 'check the failures above, or bench workloads that time something (lenet, vae, inception)' });
+  }
+  const existing = existsSync(file) ? readFileSync(file, 'utf8') : null;
+  const description = nodeClass?.description || `${identity ? `${identity.model} (${identity.kind})` : id}, saved by mlcheck bench from ${aggregated.session.host}`;
+  writeFileAtomic(file, upsertNodeClass(existing, { id, description, match, profile: flags.profile, references }, file));
+  const count = Object.values(references).reduce((n, metrics) => n + Object.keys(metrics).length, 0);
+  context.err(`saved ${count} reference${count === 1 ? '' : 's'} (median of ${flags.repeat}, tolerance ±${flags.saveTolerance * 100}%) for node class ${id}, profile ${flags.profile}, to ${file}`);
+}
+
+function defaultWorkloads(nodeClass: NodeClass | null, profile: ProfileId): string[] {
+  const referenced = Object.keys(nodeClass?.references[profile] ?? {}).map((key) => key.split('/')[0]!);
+  const known = new Set(builtinWorkloads.map((w) => w.id));
+  const chosen = referenced.length ? [...new Set(referenced)] : [...DEFAULT_BENCH_WORKLOADS];
+  return chosen.filter((id) => known.has(id));
+}
+
+function describeNodeClass(file: NodeReferenceFile, nodeClass: NodeClass | null, probe: ProbeSnapshot | null): string {
+  const identity = nodeIdentity(probe);
+  const seen = identity ? `${identity.kind} "${identity.model}"` : 'no probe';
+  if (nodeClass) return `bench: node class ${nodeClass.id} (${seen}) from ${file.file}`;
+  return `bench: no node class in ${file.file} matches ${seen}: medians are reported, not judged (save a reference with --save-reference FILE)`;
+}
+
+async function takeProbe(context: CliContext): Promise<ProbeSnapshot | null> {
+  try {
+    return await probeNode();
+  } catch (error) {
+    context.err(`mlcheck: the hardware probe failed, continuing without it: ${describeError(error)}`);
+    return null;
+  }
+}
+
+function parseCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a whole number >= 1, got "${value}"`);
+  return n;
+}
+
+function parseFraction(value: string): number {
+  const n = Number(value);
+  if (!(Number.isFinite(n) && n >= 0 && n <= 1)) throw new InvalidArgumentError(`expected a fraction between 0 and 1, got "${value}"`);
+  return n;
 }

@@ -1,10 +1,58 @@
 import type { Command } from 'commander';
-import type { CliContext } from '../context.js';
+import { InvalidArgumentError } from 'commander';
+import { compareReports, renderCompare } from '../../report/compare.js';
+import { readReports } from '../../report/read-reports.js';
+import { loadNodeReferences } from '../../runner/references.js';
+import { MlcheckError, UsageError } from '../../util/errors.js';
+import { EXIT, type CliContext } from '../context.js';
 
-// Placeholder while the command is being built; replaced by its implementation.
+interface CompareFlags {
+  tolerance: number;
+  references?: string;
+  json?: boolean;
+}
+
 export function registerCompare(program: Command, context: CliContext): void {
-  program.command('compare').description('(not built yet)').action(() => {
-    context.err('mlcheck compare: not built yet');
-    context.setExitCode(3);
-  });
+  program
+    .command('compare')
+    .summary('compare run reports across nodes and flag the outliers')
+    .description(
+      [
+        'Reads JSON reports (`mlcheck run --json FILE`; directories are searched for them) from',
+        'several nodes and prints a table of nodes x metrics. Flags every node whose metric is',
+        'worse than the fleet median by more than --tolerance (which way is worse comes from the',
+        'metric rules in references/nodes.yaml), and every node whose case passed where most',
+        'failed, or failed where most passed. One report per host: the latest is used.',
+        '',
+        'Exit codes: 0 no node flagged, 1 a node flagged, 2 bad usage or unreadable reports.',
+      ].join('\n'),
+    )
+    .argument('<report...>', 'JSON report files or directories holding them')
+    .option('-t, --tolerance <fraction>', 'how much worse than the fleet median is tolerated (0.10 = 10 %)', parseFraction, 0.1)
+    .option('--references <file>', 'node reference file whose metric rules say which way is better (default: the shipped references/nodes.yaml)')
+    .option('--json', 'print the comparison as JSON instead of a table')
+    .action((paths: string[], flags: CompareFlags) => {
+      const rules = loadNodeReferences(...(flags.references ? [flags.references] : [])).metrics;
+      let reports;
+      try {
+        reports = readReports(paths);
+      } catch (error) {
+        // A broken report is bad input to this command: exit 2, with the file and the fix.
+        if (error instanceof MlcheckError && error.kind === 'data') throw new UsageError(error.message, error.details);
+        throw error;
+      }
+      const result = compareReports(reports, { tolerance: flags.tolerance, rules });
+      if (flags.json) {
+        context.out(`${JSON.stringify({ ...result, files: reports.map((r) => ({ file: r.file, host: r.report.session.host })) }, null, 2)}`);
+      } else {
+        context.out(renderCompare(result));
+      }
+      context.setExitCode(result.flags.length > 0 ? EXIT.failed : EXIT.ok);
+    });
+}
+
+function parseFraction(value: string): number {
+  const n = Number(value);
+  if (!(Number.isFinite(n) && n >= 0)) throw new InvalidArgumentError(`expected a fraction such as 0.1, got "${value}"`);
+  return n;
 }

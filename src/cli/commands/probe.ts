@@ -1,10 +1,133 @@
 import type { Command } from 'commander';
-import type { CliContext } from '../context.js';
+import {
+  MANUAL_PACKAGE_FAMILIES,
+  RULE_FAMILIES,
+  manualPackageNames,
+  parsePackageName,
+  probeNode,
+  type GpuSnapshot,
+  type ProbeSnapshot,
+  type Verdict,
+} from '../../probe/index.js';
+import { RULE_FEATURE_NAMES } from '../../probe/cpu-feature-names.js';
+import { UsageError } from '../../util/errors.js';
+import { EXIT, type CliContext } from '../context.js';
 
-// Placeholder while the command is being built; replaced by its implementation.
+interface ProbeCommandOptions {
+  json?: boolean;
+  package: string[];
+  require: string[];
+  requirePackage: string[];
+  listPackages?: boolean;
+  strict?: boolean;
+  gpuTimeout?: string;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
 export function registerProbe(program: Command, context: CliContext): void {
-  program.command('probe').description('(not built yet)').action(() => {
-    context.err('mlcheck probe: not built yet');
-    context.setExitCode(3);
-  });
+  program
+    .command('probe')
+    .description("check this node's CPU, memory and NVIDIA GPUs against the ML manual's package rules")
+    .option('--json', 'print one JSON document (schemaVersion, cpu, memory, gpus, verdicts, ...)')
+    .option('--package <name>', 'also judge this package name, e.g. cm-tensorflow-py37-mkl-gcc8 (repeatable)', collect, [])
+    .option('--require <family>', `exit 1 unless this family passes: ${RULE_FAMILIES.join(', ')} (repeatable)`, collect, [])
+    .option('--require-package <name>', 'exit 1 unless this package name passes (repeatable)', collect, [])
+    .option('--strict', 'a warning on a required verdict also exits 1')
+    .option('--gpu-timeout <seconds>', 'give up on an NVIDIA driver that does not answer', '20')
+    .option('--list-packages', "print the manual's package families and names, then exit")
+    .action(async (options: ProbeCommandOptions) => {
+      if (options.listPackages) {
+        listPackages(context, options.json === true);
+        return;
+      }
+      for (const family of options.require) {
+        if (!(RULE_FAMILIES as readonly string[]).includes(family)) {
+          throw new UsageError(`unknown rule family "${family}" in --require`, { expected: RULE_FAMILIES.join(' | '), found: family, fix: `use --require ${RULE_FAMILIES.join('|')}, or --require-package <name>` });
+        }
+      }
+      const packages = [...new Set([...options.package, ...options.requirePackage])];
+      for (const name of packages) parsePackageName(name);
+      const timeoutSeconds = Number(options.gpuTimeout);
+      if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
+        throw new UsageError(`--gpu-timeout must be a positive number of seconds`, { found: String(options.gpuTimeout), fix: '--gpu-timeout 20' });
+      }
+
+      const snapshot = await probeNode({ packages, gpuTimeoutMs: Math.round(timeoutSeconds * 1000) });
+      context.out(options.json ? JSON.stringify(snapshot, null, 2) : renderTable(snapshot));
+
+      const required = new Set([...options.require, ...options.requirePackage]);
+      const unmet = snapshot.verdicts.filter(
+        (verdict) => required.has(verdict.subject) && (verdict.status === 'fail' || verdict.status === 'skip' || (options.strict === true && verdict.status === 'warn')),
+      );
+      for (const verdict of unmet) context.err(`mlcheck probe: required ${verdict.subject} is ${verdict.status}: ${verdict.reason}`);
+      context.setExitCode(unmet.length > 0 ? EXIT.failed : EXIT.ok);
+      // A driver call that never returned still holds a worker thread; exit once output is written.
+      if (snapshot.gpuTimedOut) setTimeout(() => process.exit(), 50).unref();
+    });
+}
+
+function listPackages(context: CliContext, json: boolean): void {
+  if (json) {
+    context.out(JSON.stringify({ families: MANUAL_PACKAGE_FAMILIES, packages: manualPackageNames() }, null, 2));
+    return;
+  }
+  const lines: string[] = ["The manual's machine-learning package families (cm-<framework>-py<XY>-<accelerator>-<compiler>):", ''];
+  for (const family of MANUAL_PACKAGE_FAMILIES) {
+    lines.push(`${family.framework.padEnd(20)} ${family.description}`);
+    for (const name of manualPackageNames([family])) lines.push(`    ${name}`);
+  }
+  context.out(lines.join('\n'));
+}
+
+const gib = (bytes: number | null) => (bytes === null ? '-' : `${(bytes / 1024 ** 3).toFixed(1)} GiB`);
+const yesNo = (value: boolean | null | undefined) => (value === null || value === undefined ? '-' : value ? 'yes' : 'no');
+
+function renderTable(s: ProbeSnapshot): string {
+  const lines: string[] = [];
+  lines.push(`mlcheck probe: ${s.hostname} (${s.source === 'native' ? 'native probe: cpuid, xgetbv, NVIDIA driver' : 'FALLBACK'})`);
+  if (s.fallbackReason !== null) lines.push(`  ${s.fallbackReason.split('\n').join('\n  ')}`);
+  lines.push('');
+  lines.push(`CPU     ${s.cpu.brand} (${s.cpu.vendor} family ${s.cpu.family} model ${s.cpu.model} stepping ${s.cpu.stepping}), ${s.cpu.logicalCpus} logical CPUs`);
+  const flags = RULE_FEATURE_NAMES.map((name) => (s.cpu.features[name] ? name : `-${name}`));
+  lines.push(`        usable: ${flags.join(' ')}`);
+  const os = s.cpu.osEnabled;
+  lines.push(`        OS-enabled state: XMM ${yesNo(os.xmm)}, YMM ${yesNo(os.ymm)}, ZMM opmask ${yesNo(os.zmmOpmask)}, ZMM hi256 ${yesNo(os.zmmHi256)}, ZMM hi16 ${yesNo(os.zmmHi16)}, AMX tile ${yesNo(os.amxTile)}`);
+  lines.push(`Memory  ${gib(s.memory.totalBytes)}`);
+  if (s.driver !== null) lines.push(`Driver  NVIDIA ${s.driver.version ?? '(version unknown)'}, CUDA ${s.driver.cudaVersion ?? '(unknown)'}`);
+  if (s.gpuError !== null) lines.push(`CUDA    ${s.gpuError}`);
+  if (s.nvmlError !== null && s.nvmlError !== s.gpuError) lines.push(`NVML    ${s.nvmlError}`);
+  if (s.gpus.length > 0) {
+    lines.push('GPUs');
+    lines.push(...table(['#', 'name', 'cc', 'memory', 'SMs', 'ECC', 'ECC unc.', 'PCIe', 'temp', 'persist', 'MIG', 'bus id'], s.gpus.map(gpuRow)).map((row) => `  ${row}`));
+  }
+  lines.push('');
+  lines.push(...table(['verdict', 'status', 'reason'], s.verdicts.map((v: Verdict) => [v.subject, v.status.toUpperCase(), v.reason])));
+  return lines.join('\n');
+}
+
+function gpuRow(gpu: GpuSnapshot): string[] {
+  const cc = gpu.computeCapability === null ? '-' : `${gpu.computeCapability.major}.${gpu.computeCapability.minor}`;
+  const p = gpu.pcie;
+  const pcie = p.generationCurrent === null ? '-' : `gen${p.generationCurrent}/${p.generationMax ?? '?'} x${p.widthCurrent ?? '?'}/${p.widthMax ?? '?'}`;
+  return [
+    String(gpu.index),
+    gpu.name ?? '-',
+    cc,
+    gib(gpu.memoryBytes),
+    gpu.multiprocessors === null ? '-' : String(gpu.multiprocessors),
+    yesNo(gpu.ecc.enabled),
+    gpu.ecc.volatileUncorrected === null ? '-' : String(gpu.ecc.volatileUncorrected),
+    pcie,
+    gpu.temperatureC === null ? '-' : `${gpu.temperatureC} C`,
+    yesNo(gpu.persistenceMode),
+    gpu.migMode === null ? '-' : gpu.migMode.current ? 'on' : 'off',
+    gpu.pciBusId ?? '-',
+  ];
+}
+
+function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  const format = (row: string[]) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ');
+  return [format(header), ...rows.map(format)];
 }

@@ -98,8 +98,13 @@ export async function activateBackend(tf: typeof tfc, backend: TfjsBackendName, 
       const note = threads !== undefined && threads > 1 ? `; ${threads} threads requested, tfjs-backend-wasm runs 1 thread under Node` : '';
       return { tfjsName, versions, device: `${describeCpu()}, wasm ${simd === true ? 'SIMD' : 'without SIMD'}, 1 thread${note}` };
     }
-    case 'cpu':
+    case 'cpu': {
+      // The cpu backend prints a "install tfjs-node" banner on first use; library code must not
+      // print, and detect() already gives that advice as the native backends' reasons.
+      const cpuBackend = tf.backend() as { firstUse?: boolean };
+      if (cpuBackend.firstUse === true) cpuBackend.firstUse = false;
       return { tfjsName, versions, device: `${describeCpu()}, pure JavaScript, 1 thread` };
+    }
   }
 }
 

@@ -1,10 +1,11 @@
 import type { Workload } from '../types.js';
+import { IMAGES_DATASET, inceptionOnnx } from './onnx.js';
 
-// Placeholder while the workload is being built.
+/** The manual's inference check: classify_image.py's top-5 for cropped_panda.jpg, plus timings. */
 export const inception: Workload = {
   id: 'inception',
-  title: '(not built yet)',
-  datasets: [],
-  defaults: {},
-  engines: {},
+  title: 'ImageNet classification (classify_image.py): top-5, latency, throughput',
+  datasets: [IMAGES_DATASET],
+  defaults: { model: '', sidecar: '', warmupRuns: 3, latencyRuns: 50, batch: 8, throughputRuns: 5 },
+  engines: { onnx: inceptionOnnx },
 };

@@ -46,14 +46,15 @@ export const irisTfjs: WorkloadRun<TfjsSession> = async (session, ctx) => {
     const limit = Math.sqrt(6 / (fanIn + fanOut));
     return tf.variable(tf.randomUniform([fanIn, fanOut], -limit, limit, 'float32', random.nextSeed()));
   };
-  const v: Variables = {
+  // Inside tidy, so the initial-value tensors are released once the variables hold their data.
+  const v: Variables = tf.tidy(() => ({
     w1: glorot(featureCount, hidden1),
     b1: tf.variable(tf.zeros([hidden1])),
     w2: glorot(hidden1, hidden2),
     b2: tf.variable(tf.zeros([hidden2])),
     w3: glorot(hidden2, classes),
     b3: tf.variable(tf.zeros([classes])),
-  };
+  })) as unknown as Variables;
   const logitsOf = (x: tfc.Tensor2D): tfc.Tensor2D =>
     tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, v.w1), v.b1)), v.w2), v.b2)), v.w3), v.b3);
 

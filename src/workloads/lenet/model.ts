@@ -19,6 +19,11 @@ export interface LenetVariables {
  * conv1 biases zero, every other bias 0.1. Each draw gets its own seed from `nextSeed`.
  */
 export function createLenetVariables(tf: typeof tfc, nextSeed: () => number): LenetVariables {
+  // Inside tidy, so the initial-value tensors are released once the variables hold their data.
+  return tf.tidy(() => createVariables(tf, nextSeed) as unknown as tfc.NamedTensorMap) as unknown as LenetVariables;
+}
+
+function createVariables(tf: typeof tfc, nextSeed: () => number): LenetVariables {
   const weights = <R extends tfc.Rank>(shape: number[]): tfc.Variable<R> =>
     tf.variable(tf.truncatedNormal(shape, 0, 0.1, 'float32', nextSeed())) as unknown as tfc.Variable<R>;
   const fcInputs = (IMAGE_SIZE / 4) * (IMAGE_SIZE / 4) * 64;

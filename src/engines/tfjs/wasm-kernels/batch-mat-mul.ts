@@ -9,7 +9,7 @@ import { release, runWasmKernel, WASM_BACKEND, type TaggedKernelConfig } from '.
  * Transposing the operand first (linear cost) keeps the product on the fast path.
  */
 export function batchMatMulConfigOver(stock: KernelConfig): TaggedKernelConfig {
-  const kernelFunc: KernelFunc = ({ inputs, backend, attrs }) => {
+  const kernelFunc: KernelFunc = ({ inputs, backend, attrs = {} }) => {
     const wasm = backend as BackendWasm;
     const a = inputs.a as TensorInfo;
     const b = inputs.b as TensorInfo;

@@ -1,19 +1,20 @@
-import { Conv2D, Conv2DBackpropFilter, Slice, Transpose } from '@tensorflow/tfjs-core';
+import { BatchMatMul, Conv2DBackpropFilter } from '@tensorflow/tfjs-core';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { explicitPadding, forwardConvInfo } from './conv-geometry.js';
-import { conv2DBackpropFilterReference } from './conv2d-reference.js';
+import { forwardConvInfo } from './conv-geometry.js';
+import { transpose2d } from './heap-transpose.js';
+import { im2colTransposed } from './im2col.js';
 import { heapFloat32, release, runWasmKernel, WASM_BACKEND, type TaggedKernelConfig } from './wasm-backend.js';
 
 type Shape4 = [number, number, number, number];
 
 /**
- * dW[kh,kw,ci,co] = sum over n,oh,ow of x[n, oh*s+kh-top, ow*s+kw-left, ci] * dy[n,oh,ow,co].
- * That is itself a convolution, so it runs on the backend's XNNPACK Conv2D: the input is x with
- * channels and batch swapped ([Ci,H,W,N]), the filter is dy as [Ho,Wo,N,Co] dilated by the
- * forward stride, and the output [Ci,fh,fw,Co] is transposed back.
+ * dW[kh,kw,ci,co] = sum over n,oh,ow of x[n, oh*s+kh-top, ow*s+kw-left, ci] * dy[n,oh,ow,co],
+ * i.e. patches^T (fh*fw*Ci x N*Ho*Wo) times dy (N*Ho*Wo x Co). The patch matrix is written in
+ * JS straight into the wasm heap; the product runs on the backend's XNNPACK matmul, and its
+ * [fh*fw*Ci, Co] result already has the filter's layout.
  */
-export const conv2DBackpropFilterWasm: KernelFunc = ({ inputs, backend, attrs }) => {
+export const conv2DBackpropFilterWasm: KernelFunc = ({ inputs, backend, attrs = {} }) => {
   const wasm = backend as BackendWasm;
   const x = inputs.x as TensorInfo;
   const dy = inputs.dy as TensorInfo;
@@ -22,59 +23,24 @@ export const conv2DBackpropFilterWasm: KernelFunc = ({ inputs, backend, attrs })
   if (info.dataFormat !== 'channelsLast') {
     throw new Error("tfjs wasm backend: Conv2DBackpropFilter supports dataFormat 'NHWC' only.");
   }
-  const { inHeight, inWidth, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth } = info;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
-  const bottom = filterHeight + (outHeight - 1) * strideHeight - inHeight - top;
-  const right = filterWidth + (outWidth - 1) * strideWidth - inWidth - left;
-  if (top < 0 || left < 0 || top >= filterHeight || left >= filterWidth) {
-    return referenceFallback(wasm, x, dy, filterShape, info);
-  }
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth } = info;
+  const pixels = batchSize * inHeight * inWidth;
+  const positions = batchSize * outHeight * outWidth;
+  const patchRows = filterHeight * filterWidth * inChannels;
 
-  const temporaries: TensorInfo[] = [];
-  let channelsFirst = runWasmKernel(Transpose, wasm, { x }, { perm: [3, 1, 2, 0] });
-  temporaries.push(channelsFirst);
-  if (bottom < 0 || right < 0) {
-    // The last rows/columns of x fall between strides and never reach the output.
-    const [ci, h, w, n] = channelsFirst.shape;
-    channelsFirst = runWasmKernel(
-      Slice,
-      wasm,
-      { x: channelsFirst },
-      { begin: [0, 0, 0, 0], size: [ci, h + Math.min(bottom, 0), w + Math.min(right, 0), n] },
-    );
-    temporaries.push(channelsFirst);
-  }
-  const dyAsFilter = runWasmKernel(Transpose, wasm, { x: dy }, { perm: [1, 2, 0, 3] });
-  temporaries.push(dyAsFilter);
-  const gradient = runWasmKernel(
-    Conv2D,
-    wasm,
-    { x: channelsFirst, filter: dyAsFilter },
-    {
-      strides: [1, 1],
-      pad: explicitPadding(top, Math.max(bottom, 0), left, Math.max(right, 0)),
-      dataFormat: 'NHWC',
-      dilations: [strideHeight, strideWidth],
-    },
-  );
-  temporaries.push(gradient);
-  const result = runWasmKernel(Transpose, wasm, { x: gradient }, { perm: [1, 2, 0, 3] });
-  release(wasm, ...temporaries);
-  return result;
+  const planar = wasm.makeOutput([inChannels, pixels], 'float32');
+  const patches = wasm.makeOutput([patchRows, positions], 'float32');
+  // Views are taken after the last allocation: a heap growth would detach earlier ones.
+  const planarView = heapFloat32(wasm, planar);
+  transpose2d(heapFloat32(wasm, x), pixels, inChannels, planarView);
+  im2colTransposed(planarView, info, heapFloat32(wasm, patches));
+  release(wasm, planar);
+
+  const dyAsMatrix: TensorInfo = { dataId: dy.dataId, shape: [positions, outChannels], dtype: dy.dtype };
+  const product = runWasmKernel(BatchMatMul, wasm, { a: patches, b: dyAsMatrix }, { transposeA: false, transposeB: false });
+  release(wasm, patches);
+  return { ...product, shape: [...filterShape] };
 };
-
-function referenceFallback(
-  wasm: BackendWasm,
-  x: TensorInfo,
-  dy: TensorInfo,
-  filterShape: Shape4,
-  info: ReturnType<typeof forwardConvInfo>,
-): TensorInfo {
-  const out = wasm.makeOutput(filterShape, 'float32');
-  conv2DBackpropFilterReference(heapFloat32(wasm, x), heapFloat32(wasm, dy), info, heapFloat32(wasm, out));
-  return out;
-}
 
 export const conv2DBackpropFilterConfig: TaggedKernelConfig = {
   kernelName: Conv2DBackpropFilter,

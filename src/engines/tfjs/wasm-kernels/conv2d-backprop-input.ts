@@ -12,7 +12,7 @@ type Shape4 = [number, number, number, number];
  * filter rotated by 180 degrees and its channel axes swapped. Running it on the backend's
  * XNNPACK Conv2D replaces the stock wasm kernel, a scalar loop that dominates a LeNet step.
  */
-export const conv2DBackpropInputWasm: KernelFunc = ({ inputs, backend, attrs }) => {
+export const conv2DBackpropInputWasm: KernelFunc = ({ inputs, backend, attrs = {} }) => {
   const wasm = backend as BackendWasm;
   const dy = inputs.dy as TensorInfo;
   const filter = inputs.filter as TensorInfo;

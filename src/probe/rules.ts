@@ -1,0 +1,110 @@
+import { MANUAL_RULES, type CpuFeatureRule, type ManualRules } from './rules-data.js';
+import { parsePackageName, type ParsedPackageName } from './package-name.js';
+import type { GpuSnapshot, ProbeSnapshot, Verdict, VerdictStatus } from './types.js';
+
+export interface EvaluateRulesOptions {
+  /** Package names to judge one by one, e.g. cm-tensorflow-py37-mkl-gcc8. */
+  packages?: readonly string[];
+  rules?: ManualRules;
+}
+
+type Facts = Pick<ProbeSnapshot, 'cpu' | 'memory' | 'gpus' | 'gpuError' | 'gpuErrorKind' | 'source'>;
+type Judgement = { status: VerdictStatus; reason: string };
+
+const SEVERITY: Record<VerdictStatus, number> = { pass: 0, skip: 1, warn: 2, fail: 3 };
+
+/** One verdict per family (cuda, gcc, gcc8, memory), then one per package name. */
+export function evaluateRules(snapshot: Facts, options: EvaluateRulesOptions = {}): Verdict[] {
+  const rules = options.rules ?? MANUAL_RULES;
+  const family = (subject: string, judgement: Judgement): Verdict => ({ subject, kind: 'family', ...judgement });
+  const verdicts: Verdict[] = [
+    family('cuda', judgeCuda(snapshot, rules)),
+    family('gcc', judgeCpuFeatures(snapshot, rules.gcc)),
+    family('gcc8', judgeCpuFeatures(snapshot, rules.gcc8)),
+    family('memory', judgeMemory(snapshot, rules)),
+  ];
+  for (const name of options.packages ?? []) {
+    verdicts.push({ subject: name, kind: 'package', ...judgePackage(parsePackageName(name), snapshot, rules) });
+  }
+  return verdicts;
+}
+
+function capability(gpu: GpuSnapshot): string {
+  return gpu.computeCapability === null ? 'unknown' : `${gpu.computeCapability.major}.${gpu.computeCapability.minor}`;
+}
+
+function describeGpu(gpu: GpuSnapshot): string {
+  return `GPU ${gpu.index} ${gpu.name ?? '(unnamed)'} (compute capability ${capability(gpu)})`;
+}
+
+function below(gpu: GpuSnapshot, limit: { major: number; minor: number }): boolean {
+  const cc = gpu.computeCapability;
+  return cc !== null && (cc.major < limit.major || (cc.major === limit.major && cc.minor < limit.minor));
+}
+
+function judgeCuda(facts: Facts, rules: ManualRules): Judgement {
+  const { minimum, recommended } = rules.cuda;
+  const min = `${minimum.major}.${minimum.minor}`;
+  const rec = `${recommended.major}.${recommended.minor}`;
+  if (facts.gpuError !== null) {
+    if (facts.gpus.length > 0) {
+      return { status: 'fail', reason: `NVML sees ${facts.gpus.map(describeGpu).join(', ')}, but CUDA is unusable: ${facts.gpuError}` };
+    }
+    if (facts.gpuErrorKind === 'no-driver') return { status: 'skip', reason: `no NVIDIA driver (${facts.gpuError}); *-cuda packages cannot run on this node` };
+    if (facts.gpuErrorKind === 'not-probed') return { status: 'skip', reason: `GPUs ${facts.gpuError}` };
+    if (facts.gpuErrorKind === 'no-device') return { status: 'skip', reason: `no NVIDIA GPU: ${facts.gpuError}` };
+    return { status: 'fail', reason: `the NVIDIA driver is installed but CUDA fails: ${facts.gpuError}` };
+  }
+  if (facts.gpus.length === 0) return { status: 'skip', reason: 'no NVIDIA GPU: the driver reports 0 CUDA devices' };
+  const tooOld = facts.gpus.filter((gpu) => below(gpu, minimum));
+  if (tooOld.length > 0) {
+    return { status: 'fail', reason: `${tooOld.map(describeGpu).join(', ')} below the minimum ${min} for *-cuda packages` };
+  }
+  const unknown = facts.gpus.filter((gpu) => gpu.computeCapability === null);
+  const old = facts.gpus.filter((gpu) => below(gpu, recommended));
+  const notes = [
+    ...(old.length > 0 ? [`${old.map(describeGpu).join(', ')} meets the minimum ${min} but is below the recommended ${rec}`] : []),
+    ...(unknown.length > 0 ? [`${unknown.map(describeGpu).join(', ')}: the driver did not report it`] : []),
+  ];
+  if (notes.length > 0) return { status: 'warn', reason: notes.join('; ') };
+  return { status: 'pass', reason: `${facts.gpus.map(describeGpu).join(', ')}: all >= ${rec}` };
+}
+
+function judgeCpuFeatures(facts: Facts, rule: CpuFeatureRule): Judgement {
+  const label = (flag: string) => rule.labels[flag] ?? flag;
+  const missing = rule.requiredFeatures.filter((flag) => facts.cpu.features[flag] !== true);
+  const names = rule.requiredFeatures.map(label).join(', ');
+  const via = facts.source === 'fallback' ? ' (from /proc/cpuinfo)' : '';
+  if (missing.length === 0) return { status: 'pass', reason: `${names} usable${via}` };
+  const details = missing.map((flag) =>
+    facts.cpu.cpuid[flag] === true ? `${label(flag)} (${flag}: cpuid lists it but the OS has not enabled its register state)` : `${label(flag)} (${flag})`,
+  );
+  return { status: 'fail', reason: `missing ${details.join(', ')}${via}` };
+}
+
+function judgeMemory(facts: Facts, rules: ManualRules): Judgement {
+  const { minimumBytes, toleranceFraction } = rules.memory;
+  const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+  if (facts.memory.totalBytes >= minimumBytes * (1 - toleranceFraction)) return { status: 'pass', reason: `${gib(facts.memory.totalBytes)} RAM (>= ${gib(minimumBytes)} recommended)` };
+  return { status: 'warn', reason: `${gib(facts.memory.totalBytes)} RAM, below the recommended ${gib(minimumBytes)}` };
+}
+
+function judgePackage(parsed: ParsedPackageName, facts: Facts, rules: ManualRules): Judgement {
+  const parts: Judgement[] = [];
+  if (parsed.accelerator?.kind === 'cuda') {
+    const cuda = judgeCuda(facts, rules);
+    parts.push(cuda.status === 'skip' && facts.gpuErrorKind !== 'not-probed' ? { status: 'fail', reason: `${rules.commonMistakes.cudaWithoutGpu}: ${cuda.reason}` } : { ...cuda, reason: `cuda: ${cuda.reason}` });
+  }
+  if (parsed.compiler === 'gcc') {
+    const gcc = judgeCpuFeatures(facts, rules.gcc);
+    parts.push({ ...gcc, reason: `gcc: ${gcc.reason}` });
+  } else if (parsed.compiler === 'gcc8') {
+    const gcc8 = judgeCpuFeatures(facts, rules.gcc8);
+    parts.push(gcc8.status === 'fail' ? { status: 'fail', reason: `${rules.commonMistakes.vnniWithoutVnni}: ${gcc8.reason}` } : { ...gcc8, reason: `gcc8: ${gcc8.reason}` });
+  } else if (parsed.compiler !== null) {
+    parts.push({ status: 'skip', reason: `no rule in the manual for compiler ${parsed.compiler}` });
+  }
+  if (parts.length === 0) return { status: 'pass', reason: 'the manual states no hardware requirement for this package' };
+  const worst = parts.reduce((a, b) => (SEVERITY[b.status] > SEVERITY[a.status] ? b : a));
+  return { status: worst.status, reason: parts.map((part) => part.reason).join('; ') };
+}

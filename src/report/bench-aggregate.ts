@@ -1,0 +1,81 @@
+import { judgeMetric, referencesFor, type NodeClass } from '../runner/references.js';
+import type { CaseResult, JudgedMetric, Outcome, RunRecord } from '../runner/types.js';
+import { median } from './statistics.js';
+
+export interface AggregateOptions {
+  /** The node class whose references judge the medians; null: nothing to judge against. */
+  nodeClass: NodeClass | null;
+  /** Outside a reference is a failure instead of a warning. */
+  strict?: boolean;
+}
+
+const SEVERITY: Record<Outcome, number> = { fail: 4, error: 3, warn: 2, skip: 1, pass: 0 };
+
+/**
+ * Folds N repetitions of the same plan into one record: per case the median of each metric,
+ * judged against the node class reference. A case that failed or could not be decided in any
+ * repetition keeps that repetition's result: a median must not hide a crash.
+ */
+export function aggregateRepetitions(records: readonly RunRecord[], options: AggregateOptions): RunRecord {
+  if (records.length === 0) throw new Error('aggregateRepetitions needs at least one run');
+  const first = records[0]!;
+  const last = records.at(-1)!;
+  const order: string[] = [];
+  const byCase = new Map<string, CaseResult[]>();
+  for (const rec of records) {
+    for (const c of rec.cases) {
+      if (!byCase.has(c.id)) {
+        order.push(c.id);
+        byCase.set(c.id, []);
+      }
+      byCase.get(c.id)!.push(c);
+    }
+  }
+  const cases = order.map((id) => aggregateCase(byCase.get(id)!, records.length, options));
+  return {
+    session: { ...first.session, endedAt: last.session.endedAt, interrupted: records.some((r) => r.session.interrupted) },
+    cases,
+  };
+}
+
+function aggregateCase(repetitions: CaseResult[], planned: number, options: AggregateOptions): CaseResult {
+  const worst = [...repetitions].sort((a, b) => SEVERITY[b.outcome] - SEVERITY[a.outcome])[0]!;
+  const note = (c: CaseResult): string => `repetition ${repetitions.indexOf(c) + 1} of ${repetitions.length}`;
+  if (worst.outcome === 'fail' || worst.outcome === 'error') {
+    return { ...worst, reason: `${note(worst)}: ${worst.reason ?? worst.outcome}` };
+  }
+  const measured = repetitions.filter((c) => c.outcome === 'pass' || c.outcome === 'warn');
+  if (measured.length === 0) return worst;
+
+  const base = measured[0]!;
+  const reference = options.nodeClass ? referencesFor(options.nodeClass, { profile: base.profile, workload: base.workload, engine: base.engine, backend: base.backend }) : {};
+  const samples: Record<string, number[]> = {};
+  for (const c of measured) {
+    for (const [name, m] of Object.entries(c.metrics)) (samples[name] ??= []).push(m.value);
+  }
+  const metrics: Record<string, JudgedMetric> = {};
+  const misses: string[] = [];
+  for (const [name, values] of Object.entries(samples)) {
+    const template = base.metrics[name] ?? measured.find((c) => c.metrics[name])!.metrics[name]!;
+    const judged = judgeMetric(name, { value: median(values), unit: template.unit }, reference[name] ?? null, options);
+    if (judged.miss) misses.push(judged.miss);
+    // Quality thresholds were judged per repetition (all passed here): keep them shown.
+    const verdict = judged.reference ? judged.verdict : template.verdict;
+    metrics[name] = { value: judged.value, unit: judged.unit, threshold: template.threshold, reference: judged.reference, verdict };
+  }
+  const wallSeconds = median(measured.map((c) => c.timings.wallSeconds));
+  const result: CaseResult = {
+    ...base,
+    outcome: 'pass',
+    failPhase: null,
+    reason: null,
+    metrics,
+    timings: { startedAt: repetitions[0]!.timings.startedAt, endedAt: repetitions.at(-1)!.timings.endedAt, wallSeconds },
+    details: {
+      ...base.details,
+      bench: { repetitions: planned, measured: measured.length, samples, nodeClass: options.nodeClass?.id ?? null },
+    },
+  };
+  if (misses.length) return { ...result, outcome: options.strict ? 'fail' : 'warn', failPhase: 'performance', reason: misses.join('; ') };
+  return result;
+}

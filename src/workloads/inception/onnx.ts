@@ -1,0 +1,108 @@
+import path from 'node:path';
+import type { OnnxSession } from '../../engines/onnx/session.js';
+import { RequirementError } from '../../util/errors.js';
+import type { WorkloadContext, WorkloadOutput, WorkloadRun } from '../types.js';
+import { openClassifier, topK, type Classifier, type Prediction } from './classifier.js';
+import { labelMatches, loadExpectedLabels } from './expected-labels.js';
+import { createLabelFileResolver } from './label-files.js';
+import { preprocessImage } from './preprocess.js';
+import { resolveModel } from './resolve-model.js';
+import { quantile } from './statistics.js';
+
+export const IMAGES_DATASET = 'imagenet-images';
+export const LABELS_DATASET = 'imagenet-labels';
+
+/** The manual's classify_image.py check: top-5 per image, expected labels, latency, throughput, load time. */
+export const inceptionOnnx: WorkloadRun<OnnxSession> = async (session, ctx) => {
+  const labelFiles = await ctx.data.files(LABELS_DATASET).catch(() => ({}) as Record<string, string>);
+  const labelDirs = [...new Set(Object.values(labelFiles).map((f) => path.dirname(f)))];
+  const model = await resolveModel({
+    ...(typeof ctx.params.model === 'string' && ctx.params.model !== '' && { model: ctx.params.model }),
+    ...(typeof ctx.params.sidecar === 'string' && ctx.params.sidecar !== '' && { sidecar: ctx.params.sidecar }),
+    searchDirs: labelDirs,
+  });
+  ctx.progress({ phase: 'load', message: `loading ${path.basename(model.file)}` });
+  const classifier = await openClassifier(session, model.file, model.sidecar, createLabelFileResolver({ modelFile: model.file, sidecarFile: model.sidecar.source, datasetFiles: labelFiles }));
+  try {
+    return await evaluate(classifier, session, ctx, model.file);
+  } finally {
+    await classifier.close();
+  }
+};
+
+async function evaluate(classifier: Classifier, session: OnnxSession, ctx: WorkloadContext, modelFile: string): Promise<WorkloadOutput> {
+  const expectations = loadExpectedLabels(ctx.profile);
+  const images = await ctx.data.files(IMAGES_DATASET);
+  const imageSize = classifier.sidecar.input.height * classifier.sidecar.input.width * 3;
+  const lines: string[] = [];
+  const results: { image: string; file: string; top5: Prediction[]; expected: readonly string[]; minScore: number; passed: boolean }[] = [];
+  const tensors: Float32Array[] = [];
+  for (const expectation of expectations) {
+    const file = images[expectation.image];
+    if (!file) throw new RequirementError(`dataset ${IMAGES_DATASET} has no image "${expectation.image}" (references/expected-labels.yaml)`);
+    const tensor = await preprocessImage(file, classifier.sidecar);
+    tensors.push(tensor);
+    const top5 = topK(await classifier.scores(tensor, 1), classifier.classNames, 5);
+    const best = top5[0]!;
+    const passed = labelMatches(best.label, expectation.top1) && best.score >= expectation.minScore;
+    results.push({ image: expectation.image, file, top5, expected: expectation.top1, minScore: expectation.minScore, passed });
+    lines.push(`${path.basename(file)}:`, ...top5.map((p) => `${shortLabel(p.label)} (score = ${p.score.toFixed(5)})`));
+    if (!passed) lines.push(`  expected top-1: ${expectation.top1.join(' | ')}${expectation.minScore ? ` with score >= ${expectation.minScore}` : ''}`);
+  }
+  const first = results[0]!;
+
+  const warmup = Number(ctx.params.warmupRuns ?? 3);
+  const latencyRuns = Math.max(20, Number(ctx.params.latencyRuns ?? 20));
+  ctx.progress({ phase: 'latency', message: `batch 1 x ${latencyRuns} runs` });
+  for (let i = 0; i < warmup; i++) await classifier.scores(tensors[0]!, 1);
+  const latencies: number[] = [];
+  for (let i = 0; i < latencyRuns; i++) {
+    if (ctx.signal.aborted) break;
+    const start = performance.now();
+    await classifier.scores(tensors[0]!, 1);
+    latencies.push(performance.now() - start);
+  }
+
+  const batchSize = Math.max(8, Number(ctx.params.batch ?? 8));
+  const throughputRuns = Math.max(1, Number(ctx.params.throughputRuns ?? 3));
+  const batch = new Float32Array(batchSize * imageSize);
+  for (let i = 0; i < batchSize; i++) batch.set(tensors[i % tensors.length]!, i * imageSize);
+  ctx.progress({ phase: 'throughput', message: `batch ${batchSize} x ${throughputRuns} runs` });
+  await classifier.scores(batch, batchSize);
+  const start = performance.now();
+  for (let i = 0; i < throughputRuns; i++) await classifier.scores(batch, batchSize);
+  const throughput = (batchSize * throughputRuns) / ((performance.now() - start) / 1000);
+
+  const missed = results.filter((r) => !r.passed);
+  return {
+    metrics: {
+      top1_score: { value: first.top5[0]!.score, unit: '' },
+      expected_labels_missed: { value: missed.length, unit: 'images' },
+      latency_ms_median: { value: quantile(latencies, 0.5), unit: 'ms' },
+      latency_ms_p95: { value: quantile(latencies, 0.95), unit: 'ms' },
+      throughput_images_per_s: { value: throughput, unit: 'images/s' },
+      model_load_ms: { value: classifier.modelLoadMs, unit: 'ms' },
+    },
+    hyperparameters: {
+      model: modelFile,
+      sidecar: classifier.sidecar.source,
+      input: `${classifier.sidecar.input.layout} ${classifier.sidecar.input.height}x${classifier.sidecar.input.width} ${classifier.sidecar.input.channels}`,
+      crop: classifier.sidecar.crop.kind,
+      resize: classifier.sidecar.resize,
+      executionProviders: session.executionProviders,
+      warmupRuns: warmup,
+      latencyRuns,
+      batch: batchSize,
+      throughputRuns,
+    },
+    lines,
+    details: {
+      predictions: results.map((r) => ({ image: r.image, file: r.file, expected: r.expected, minScore: r.minScore, passed: r.passed, top5: r.top5 })),
+      ...(missed.length > 0 && { missed: missed.map((r) => `${r.image}: top-1 ${shortLabel(r.top5[0]!.label)} ${r.top5[0]!.score.toFixed(5)}, expected ${r.expected.join(' | ')}${r.minScore ? ` >= ${r.minScore}` : ''}`) }),
+    },
+  };
+}
+
+function shortLabel(label: string): string {
+  return label.split(',')[0]!.trim();
+}

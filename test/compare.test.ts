@@ -1,0 +1,130 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cliPath, distModule } from './helpers/paths.js';
+import { caseResult, metric, record } from './helpers/run-record-fixtures.js';
+import type { CaseResult } from '../src/runner/types.js';
+
+type ReportModule = typeof import('../src/report/index.js');
+type ReferencesModule = typeof import('../src/runner/references.js');
+const { buildJsonReport, compareReports } = (await import(distModule('report/index.js'))) as ReportModule;
+const { loadNodeReferences } = (await import(distModule('runner/references.js'))) as ReferencesModule;
+const rules = loadNodeReferences().metrics;
+
+function nodeReport(host: string, msPerStep: number, extra: { imagesPerSecond?: number; irisOutcome?: CaseResult['outcome'] } = {}) {
+  const cases = [
+    caseResult('lenet', {
+      metrics: {
+        ms_per_step_median: metric(msPerStep, 'ms'),
+        test_error_pct: metric(0.9, '%', { threshold: { max: 1 }, verdict: 'pass' }),
+      },
+    }),
+    caseResult('inception', { engine: 'onnx', id: 'inception/onnx/cpu', metrics: { throughput_images_per_s: metric(extra.imagesPerSecond ?? 20, 'images/s') } }),
+    caseResult('iris', {
+      outcome: extra.irisOutcome ?? 'pass',
+      ...(extra.irisOutcome === 'fail' && { failPhase: 'sanity' as const, reason: 'test_accuracy 0.5 < 0.9' }),
+      metrics: { test_accuracy: metric(0.967, '') },
+    }),
+  ];
+  return buildJsonReport(record(cases, { host, id: `session-${host}` }));
+}
+
+function writeReports(reports: ReturnType<typeof nodeReport>[]): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mlcheck-compare-'));
+  for (const report of reports) {
+    const runDir = path.join(dir, report.session.host);
+    mkdirSync(path.join(runDir, 'cases'), { recursive: true });
+    writeFileSync(path.join(runDir, 'report.json'), JSON.stringify(report));
+    // A run directory also holds case files and run.json: compare must pass over them.
+    writeFileSync(path.join(runDir, 'cases', 'lenet_tfjs_cpu.json'), JSON.stringify(report.cases[0]));
+  }
+  return dir;
+}
+
+function cli(...args: string[]) {
+  const run = spawnSync(process.execPath, [cliPath, 'compare', ...args], { encoding: 'utf8' });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+describe('compareReports', () => {
+  it('flags the node 30 % slower than its peers, and only it', () => {
+    const result = compareReports(
+      ['node001', 'node002', 'node003', 'node004'].map((host, i) => ({ file: `${host}.json`, report: nodeReport(host, [100, 104, 130, 98][i]!) })),
+      { rules },
+    );
+    expect(result.nodes).toEqual(['node001', 'node002', 'node003', 'node004']);
+    const column = result.columns.find((c) => c.metric === 'ms_per_step_median')!;
+    expect(column).toMatchObject({ caseKey: 'lenet/tfjs/cpu', better: 'lower', median: 102 });
+    expect(result.flags).toHaveLength(1);
+    expect(result.flags[0]).toMatchObject({ node: 'node003', kind: 'worse-than-fleet', metric: 'ms_per_step_median', value: 130, median: 102 });
+  });
+
+  it('also flags a slow node among only two', () => {
+    const result = compareReports([nodeReport('a', 100), nodeReport('b', 130)].map((report) => ({ file: 'x', report })), { rules });
+    expect(result.flags.map((f) => f.node)).toEqual(['b']);
+  });
+
+  it('reads direction from the metric rules: low throughput is worse, fast steps are not', () => {
+    const result = compareReports(
+      [nodeReport('n1', 100), nodeReport('n2', 60, { imagesPerSecond: 20 }), nodeReport('n3', 100, { imagesPerSecond: 12 })].map((report) => ({ file: 'x', report })),
+      { rules },
+    );
+    expect(result.flags.map((f) => [f.node, f.kind === 'worse-than-fleet' && f.metric])).toEqual([['n3', 'throughput_images_per_s']]);
+  });
+
+  it('respects the tolerance', () => {
+    const reports = [nodeReport('n1', 100), nodeReport('n2', 100), nodeReport('n3', 115)].map((report) => ({ file: 'x', report }));
+    expect(compareReports(reports, { rules, tolerance: 0.1 }).flags).toHaveLength(1);
+    expect(compareReports(reports, { rules, tolerance: 0.2 }).flags).toHaveLength(0);
+  });
+
+  it('flags a host whose case passed where most failed, and the reverse', () => {
+    const mostFail = compareReports(
+      [nodeReport('n1', 100, { irisOutcome: 'fail' }), nodeReport('n2', 100, { irisOutcome: 'fail' }), nodeReport('n3', 100)].map((report) => ({ file: 'x', report })),
+      { rules },
+    );
+    expect(mostFail.flags).toEqual([expect.objectContaining({ node: 'n3', kind: 'passed-where-most-failed', caseKey: 'iris/tfjs/cpu' })]);
+    const mostPass = compareReports(
+      [nodeReport('n1', 100), nodeReport('n2', 100), nodeReport('n3', 100, { irisOutcome: 'fail' })].map((report) => ({ file: 'x', report })),
+      { rules },
+    );
+    expect(mostPass.flags).toEqual([expect.objectContaining({ node: 'n3', kind: 'failed-where-most-passed' })]);
+  });
+});
+
+describe('mlcheck compare', () => {
+  it('prints nodes x metrics, flags the slow node and exits 1', () => {
+    const dir = writeReports([nodeReport('node001', 100), nodeReport('node002', 103), nodeReport('node003', 130)]);
+    const run = cli(dir);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/^NODE +inception\/onnx\/cpu throughput_images_per_s \[images\/s\]/);
+    expect(run.stdout).toMatch(/node003 .* 130 \(\+26%\)!/);
+    expect(run.stdout).toContain('FLAG node003: lenet/tfjs/cpu ms_per_step_median 130 ms is 26.2% higher than the fleet median 103 ms (tolerance 10%)');
+    expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('mlcheck compare: 1 of 3 nodes flagged: node003');
+  });
+
+  it('exits 0 when the fleet agrees, and --json gives the same result as data', () => {
+    const dir = writeReports([nodeReport('node001', 100), nodeReport('node002', 103), nodeReport('node003', 108)]);
+    const table = cli(path.join(dir, 'node001', 'report.json'), path.join(dir, 'node002'), path.join(dir, 'node003'));
+    expect(table.status).toBe(0);
+    expect(table.stdout).toContain('mlcheck compare: no node flagged among 3');
+    const json = cli(dir, '--json', '--tolerance', '0.04');
+    expect(json.status).toBe(1);
+    const parsed = JSON.parse(json.stdout) as { flags: { node: string }[]; nodes: string[]; tolerance: number };
+    expect(parsed.tolerance).toBe(0.04);
+    expect(parsed.flags.map((f) => f.node)).toEqual(['node003']);
+  });
+
+  it('refuses a file that is not a valid report with exit 2, naming the file', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mlcheck-compare-bad-'));
+    const broken = { ...nodeReport('n1', 100), cases: 'none' };
+    writeFileSync(path.join(dir, 'broken.json'), JSON.stringify(broken));
+    const run = cli(path.join(dir, 'broken.json'));
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(`${path.join(dir, 'broken.json')} does not match the mlcheck report schema`);
+    expect(cli(path.join(dir, 'missing.json')).status).toBe(2);
+  });
+});

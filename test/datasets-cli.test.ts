@@ -1,0 +1,95 @@
+import { execFile } from 'node:child_process';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliPath, sharedDataDir } from './helpers/paths.js';
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const tempDir = (label: string): string => mkdtempSync(path.join(os.tmpdir(), `mlcheck-datasets-cli-${label}-`));
+
+function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  const cleanEnv = { ...process.env, XDG_CACHE_HOME: tempDir('xdg'), ...env };
+  delete cleanEnv.MLCHECK_DATA_DIR;
+  delete cleanEnv.MLCHECK_DATASET_MIRROR;
+  Object.assign(cleanEnv, env);
+  return new Promise((resolve) => {
+    execFile(process.execPath, [cliPath, ...args], { env: cleanEnv }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+let server: Server;
+let mirror: string;
+const requested: string[] = [];
+
+beforeAll(async () => {
+  // A mirror laid out like a data dir: MLCHECK_DATASET_MIRROR/<directory>/<file>.
+  server = createServer((request, response) => {
+    requested.push(request.url ?? '');
+    const file = path.join(sharedDataDir, decodeURIComponent(request.url ?? '/'));
+    if (!file.startsWith(sharedDataDir) || !existsSync(file)) return void response.writeHead(404).end();
+    response.writeHead(200);
+    createReadStream(file).pipe(response);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  mirror = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+describe('mlcheck datasets', () => {
+  it('list shows every dataset and where it is', async () => {
+    const result = await cli(['datasets', 'list', '--data-dir', sharedDataDir]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`^mnist\\s+4\\s+55\\.0 MB .* present: ${path.join(sharedDataDir, 'mnist')} \\(--data-dir\\)$`, 'm'));
+    expect(result.stdout).toMatch(/^iris\s+2\s/m);
+    expect(result.stdout).toMatch(/^fashion-mnist\s+4\s/m);
+  });
+
+  it('verify re-hashes and passes on the shared data (MLCHECK_DATA_DIR)', async () => {
+    const result = await cli(['datasets', 'verify', 'mnist', 'iris'], { MLCHECK_DATA_DIR: sharedDataDir });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`mnist    trainImages  ok      ${path.join(sharedDataDir, 'mnist', 'train-images-idx3-ubyte.gz')} (MLCHECK_DATA_DIR)`);
+    expect(result.stdout.match(/ ok /g)).toHaveLength(6);
+  });
+
+  it('verify exits 1 on a wrong copy and says what to do', async () => {
+    const dataDir = tempDir('bad');
+    mkdirSync(path.join(dataDir, 'iris'));
+    writeFileSync(path.join(dataDir, 'iris', 'iris_test.csv'), readFileSync(path.join(sharedDataDir, 'iris', 'iris_test.csv'), 'utf8').replace('6.9', '6.8'));
+    const result = await cli(['datasets', 'verify', 'iris', '--data-dir', dataDir]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/iris\s+test\s+WRONG\s+\S+iris_test\.csv \(--data-dir\)/);
+    expect(result.stdout).toMatch(/iris\s+train\s+missing/);
+    expect(result.stderr).toContain('expected decompressed sha256 3b6dde8ad159a8545d4b4d8290a9cc7d49a9a8803d6ffe755884269371cc1eb1 (573 bytes)');
+    expect(result.stderr).toContain(`fix: delete it and run mlcheck datasets fetch iris --data-dir ${dataDir}`);
+  });
+
+  it('fetch downloads from MLCHECK_DATASET_MIRROR into --data-dir and verifies', async () => {
+    const dataDir = tempDir('fetch');
+    const result = await cli(['datasets', 'fetch', 'iris', '--data-dir', dataDir], { MLCHECK_DATASET_MIRROR: mirror });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`iris\ttrain\t${path.join(dataDir, 'iris', 'iris_training.csv')}`);
+    expect(readdirSync(path.join(dataDir, 'iris')).sort()).toEqual(['iris_test.csv', 'iris_training.csv']);
+    // The .gz name is tried first and is absent on this mirror: a 404, then the plain name.
+    expect(requested).toEqual(expect.arrayContaining(['/iris/iris_training.csv.gz', '/iris/iris_training.csv']));
+    const again = await cli(['datasets', 'verify', 'iris', '--data-dir', dataDir]);
+    expect(again.code).toBe(0);
+  });
+
+  it('an unknown id is a usage error (exit 2) naming the known ids', async () => {
+    const result = await cli(['datasets', 'fetch', 'cifar10']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('unknown dataset "cifar10"');
+    expect(result.stderr).toMatch(/expected: .*iris.*mnist/);
+  });
+});

@@ -1,0 +1,109 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { detectProviders } from '../src/engines/onnx/detect.js';
+import { createOnnxEngine, onnxEngine } from '../src/engines/onnx/index.js';
+import { parseLdconfig } from '../src/engines/onnx/library-search.js';
+import { planCudaSetup } from '../src/engines/onnx/cuda-setup.js';
+import { RequirementError } from '../src/util/errors.js';
+import { helloOnnx, helloOnnxModel } from '../src/workloads/hello/onnx.js';
+import type { WorkloadContext } from '../src/workloads/types.js';
+
+const context = (params: WorkloadContext['params']): WorkloadContext => ({
+  profile: 'quick',
+  seed: 1,
+  params,
+  data: { files: async () => ({}) },
+  outDir: os.tmpdir(),
+  signal: new AbortController().signal,
+  progress: () => undefined,
+});
+
+describe('onnx engine on this CPU-only machine', () => {
+  it('reports tensorrt and cuda unavailable, each with its reasons, and cpu available', async () => {
+    const statuses = await onnxEngine.detect();
+    expect(statuses.map((s) => s.backend)).toEqual(['tensorrt', 'cuda', 'cpu']);
+    const [tensorrt, cuda, cpu] = statuses;
+    expect(cpu).toEqual({ backend: 'cpu', available: true, reason: null });
+    expect(cuda!.available).toBe(false);
+    expect(cuda!.reason).toContain('libonnxruntime_providers_cuda.so');
+    expect(cuda!.reason).toContain('npx mlcheck setup onnx-cuda');
+    expect(tensorrt!.available).toBe(false);
+    expect(tensorrt!.reason).toContain('libonnxruntime_providers_tensorrt.so');
+  });
+
+  it('opens cpu by default and refuses an explicit cuda with the reason', async () => {
+    const session = await onnxEngine.open();
+    expect(session.info.backend).toBe('cpu');
+    expect(session.skippedProviders.map((s) => s.backend)).toEqual(['tensorrt', 'cuda']);
+    await expect(onnxEngine.open({ backend: 'cuda' })).rejects.toBeInstanceOf(RequirementError);
+  });
+
+  it('runs hello: 10 + 32 = 42 and the string, built in code', async () => {
+    const session = await onnxEngine.open({ backend: 'cpu' });
+    const output = await helloOnnx(session, context({ a: 10, b: 32 }));
+    expect(output.metrics.sum!.value).toBe(42);
+    expect(output.lines).toContain("b'Hello, ONNX Runtime!'");
+    expect(output.lines!.some((l) => l.includes('ran on cpu'))).toBe(true);
+    const other = await helloOnnx(session, context({ a: -5, b: 7 }));
+    expect(other.metrics.sum!.value).toBe(2);
+    expect(helloOnnxModel(10, 32)[0]).toBe(0x08); // ModelProto field 1 (ir_version), varint
+  });
+});
+
+describe('provider detection layers', () => {
+  const binDir = mkdtempSync(path.join(os.tmpdir(), 'mlcheck-ort-bin-'));
+  for (const file of ['libonnxruntime_providers_shared.so', 'libonnxruntime_providers_cuda.so']) writeFileSync(path.join(binDir, file), '');
+  const base = { binDir, compiledProviders: ['cpu', 'cuda', 'tensorrt'], platform: 'linux/x64' };
+
+  it('names the missing CUDA libraries and the missing GPU', async () => {
+    const statuses = await detectProviders({ ...base, findLibrary: (name) => (name === 'libcudart.so.12' ? '/x/libcudart.so.12' : null), gpuVisibility: async () => ({ gpus: [], error: 'libcuda.so.1 not found: no NVIDIA driver installed' }) });
+    const cuda = statuses.find((s) => s.backend === 'cuda')!;
+    expect(cuda.available).toBe(false);
+    expect(cuda.reason).not.toContain('providers_cuda.so not in');
+    expect(cuda.reason).toContain('libcudnn.so.9 (cuDNN 9)');
+    expect(cuda.reason).not.toContain('libcudart.so.12');
+    expect(cuda.reason).toContain('the probe sees no NVIDIA GPU: libcuda.so.1 not found');
+    const tensorrt = statuses.find((s) => s.backend === 'tensorrt')!;
+    expect(tensorrt.reason).toContain('libonnxruntime_providers_tensorrt.so');
+    expect(tensorrt.reason).toContain('libnvinfer.so.10');
+  });
+
+  it('reports a failing trial session, and cuda available when it works', async () => {
+    const everything = { ...base, findLibrary: (name: string) => `/usr/lib/${name}`, gpuVisibility: async () => ({ gpus: [{ name: 'Tesla K40c' }], error: null }) };
+    const failing = await detectProviders({ ...everything, trialSession: async () => 'CUDA failure 100: no CUDA-capable device is detected' });
+    expect(failing.find((s) => s.backend === 'cuda')!.reason).toBe('a test session on cuda failed: CUDA failure 100: no CUDA-capable device is detected');
+    const working = await detectProviders({ ...everything, trialSession: async () => null });
+    expect(working.find((s) => s.backend === 'cuda')).toEqual({ backend: 'cuda', available: true, reason: null });
+    expect(working.find((s) => s.backend === 'tensorrt')!.available).toBe(false);
+  });
+
+  it('says when the platform has no GPU providers', async () => {
+    const statuses = await detectProviders({ ...base, platform: 'darwin/arm64', findLibrary: () => null, gpuVisibility: async () => ({ gpus: [], error: null }) });
+    expect(statuses.find((s) => s.backend === 'cuda')!.reason).toContain('no cuda provider for darwin/arm64');
+  });
+
+  it('falls back to cpu and reports cpu, never cuda, when cuda is unavailable', async () => {
+    const engine = createOnnxEngine({ detect: { findLibrary: () => null, gpuVisibility: async () => ({ gpus: [], error: 'cuInit: CUDA_ERROR_NO_DEVICE (100)' }) } });
+    const session = await engine.open();
+    expect(session.info.backend).toBe('cpu');
+    expect(session.executionProviders).toEqual(['cpu']);
+    expect(session.skippedProviders.find((s) => s.backend === 'cuda')!.reason).toContain('CUDA_ERROR_NO_DEVICE');
+  });
+
+  it('reads ldconfig -p', () => {
+    const entries = parseLdconfig('\tlibcudart.so.12 (libc6,x86-64) => /usr/local/cuda/lib64/libcudart.so.12\n\tlibfoo.so.1 (libc6) => /usr/lib32/libfoo.so.1\n');
+    expect(entries.get('libcudart.so.12')).toBe('/usr/local/cuda/lib64/libcudart.so.12');
+    expect(entries.has('libfoo.so.1')).toBe(false);
+  });
+
+  it('plans onnxruntime-node installer with the skip settings removed', () => {
+    const plan = planCudaSetup({ platform: 'linux/x64', env: { npm_config_onnxruntime_node_install: 'skip', ONNXRUNTIME_NODE_INSTALL: 'skip', PATH: '/usr/bin' } });
+    if ('unsupported' in plan) throw new Error(plan.unsupported);
+    expect(plan.args[0]).toMatch(/onnxruntime-node[/\\]script[/\\]install\.js$/);
+    expect(plan.args[1]).toBe('--onnxruntime-node-install=cuda12');
+    expect(plan.env).toEqual({ PATH: '/usr/bin' });
+    expect(planCudaSetup({ platform: 'darwin/arm64' })).toHaveProperty('unsupported');
+  });
+});
