@@ -62,7 +62,7 @@ const nodeLoadMs = performance.now() - loadStart;
 const node = { ...(await measure(`onnxruntime-node ${nodeSession.info.versions['onnxruntime-node']} (cpu, ${threads} threads)`, nodeSession.ort, nodeInference)), modelLoadMs: nodeLoadMs };
 
 const ortWeb = await import('onnxruntime-web');
-ortWeb.env.wasm.numThreads = threads;
+ortWeb.env.wasm.numThreads = Number(process.env.ORT_WEB_THREADS ?? threads);
 ortWeb.env.wasm.simd = true;
 loadStart = performance.now();
 const webInference = await ortWeb.InferenceSession.create(modelFile, { executionProviders: ['wasm'] });

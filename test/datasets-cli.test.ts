@@ -16,7 +16,7 @@ interface CliResult {
 const tempDir = (label: string): string => mkdtempSync(path.join(os.tmpdir(), `mlcheck-datasets-cli-${label}-`));
 
 function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const cleanEnv = { ...process.env, XDG_CACHE_HOME: tempDir('xdg'), ...env };
+  const cleanEnv: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: tempDir('xdg') };
   delete cleanEnv.MLCHECK_DATA_DIR;
   delete cleanEnv.MLCHECK_DATASET_MIRROR;
   Object.assign(cleanEnv, env);

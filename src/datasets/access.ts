@@ -49,7 +49,10 @@ export interface DatasetAccess extends DataAccess {
   readonly registry: Registry;
   /** Every copy of every file in every location; hashes them (cached) unless `hash` is false. */
   inspect(datasetId: string, options?: { hash?: boolean; fresh?: boolean }): Promise<DatasetReport>;
-  /** Makes sure verified copies exist in the staging folder (data dir or cache): copy or download. */
+  /**
+   * Makes sure verified copies exist: in the data dir when one is set (copied from another
+   * location, else downloaded), otherwise anywhere searched (else downloaded into the cache).
+   */
   stage(datasetId: string): Promise<Record<string, string>>;
   /** The folder `stage` writes into for this dataset. */
   stagingDir(datasetId: string): string;
@@ -223,7 +226,10 @@ export function createDataAccess(options: DataAccessOptions = {}): DatasetAccess
           continue;
         }
         const elsewhere = await firstVerified(manifest, key, file, locations.filter((location) => location.dir !== target)).catch(() => undefined);
-        if (elsewhere) {
+        if (elsewhere && dataDirRoot(options) === undefined) {
+          // Staging into the cache: a verified copy in a system folder is as good, no need to duplicate it.
+          staged[key] = elsewhere;
+        } else if (elsewhere) {
           progress({ datasetId, fileKey: key, phase: 'copy', message: `${elsewhere} -> ${target}/` });
           mkdirSync(target, { recursive: true });
           const destination = path.join(target, path.basename(elsewhere));

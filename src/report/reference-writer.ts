@@ -57,6 +57,7 @@ export function upsertNodeClass(existing: string | null, entry: NewNodeClass, fi
     doc.set('nodeClasses', classes);
   }
   const seq = classes as YAMLSeq;
+  seq.flow = false;
   const found = seq.items.find((item) => isMap(item) && item.get('id') === entry.id) as YAMLMap | undefined;
   const referenceNodes = Object.fromEntries(Object.entries(entry.references).map(([caseKey, metrics]) => [caseKey, flowMetrics(doc, metrics)]));
   if (found) {

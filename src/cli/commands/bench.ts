@@ -37,6 +37,7 @@ interface BenchFlags {
   junit?: string;
   prom?: string;
   timeout?: number;
+  model?: string;
 }
 
 export function registerBench(program: Command, context: CliContext): void {
@@ -72,6 +73,7 @@ export function registerBench(program: Command, context: CliContext): void {
     .option('--json <file>', 'also write the JSON report (medians) here')
     .option('--junit <file>', 'also write a JUnit XML report here')
     .option('--prom <file>', 'also write a Prometheus textfile')
+    .option('--model <file>', 'ONNX model for inception (with its sidecar <file>.yaml or .json)')
     .option('--timeout <seconds>', "watchdog per case (default: the profile's per workload)", parsePositiveNumber)
     .action(async (workloads: string[], flags: BenchFlags) => {
       for (const engine of flags.engine) {
@@ -121,6 +123,7 @@ async function runRepetitions(workloads: string[], flags: BenchFlags, outDir: st
         outDir: path.join(outDir, `repetition-${repetition}`),
         ...(flags.dataDir !== undefined && { dataDir: flags.dataDir }),
         ...(flags.timeout !== undefined && { timeoutSeconds: flags.timeout }),
+        paramOverrides: flags.model ? { inception: { model: path.resolve(flags.model) } } : {},
         probe,
         commandLine: process.argv.slice(1),
         signal: controller.signal,

@@ -121,7 +121,7 @@ export function registerDatasets(program: Command, context: CliContext): void {
       let failed = false;
       for (const id of ids) {
         try {
-          context.err(`${id}: staging into ${data.stagingDir(id)}/`);
+          context.err(flags.dataDir ? `${id}: staging into ${data.stagingDir(id)}/` : `${id}: looking for verified copies; missing files go into ${data.stagingDir(id)}/`);
           const staged = await data.stage(id);
           printer.finish();
           for (const [key, file] of Object.entries(staged)) context.out(`${id}\t${key}\t${file}`);

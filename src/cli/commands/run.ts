@@ -16,6 +16,7 @@ import { parseInteger, parsePositiveNumber, collect } from '../option-parsers.js
 interface RunFlags {
   engine: string[];
   backend: string[];
+  ep?: string;
   profile: ProfileId;
   dataDir?: string;
   out?: string;
@@ -51,6 +52,7 @@ export function registerRun(program: Command, context: CliContext): void {
     .argument('[workload...]', 'workloads to run')
     .option('-e, --engine <engine>', `engine to use: ${ENGINE_IDS.join(', ')} (repeatable; default: every engine a workload supports)`, collect, [])
     .option('-b, --backend <backend>', 'backend: tfjs tensorflow-gpu|tensorflow|wasm|cpu, onnx tensorrt|cuda|cpu (repeatable; default: best available)', collect, [])
+    .option('--ep <provider>', 'onnx execution provider: tensorrt, cuda or cpu (= --engine onnx --backend <provider>)')
     .addOption(new Option('-p, --profile <profile>', 'how long and how strict').choices(PROFILE_IDS).default('quick'))
     .option('-d, --data-dir <dir>', 'folder with one sub-folder per dataset (mnist/, iris/, images/, imagenet/); also MLCHECK_DATA_DIR')
     .option('-o, --out <dir>', 'run directory for case files, artifacts and the report (default: ./mlcheck-runs/<time>)')
@@ -59,7 +61,7 @@ export function registerRun(program: Command, context: CliContext): void {
     .option('--prom <file>', 'also write a Prometheus textfile (node_exporter textfile collector)')
     .option('--seed <n>', 'random seed for every workload', parseInteger, 1)
     .option('--timeout <seconds>', "watchdog per case (default: the profile's per workload)", parsePositiveNumber)
-    .option('--model <file>', 'ONNX model for inception (with its sidecar <file>.json)')
+    .option('--model <file>', 'ImageNet ONNX model for inception; its sidecar is <file>.json/.yaml or a registry match by sha256 (default: Inception-v3)')
     .option('--strict', 'treat performance warnings and skips as failures')
     .option('--resume <dir>', 'finish an interrupted run in <dir> (cases already finished are kept)')
     .option('--no-probe', 'do not take a hardware probe snapshot first')
@@ -72,6 +74,11 @@ export function registerRun(program: Command, context: CliContext): void {
 }
 
 async function runCommand(workloads: string[], flags: RunFlags, context: CliContext): Promise<RunRecord> {
+  if (flags.ep !== undefined) {
+    if (flags.engine.some((e) => e !== 'onnx')) throw new UsageError('--ep selects an onnx execution provider; it cannot be combined with another --engine');
+    flags.engine = ['onnx'];
+    flags.backend = [...flags.backend, flags.ep];
+  }
   for (const engine of flags.engine) {
     if (!ENGINE_IDS.includes(engine as EngineId)) throw new UsageError(`unknown engine "${engine}"`, { expected: ENGINE_IDS.join(', ') });
   }

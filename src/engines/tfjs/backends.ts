@@ -68,12 +68,20 @@ export async function activateBackend(tf: typeof tfc, backend: TfjsBackendName, 
   const packageVersion = installedVersion(PACKAGE_OF[backend]);
   if (packageVersion !== null) versions[PACKAGE_OF[backend]] = packageVersion;
   const tfjsName = backend === 'tensorflow-gpu' ? 'tensorflow' : backend;
-  if (backend === 'wasm') await deps.registerWasmKernels?.();
+  const wasmThreads = backend === 'wasm' && threads !== undefined && threads > 1 ? threads : 1;
   let initError: unknown = null;
   let ok = false;
   try {
-    ok = await tf.setBackend(tfjsName);
-    await tf.ready();
+    const initialise = async (): Promise<boolean> => (await tf.setBackend(tfjsName)) && (await tf.ready(), true);
+    if (backend === 'wasm') {
+      // Imported here, not at the top: it loads tfjs-backend-wasm, which other backends do not need.
+      const kernels = await import('./wasm-kernels/index.js');
+      await (deps.registerWasmKernels ?? kernels.registerWasmTrainingKernels)();
+      const enableThreads = (kernels as { enableWasmThreadsInNode?: (o: { threads: number }, init: () => Promise<boolean>) => Promise<boolean> }).enableWasmThreadsInNode;
+      ok = wasmThreads > 1 && enableThreads !== undefined && tf.findBackend('wasm') === null ? await enableThreads({ threads: wasmThreads }, initialise) : await initialise();
+    } else {
+      ok = await initialise();
+    }
   } catch (error) {
     initError = error;
   }
@@ -93,10 +101,12 @@ export async function activateBackend(tf: typeof tfc, backend: TfjsBackendName, 
     }
     case 'wasm': {
       const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-      // tfjs-backend-wasm disables its threaded build under Node (tfjs issue #3830): its
-      // pthreads start workers from blob: URLs, which Node's worker_threads reject.
-      const note = threads !== undefined && threads > 1 ? `; ${threads} threads requested, tfjs-backend-wasm runs 1 thread under Node` : '';
-      return { tfjsName, versions, device: `${describeCpu()}, wasm ${simd === true ? 'SIMD' : 'without SIMD'}, 1 thread${note}` };
+      // tfjs-backend-wasm disables its threaded build under Node (tfjs issue #3830); the
+      // wasm-kernels module works around it when more than one thread is asked for.
+      const wasmModule = (await importOptional('@tensorflow/tfjs-backend-wasm')) as { getThreadsCount?: () => number };
+      const running = wasmModule.getThreadsCount?.() ?? 1;
+      const threadText = running > 1 ? `${running} threads` : '1 thread';
+      return { tfjsName, versions, device: `${describeCpu()}, wasm ${simd === true ? 'SIMD' : 'without SIMD'}, ${threadText}` };
     }
     case 'cpu': {
       // The cpu backend prints a "install tfjs-node" banner on first use; library code must not

@@ -4,7 +4,6 @@ import type { BackendStatus, Engine, OpenOptions } from '../types.js';
 import { activateBackend, checkBackend, TFJS_BACKENDS, type BackendDependencies, type TfjsBackendName } from './backends.js';
 import { ensureGradients } from './gradients.js';
 import type { TfjsSession } from './session.js';
-import { registerWasmTrainingKernels } from './wasm-kernels/index.js';
 
 export type { TfjsSession } from './session.js';
 export { TFJS_BACKENDS, type TfjsBackendName } from './backends.js';
@@ -14,7 +13,7 @@ export { TFJS_BACKENDS, type TfjsBackendName } from './backends.js';
  * imported when it is checked, so a missing or broken one never affects the others.
  */
 export function createTfjsEngine(deps: BackendDependencies = {}): Engine<TfjsSession> {
-  const dependencies: BackendDependencies = { registerWasmKernels: registerWasmTrainingKernels, ...deps };
+  const dependencies: BackendDependencies = { ...deps };
   const checks = new Map<TfjsBackendName, Promise<BackendStatus>>();
   const status = (backend: TfjsBackendName): Promise<BackendStatus> => {
     let check = checks.get(backend);

@@ -1,12 +1,13 @@
-import { BatchMatMul, Transpose, util } from '@tensorflow/tfjs-core';
+import { BatchMatMul, util } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { release, runWasmKernel, WASM_BACKEND, type TaggedKernelConfig } from './wasm-backend.js';
+import { transpose2d } from './heap-transpose.js';
+import { heapFloat32, release, WASM_BACKEND, type TaggedKernelConfig } from './wasm-backend.js';
 
 /**
  * The stock wasm BatchMatMul reaches XNNPACK only for a single, untransposed product; with
  * transposeA or transposeB (every matMul gradient) it falls back to a scalar triple loop.
- * Transposing the operand first (linear cost) keeps the product on the fast path.
+ * Transposing the operand first (linear cost, in JS: the wasm Transpose kernel is slower) keeps the product on the fast path.
  */
 export function batchMatMulConfigOver(stock: KernelConfig): TaggedKernelConfig {
   const kernelFunc: KernelFunc = ({ inputs, backend, attrs = {} }) => {
@@ -35,10 +36,12 @@ export function batchMatMulConfigOver(stock: KernelConfig): TaggedKernelConfig {
   return { ...stock, kernelName: BatchMatMul, backendName: WASM_BACKEND, kernelFunc };
 }
 
+/** Only for operands whose leading dimensions are all 1, so the swap is a 2-D transpose. */
 function swapLastAxes(wasm: BackendWasm, x: TensorInfo): TensorInfo {
   const rank = x.shape.length;
-  const perm = [...Array(rank).keys()];
-  perm[rank - 2] = rank - 1;
-  perm[rank - 1] = rank - 2;
-  return runWasmKernel(Transpose, wasm, { x }, { perm });
+  const rows = x.shape[rank - 2];
+  const cols = x.shape[rank - 1];
+  const out = wasm.makeOutput([...x.shape.slice(0, -2), cols, rows], x.dtype);
+  transpose2d(heapFloat32(wasm, x), rows, cols, heapFloat32(wasm, out));
+  return out;
 }

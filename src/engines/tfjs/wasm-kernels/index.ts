@@ -3,14 +3,15 @@ import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { batchMatMulConfigOver } from './batch-mat-mul.js';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
+import { maxPoolGradConfig } from './max-pool-grad.js';
 import { MLCHECK_KERNEL_TAG, WASM_BACKEND, type TaggedKernelConfig } from './wasm-backend.js';
 
 export { enableWasmThreadsInNode, type WasmThreadsOptions } from './node-threads.js';
 
 /**
  * Makes the tfjs wasm backend able to train convolutional networks, and fast at it:
- * adds the missing Conv2DBackpropFilter and replaces Conv2DBackpropInput and the transposed
- * cases of BatchMatMul with paths that run on XNNPACK. Idempotent; call it before training on
+ * adds the missing Conv2DBackpropFilter, and replaces Conv2DBackpropInput, MaxPoolGrad and the
+ * transposed cases of BatchMatMul, whose stock versions are scalar loops, with faster paths. Idempotent; call it before training on
  * wasm (before or after the backend is initialised). Needs `@tensorflow/tfjs-backend-wasm`
  * to be imported first, since it wraps that package's kernels.
  */
@@ -23,6 +24,7 @@ export function registerWasmTrainingKernels(): void {
   }
   install(conv2DBackpropFilterConfig);
   install(conv2DBackpropInputConfig);
+  install(maxPoolGradConfig);
   if (!isOurs(stockMatMul)) install(batchMatMulConfigOver(stockMatMul));
 }
 
