@@ -66,7 +66,7 @@ export function registerBench(program: Command, context: CliContext): void {
     .option('-d, --data-dir <dir>', 'folder with one sub-folder per dataset; also MLCHECK_DATA_DIR')
     .option('-o, --out <dir>', 'bench directory: one run directory per repetition and report.json (default: ./mlcheck-runs/bench-<time>)')
     .option('--references <file>', 'node reference file (default: the shipped references/nodes.yaml)')
-    .option('--node-class <id>', 'use this node class instead of matching one from the probe')
+    .option('--node-class <id>', 'use this node class instead of matching one from the probe (with --save-reference: the class to write)')
     .option('--save-reference <file>', 'write the medians as the reference of this node class into <file>')
     .option('--save-tolerance <fraction>', 'tolerance either side of a saved reference (0.25 = -25 %..+25 %)', parseFraction, 0.25)
     .option('--strict', 'a median outside its reference fails instead of warning')
@@ -81,7 +81,7 @@ export function registerBench(program: Command, context: CliContext): void {
       }
       const referenceFile = flags.references ? loadNodeReferences(path.resolve(flags.references)) : loadNodeReferences();
       const probe = await takeProbe(context);
-      const nodeClass = flags.nodeClass ? findNodeClass(referenceFile, flags.nodeClass) : matchNodeClass(referenceFile, probe);
+      const nodeClass = selectNodeClass(referenceFile, flags, probe);
       context.err(describeNodeClass(referenceFile, nodeClass, probe));
       const selected = workloads.length ? workloads : defaultWorkloads(nodeClass, flags.profile);
 
@@ -159,6 +159,13 @@ function saveReference(flags: BenchFlags, aggregated: RunRecord, referenceFile: 
   writeFileAtomic(file, upsertNodeClass(existing, { id, description, match, profile: flags.profile, references }, file));
   const count = Object.values(references).reduce((n, metrics) => n + Object.keys(metrics).length, 0);
   context.err(`saved ${count} reference${count === 1 ? '' : 's'} (median of ${flags.repeat}, tolerance ±${flags.saveTolerance * 100}%) for node class ${id}, profile ${flags.profile}, to ${file}`);
+}
+
+/** --node-class names the class to judge by; with --save-reference it may also name a class still to be written. */
+function selectNodeClass(file: NodeReferenceFile, flags: BenchFlags, probe: ProbeSnapshot | null): NodeClass | null {
+  if (!flags.nodeClass) return matchNodeClass(file, probe);
+  if (flags.saveReference && !file.nodeClasses.some((c) => c.id === flags.nodeClass)) return null;
+  return findNodeClass(file, flags.nodeClass);
 }
 
 function defaultWorkloads(nodeClass: NodeClass | null, profile: ProfileId): string[] {
