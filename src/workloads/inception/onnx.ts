@@ -14,7 +14,11 @@ export const LABELS_DATASET = 'imagenet-labels';
 
 /** The manual's classify_image.py check: top-5 per image, expected labels, latency, throughput, load time. */
 export const inceptionOnnx: WorkloadRun<OnnxSession> = async (session, ctx) => {
-  const labelFiles = await ctx.data.files(LABELS_DATASET).catch(() => ({}) as Record<string, string>);
+  // The label maps are optional (a sidecar may name its own labels file), but a corrupt copy is not.
+  const labelFiles = await ctx.data.files(LABELS_DATASET).catch((error: unknown) => {
+    if (error instanceof RequirementError) return {} as Record<string, string>;
+    throw error;
+  });
   const labelDirs = [...new Set(Object.values(labelFiles).map((f) => path.dirname(f)))];
   const model = await resolveModel({
     ...(typeof ctx.params.model === 'string' && ctx.params.model !== '' && { model: ctx.params.model }),
