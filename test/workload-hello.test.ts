@@ -11,21 +11,19 @@ describe('hello workload on tfjs', () => {
       expect(output.lines?.[0]).toBe("b'Hello, TensorFlow!'");
       expect(output.lines?.[1]).toBe('42');
       expect(output.lines?.[2]).toContain(session.info.device);
-      expect(output.metrics.answer).toEqual({ value: 42, unit: '' });
-      expect(output.metrics.hello_matches.value).toBe(1);
+      expect(output.metrics.sum).toEqual({ value: 42, unit: '' });
       expect(output.details).toMatchObject({ sumDtype: 'int32', textDtype: 'string', backend });
       expect(output.hyperparameters).toMatchObject({ a: 10, b: 32 });
       await session.close();
     });
   }
 
-  it('computes with the parameters it is given', async () => {
+  it('computes with the parameters it is given and refuses non-integers', async () => {
     const session = await tfjsEngine.open({ backend: 'cpu' });
-    const output = await hello.engines.tfjs!(session, workloadContext(hello, { a: 40, b: 2.9 }));
-    // int32 tensors truncate, as tf.constant(2.9, tf.int32) would refuse and tfjs truncates.
-    expect(output.metrics.answer.value).toBe(42);
-    const other = await hello.engines.tfjs!(session, workloadContext(hello, { a: 1, b: 2 }));
-    expect(other.metrics.answer.value).toBe(3);
+    const other = await hello.engines.tfjs!(session, workloadContext(hello, { a: 1, b: -2 }));
+    expect(other.metrics.sum.value).toBe(-1);
+    expect(other.lines?.[1]).toBe('-1');
+    await expect(hello.engines.tfjs!(session, workloadContext(hello, { a: 2.5 }))).rejects.toMatchObject({ kind: 'usage', message: expect.stringContaining('parameter a') });
     await session.close();
   });
 });
