@@ -24,7 +24,7 @@ describe('mlcheck bench', () => {
     expect({ status: first.status, stderr: first.status === 0 ? '' : first.stderr }).toEqual({ status: 0, stderr: '' });
     expect(first.stderr).toMatch(/saved \d+ references \(median of 2, tolerance ±25%\) for node class test-node, profile quick/);
     const file = refs.loadNodeReferences(saved);
-    const entry = refs.findNodeClass(file, 'test-node').references.quick?.['inception/onnx/cpu'];
+    const entry = refs.findNodeClass(file, 'test-node').references.quick?.['inception@mobilenet_v2_1.0_224.onnx/onnx/cpu'];
     expect(entry?.throughput_images_per_s).toMatchObject({ lower: -0.25, upper: 0.25, unit: 'images/s' });
     expect(entry?.top1_score).toBeUndefined();
     const firstReport = JSON.parse(readFileSync(path.join(dir, 'b1', 'report.json'), 'utf8')) as { cases: { details: { bench: { samples: Record<string, number[]> } }; metrics: Record<string, { value: number }> }[] };

@@ -2,13 +2,17 @@
 // probe runs off the main thread so a driver that hangs cannot freeze the event loop.
 #include <napi.h>
 
+#include <algorithm>
+#include <thread>
+#include <vector>
+
 #include "cpu_probe.h"
 #include "gpu_probe.h"
 
 namespace mlcheck {
 namespace {
 
-constexpr int kAddonApiVersion = 1;
+constexpr int kAddonApiVersion = 2;
 
 template <typename T>
 Napi::Value Opt(Napi::Env env, const std::optional<T>& value) {
@@ -141,27 +145,18 @@ Napi::Object GpuReportJs(Napi::Env env, const GpuReport& report) {
   return out;
 }
 
-class GpuProbeWorker : public Napi::AsyncWorker {
- public:
-  GpuProbeWorker(Napi::Env env, std::string cuda_library, std::string nvml_library, bool use_nvml)
-      : Napi::AsyncWorker(env),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        cuda_library_(std::move(cuda_library)),
-        nvml_library_(std::move(nvml_library)),
-        use_nvml_(use_nvml) {}
-
-  Napi::Promise Promise() const { return deferred_.Promise(); }
-
-  void Execute() override { report_ = ProbeGpus(cuda_library_, nvml_library_, use_nvml_); }
-  void OnOK() override { deferred_.Resolve(GpuReportJs(Env(), report_)); }
-  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  std::string cuda_library_, nvml_library_;
-  bool use_nvml_;
-  GpuReport report_;
+// The GPU probe runs on its own detached thread, not on libuv's pool: a driver call that never
+// returns would otherwise block process exit, which joins the pool's threads.
+struct GpuProbeJob {
+  Napi::Promise::Deferred deferred;
+  Napi::ThreadSafeFunction done;
+  std::string cuda_library, nvml_library;
+  bool use_nvml = true;
+  GpuReport report;
 };
+
+// Jobs still waiting on the driver; touched only on the JS thread.
+std::vector<GpuProbeJob*> g_pending_jobs;
 
 std::string StringOption(const Napi::Object& options, const char* key, const char* fallback) {
   Napi::Value value = options.Get(key);
@@ -172,12 +167,30 @@ Napi::Value ProbeGpusJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object options = info.Length() > 0 && info[0].IsObject() ? info[0].As<Napi::Object>() : Napi::Object::New(env);
   Napi::Value nvml_flag = options.Get("nvml");
-  bool use_nvml = nvml_flag.IsBoolean() ? nvml_flag.As<Napi::Boolean>().Value() : true;
-  auto* worker = new GpuProbeWorker(env, StringOption(options, "cudaLibrary", "libcuda.so.1"),
-                                    StringOption(options, "nvmlLibrary", "libnvidia-ml.so.1"), use_nvml);
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();
+  auto* job = new GpuProbeJob{Napi::Promise::Deferred::New(env), Napi::ThreadSafeFunction(), StringOption(options, "cudaLibrary", "libcuda.so.1"),
+                              StringOption(options, "nvmlLibrary", "libnvidia-ml.so.1"), nvml_flag.IsBoolean() ? nvml_flag.As<Napi::Boolean>().Value() : true,
+                              GpuReport()};
+  job->done = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}), "mlcheck gpu probe", 0, 1);
+  g_pending_jobs.push_back(job);
+  Napi::Promise promise = job->deferred.Promise();
+  std::thread([job]() {
+    job->report = ProbeGpus(job->cuda_library, job->nvml_library, job->use_nvml);
+    Napi::ThreadSafeFunction done = job->done;
+    done.BlockingCall(job, [](Napi::Env env, Napi::Function, GpuProbeJob* finished) {
+      finished->deferred.Resolve(GpuReportJs(env, finished->report));
+      auto& pending = g_pending_jobs;
+      pending.erase(std::remove(pending.begin(), pending.end(), finished), pending.end());
+      delete finished;
+    });
+    done.Release();
+  }).detach();
   return promise;
+}
+
+// Lets the process exit although a driver call has not returned (the caller gave up waiting).
+Napi::Value AbandonGpuProbesJs(const Napi::CallbackInfo& info) {
+  for (GpuProbeJob* job : g_pending_jobs) job->done.Unref(info.Env());
+  return Napi::Number::New(info.Env(), static_cast<double>(g_pending_jobs.size()));
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -186,6 +199,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("totalMemoryBytes", Napi::Function::New(env, TotalMemoryBytesJs, "totalMemoryBytes"));
   exports.Set("probeGpus", Napi::Function::New(env, ProbeGpusJs, "probeGpus"));
   exports.Set("gpuStage", Napi::Function::New(env, GpuStageJs, "gpuStage"));
+  exports.Set("abandonGpuProbes", Napi::Function::New(env, AbandonGpuProbesJs, "abandonGpuProbes"));
   return exports;
 }
 

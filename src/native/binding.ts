@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { RequirementError } from '../util/errors.js';
 
 /** The addon's interface version; bumped when the shape of its results changes. */
-export const NATIVE_API_VERSION = 1;
+export const NATIVE_API_VERSION = 2;
 
 export interface NativeOsEnabled {
   osxsave: boolean;
@@ -114,10 +114,12 @@ export interface NativeProbe {
   apiVersion: number;
   probeCpu(): NativeCpuFacts;
   totalMemoryBytes(): number;
-  /** Runs on a worker thread: a hanging driver call cannot block the event loop. */
+  /** Runs on its own thread: a hanging driver call blocks neither the event loop nor exit. */
   probeGpus(options?: NativeGpuOptions): Promise<NativeGpuReport>;
   /** The driver call in progress ("cuInit", ...), to name it when a probe times out. */
   gpuStage(): string;
+  /** Stops pending GPU probes from keeping the process alive; returns how many were pending. */
+  abandonGpuProbes(): number;
 }
 
 export interface LoadNativeOptions {
@@ -185,7 +187,7 @@ export function loadNativeProbe(options: LoadNativeOptions = {}): NativeProbe {
 function shapeProblem(probe: unknown): string | null {
   if (typeof probe !== 'object' || probe === null) return 'did not export an object';
   const record = probe as Record<string, unknown>;
-  for (const name of ['probeCpu', 'totalMemoryBytes', 'probeGpus', 'gpuStage']) {
+  for (const name of ['probeCpu', 'totalMemoryBytes', 'probeGpus', 'gpuStage', 'abandonGpuProbes']) {
     if (typeof record[name] !== 'function') return `does not export ${name}() (a stale build? rebuild it)`;
   }
   if (record.apiVersion !== NATIVE_API_VERSION) return `has interface version ${String(record.apiVersion)}, expected ${NATIVE_API_VERSION} (a stale build: rebuild it)`;

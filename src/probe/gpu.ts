@@ -36,6 +36,7 @@ export async function probeGpuFacts(native: NativeProbe, options: ProbeGpusOptio
   try {
     const result = await Promise.race([native.probeGpus(nativeOptions), timeout]);
     if (result === 'timeout') {
+      native.abandonGpuProbes();
       const message = `GPU probe timed out after ${timeoutMs} ms in ${native.gpuStage()}: the NVIDIA driver did not answer (hung GPU or driver; check dmesg and nvidia-smi)`;
       return { driver: null, gpus: [], gpuError: message, gpuErrorKind: 'timeout', nvmlError: message, missingSymbols: { cuda: [], nvml: [] }, timedOut: true };
     }

@@ -48,7 +48,7 @@ function aggregateCase(repetitions: CaseResult[], planned: number, options: Aggr
   if (measured.length === 0) return worst;
 
   const base = measured[0]!;
-  const reference = options.nodeClass ? referencesFor(options.nodeClass, { profile: base.profile, workload: base.workload, engine: base.engine, backend: base.backend }) : {};
+  const reference = options.nodeClass ? referencesFor(options.nodeClass, { profile: base.profile, workload: base.workload, engine: base.engine, backend: base.backend, hyperparameters: base.hyperparameters }) : {};
   const samples: Record<string, number[]> = {};
   for (const c of measured) {
     for (const [name, m] of Object.entries(c.metrics)) (samples[name] ??= []).push(m.value);

@@ -21,13 +21,13 @@ export function describeMetric(metric: Pick<JudgedMetric, 'value' | 'unit' | 'th
   const limits: string[] = [];
   if (metric.threshold?.min !== undefined) limits.push(`min ${formatValue(metric.threshold.min)}`);
   if (metric.threshold?.max !== undefined) limits.push(`max ${formatValue(metric.threshold.max)}`);
-  if (metric.reference) limits.push(`ref ${formatValue(metric.reference.value)} ${formatTolerance(metric.reference.lower)}..${formatTolerance(metric.reference.upper)}`);
+  if (metric.reference) limits.push(`ref ${formatValue(metric.reference.value)} ${formatTolerance(metric.reference.lower, '-inf')}..${formatTolerance(metric.reference.upper, '+inf')}`);
   if (limits.length) parts.push(`(${limits.join(', ')})`);
   return parts.join(' ');
 }
 
-export function formatTolerance(fraction: number | null): string {
-  if (fraction === null) return 'inf';
+export function formatTolerance(fraction: number | null, unbounded: string): string {
+  if (fraction === null) return unbounded;
   const percent = Math.round(fraction * 1000) / 10;
   return `${percent >= 0 ? '+' : ''}${percent}%`;
 }

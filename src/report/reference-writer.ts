@@ -1,3 +1,4 @@
+import { referenceCaseKeys } from '../runner/reference-key.js';
 import { isMap, isSeq, parseDocument, YAMLMap, YAMLSeq, type Document } from 'yaml';
 import { metricRule, parseNodeReferences, type CaseReferences, type MetricRule, type NodeIdentity, type ReferenceValue } from '../runner/references.js';
 import type { RunRecord } from '../runner/types.js';
@@ -33,7 +34,7 @@ export function referencesFromBench(aggregated: RunRecord, options: ReferenceFro
       if (metricRule(options.rules, name)?.kind !== 'performance' || !Number.isFinite(m.value) || m.value === 0) continue;
       entries[name] = { value: Number(m.value.toPrecision(4)), lower: -options.tolerance, upper: options.tolerance, unit: m.unit };
     }
-    if (Object.keys(entries).length) references[`${c.workload}/${c.engine}/${c.backend}`] = entries;
+    if (Object.keys(entries).length) references[referenceCaseKeys(c)[0]!] = entries;
   }
   return references;
 }

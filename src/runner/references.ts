@@ -1,3 +1,4 @@
+import { referenceCaseKeys, type ReferenceCaseIdentity } from './reference-key.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
@@ -198,25 +199,22 @@ export function findNodeClass(references: NodeReferenceFile, id: string): NodeCl
   return found;
 }
 
-export interface CaseKey {
+export interface CaseKey extends ReferenceCaseIdentity {
   profile: ProfileId;
-  workload: string;
-  engine: string;
-  backend: string;
 }
 
-/** A case's references: the `workload/engine/backend` entry, else the `workload/engine` one. */
+/** A case's references: the `workload/engine/backend` entry, else the `workload/engine` one (see referenceCaseKeys). */
 export function referencesFor(nodeClass: NodeClass, key: CaseKey): Record<string, PerformanceReference> {
   const byCase = nodeClass.references[key.profile] ?? {};
-  const entry = byCase[`${key.workload}/${key.engine}/${key.backend}`] ?? byCase[`${key.workload}/${key.engine}`] ?? {};
+  const entry = referenceCaseKeys(key).map((k) => byCase[k]).find((e) => e !== undefined) ?? {};
   return Object.fromEntries(Object.entries(entry).map(([metric, ref]) => [metric, { ...ref, nodeClass: nodeClass.id }]));
 }
 
 /** The runner's reference lookup for one node class (null: no references, only thresholds judge). */
 export function referenceLookup(nodeClass: NodeClass | null): ReferenceLookup {
-  return (spec, backend) => {
+  return (spec, backend, hyperparameters) => {
     if (!nodeClass) return undefined;
-    const found = referencesFor(nodeClass, { profile: spec.profile, workload: spec.workload, engine: spec.engine, backend });
+    const found = referencesFor(nodeClass, { profile: spec.profile, workload: spec.workload, engine: spec.engine, backend, hyperparameters });
     return Object.keys(found).length ? found : undefined;
   };
 }

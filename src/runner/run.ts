@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ProbeSnapshot } from '../probe/index.js';
 import { packageVersion } from '../util/package-info.js';
-import type { Progress } from '../workloads/types.js';
+import type { Progress, WorkloadOutput } from '../workloads/types.js';
 import { runIsolated, type IsolatedCase } from './isolate.js';
 import { judgeMetrics } from './judge.js';
 import { loadProfiles, workloadProfile, type ProfileFile } from './profiles.js';
@@ -19,7 +19,11 @@ export type RunEvent =
   | { type: 'case-reused'; result: CaseResult };
 
 /** Finds the performance references for a case's metrics (by node class); none: only thresholds judge. */
-export type ReferenceLookup = (spec: CaseSpec, backend: string) => Record<string, PerformanceReference> | undefined;
+export type ReferenceLookup = (
+  spec: CaseSpec,
+  backend: string,
+  hyperparameters: WorkloadOutput['hyperparameters'],
+) => Record<string, PerformanceReference> | undefined;
 
 export interface ExecuteOptions {
   probe: ProbeSnapshot | null;
@@ -147,7 +151,7 @@ function toCaseResult(spec: CaseSpec, isolated: IsolatedCase, startedAt: Date, e
       const output = outcome.output;
       const judged = judgeMetrics(output.metrics, {
         thresholds: workloadProfile(profiles, spec.profile, spec.workload).thresholds,
-        references: options.references?.(spec, backend),
+        references: options.references?.(spec, backend, output.hyperparameters),
       });
       const result: CaseResult = {
         ...base,

@@ -62,8 +62,6 @@ export function registerProbe(program: Command, context: CliContext): void {
       );
       for (const verdict of unmet) context.err(`mlcheck probe: required ${verdict.subject} is ${verdict.status}: ${verdict.reason}`);
       context.setExitCode(unmet.length > 0 ? EXIT.failed : EXIT.ok);
-      // A driver call that never returned still holds a worker thread; exit once output is written.
-      if (snapshot.gpuTimedOut) setTimeout(() => process.exit(), 50).unref();
     });
 }
 

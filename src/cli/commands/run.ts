@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander';
 import { ENGINE_IDS, type EngineId } from '../../engines/types.js';
 import { probeNode } from '../../probe/index.js';
 import type { ProbeSnapshot } from '../../probe/index.js';
+import { loadNodeReferences, matchNodeClass, referenceLookup } from '../../runner/references.js';
 import { resumeRun, runPlan, type ExecuteOptions, type RunEvent } from '../../runner/run.js';
 import type { RunRecord } from '../../runner/types.js';
 import { UsageError, describeError } from '../../util/errors.js';
@@ -29,6 +30,7 @@ interface RunFlags {
   strict?: boolean;
   resume?: string;
   probe: boolean;
+  references?: string;
 }
 
 export function registerRun(program: Command, context: CliContext): void {
@@ -64,7 +66,8 @@ export function registerRun(program: Command, context: CliContext): void {
     .option('--model <file>', 'ImageNet ONNX model for inception; its sidecar is <file>.json/.yaml or a registry match by sha256 (default: Inception-v3)')
     .option('--strict', 'treat performance warnings and skips as failures')
     .option('--resume <dir>', 'finish an interrupted run in <dir> (cases already finished are kept)')
-    .option('--no-probe', 'do not take a hardware probe snapshot first')
+    .option('--references <file>', 'performance references per node class (default: the shipped references/nodes.yaml)')
+    .option('--no-probe', 'do not take a hardware probe snapshot first (and so match no node class)')
     .action(async (workloads: string[], flags: RunFlags) => {
       const record = await runCommand(workloads, flags, context);
       context.out(renderRunConsole(record, context.isTTY, flags.strict === true));
@@ -97,6 +100,7 @@ async function runCommand(workloads: string[], flags: RunFlags, context: CliCont
     signal: controller.signal,
     onEvent: progressPrinter(context),
     strict: flags.strict === true,
+    references: referenceLookup(matchNodeClass(flags.references ? loadNodeReferences(path.resolve(flags.references)) : loadNodeReferences(), probe)),
   };
   try {
     if (flags.resume) {
