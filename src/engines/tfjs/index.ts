@@ -3,6 +3,7 @@ import { RequirementError, UsageError } from '../../util/errors.js';
 import type { BackendStatus, Engine, OpenOptions } from '../types.js';
 import { activateBackend, checkBackend, TFJS_BACKENDS, type BackendDependencies, type TfjsBackendName } from './backends.js';
 import { ensureGradients } from './gradients.js';
+import { installedVersion } from './optional-package.js';
 import type { TfjsSession } from './session.js';
 
 export type { TfjsSession } from './session.js';
@@ -42,7 +43,7 @@ export function createTfjsEngine(deps: BackendDependencies = {}): Engine<TfjsSes
       }
       const session: TfjsSession = {
         tf,
-        info: { engine: 'tfjs', backend: chosen, device: active.device, versions: active.versions },
+        info: { engine: 'tfjs', backend: chosen, device: active.device, versions: { ...active.versions, ...gradientsVersion() } },
         async close() {
           tf.disposeVariables();
         },
@@ -68,6 +69,12 @@ async function chooseBackend(requested: string | undefined, status: (backend: Tf
     reasons.push(`${backend}: ${result.reason}`);
   }
   throw new RequirementError(`no tfjs backend is usable here:\n  ${reasons.join('\n  ')}`);
+}
+
+/** The union package that registers tfjs-core's gradient functions (see gradients.ts). */
+function gradientsVersion(): Record<string, string> {
+  const version = installedVersion('@tensorflow/tfjs');
+  return version === null ? {} : { '@tensorflow/tfjs': version };
 }
 
 function isBackendName(name: string): name is TfjsBackendName {

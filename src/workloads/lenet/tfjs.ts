@@ -96,7 +96,7 @@ export const lenetTfjs: WorkloadRun<TfjsSession> = async (session, ctx) => {
           message: `step ${done}/${steps} (epoch ${epoch.toFixed(2)}), ${median(stepMs.slice(-evalEvery)).toFixed(1)} ms/step, minibatch loss ${lastLoss.toFixed(3)}, learning rate ${currentRate.toFixed(6)}, validation error ${validation.toFixed(1)}%`,
           step: done,
           totalSteps: steps,
-          epoch,
+          epoch: round(epoch, 2),
           loss: lastLoss,
         });
       }
