@@ -1,18 +1,33 @@
 import { Command, CommanderError } from 'commander';
 import { MlcheckError, describeError } from '../util/errors.js';
 import { EXIT, type CliContext } from './context.js';
-import { registerBench } from './commands/bench.js';
-import { registerClassify } from './commands/classify.js';
-import { registerCompare } from './commands/compare.js';
-import { registerDatasets } from './commands/datasets.js';
-import { registerProbe } from './commands/probe.js';
-import { registerRun } from './commands/run.js';
-import { registerSetup } from './commands/setup.js';
 import { packageVersion } from '../util/package-info.js';
+
+type Register = (program: Command, context: CliContext) => void;
+
+/**
+ * Commands in help order, each loaded only when needed: `run` and `bench` pull in the runner and
+ * reports, and a health check calling `mlcheck probe` should not pay for them at start-up.
+ */
+const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
+  ['run', async () => (await import('./commands/run.js')).registerRun],
+  ['probe', async () => (await import('./commands/probe.js')).registerProbe],
+  ['datasets', async () => (await import('./commands/datasets.js')).registerDatasets],
+  ['classify', async () => (await import('./commands/classify.js')).registerClassify],
+  ['bench', async () => (await import('./commands/bench.js')).registerBench],
+  ['compare', async () => (await import('./commands/compare.js')).registerCompare],
+  ['setup', async () => (await import('./commands/setup.js')).registerSetup],
+];
 
 /** Runs one mlcheck command line and returns the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
+  // A closed pipe (`mlcheck probe --json | head`) is the reader's choice, not an error of ours.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+  }
   const context: CliContext = {
     out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
     err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
@@ -29,9 +44,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .exitOverride();
   program.configureHelp({ sortSubcommands: false });
 
-  for (const register of [registerRun, registerProbe, registerDatasets, registerClassify, registerBench, registerCompare, registerSetup]) {
-    register(program, context);
-  }
+  const named = COMMANDS.find(([name]) => name === argv[2]);
+  for (const [, load] of named ? [named] : COMMANDS) (await load())(program, context);
   for (const command of program.commands) command.exitOverride();
 
   try {

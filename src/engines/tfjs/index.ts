@@ -39,7 +39,8 @@ export function createTfjsEngine(deps: BackendDependencies = {}): Engine<TfjsSes
       try {
         active = await activateBackend(tf, chosen, options.threads, dependencies);
       } catch (error) {
-        throw new RequirementError(`tfjs: ${(error as Error).message}`, { cause: error });
+        // Installed and detected, yet it will not start: a broken node, so the case fails (not skips).
+        throw new Error(`tfjs: ${(error as Error).message}`, { cause: error });
       }
       const session: TfjsSession = {
         tf,
