@@ -52,9 +52,18 @@ describe('node classes', () => {
 
   it('finds a case by workload/engine/backend, then workload/engine', () => {
     const epyc = refs.findNodeClass(file, 'cpu-epyc');
-    expect(refs.referencesFor(epyc, { profile: 'quick', workload: 'lenet', engine: 'tfjs', backend: 'wasm' }).ms_per_step_median).toEqual({ value: 100, lower: -0.05, upper: 0.05, unit: 'ms', nodeClass: 'cpu-epyc' });
-    expect(refs.referencesFor(epyc, { profile: 'quick', workload: 'lenet', engine: 'tfjs', backend: 'cpu' }).ms_per_step_median?.value).toBe(200);
-    expect(refs.referencesFor(epyc, { profile: 'standard', workload: 'lenet', engine: 'tfjs', backend: 'wasm' })).toEqual({});
+    const lenet = { workload: 'lenet', engine: 'tfjs', hyperparameters: {} };
+    expect(refs.referencesFor(epyc, { ...lenet, profile: 'quick', backend: 'wasm' }).ms_per_step_median).toEqual({ value: 100, lower: -0.05, upper: 0.05, unit: 'ms', nodeClass: 'cpu-epyc' });
+    expect(refs.referencesFor(epyc, { ...lenet, profile: 'quick', backend: 'cpu' }).ms_per_step_median?.value).toBe(200);
+    expect(refs.referencesFor(epyc, { ...lenet, profile: 'standard', backend: 'wasm' })).toEqual({});
+  });
+
+  it('keys a workload run on an operator-chosen model by that model, never by another model', () => {
+    const shipped = refs.findNodeClass(refs.loadNodeReferences(), 'cpu-amd-epyc-2core');
+    const inception = { profile: 'quick' as const, workload: 'inception', engine: 'onnx', backend: 'cpu' };
+    const mobilenet = refs.referencesFor(shipped, { ...inception, hyperparameters: { model: '/data/models/mobilenet_v2_1.0_224.onnx' } });
+    expect(mobilenet.throughput_images_per_s?.unit).toBe('images/s');
+    expect(refs.referencesFor(shipped, { ...inception, hyperparameters: { model: '/data/models/resnet50.onnx' } })).toEqual({});
     expect(() => refs.findNodeClass(file, 'nope')).toThrow(/no node class "nope" in test.yaml/);
   });
 

@@ -1,17 +1,19 @@
-import { BatchMatMul, getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import { BatchMatMul, getKernel, registerKernel, Sum, unregisterKernel } from '@tensorflow/tfjs-core';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { batchMatMulConfigOver } from './batch-mat-mul.js';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
+import { sumConfigOver } from './sum-leading-axes.js';
 import { MLCHECK_KERNEL_TAG, WASM_BACKEND, type TaggedKernelConfig } from './wasm-backend.js';
 
 export { enableWasmThreadsInNode, type WasmThreadsOptions } from './node-threads.js';
 
 /**
  * Makes the tfjs wasm backend able to train convolutional networks, and fast at it:
- * adds the missing Conv2DBackpropFilter, and replaces Conv2DBackpropInput, MaxPoolGrad and the
- * transposed cases of BatchMatMul, whose stock versions are scalar loops, with faster paths. Idempotent; call it before training on
+ * adds the missing Conv2DBackpropFilter, and replaces Conv2DBackpropInput, MaxPoolGrad, the
+ * transposed cases of BatchMatMul and leading-axes Sum, whose stock versions are scalar loops or
+ * go through a slow transpose, with faster paths. Idempotent; call it before training on
  * wasm (before or after the backend is initialised). Needs `@tensorflow/tfjs-backend-wasm`
  * to be imported first, since it wraps that package's kernels.
  */
@@ -26,6 +28,8 @@ export function registerWasmTrainingKernels(): void {
   install(conv2DBackpropInputConfig);
   install(maxPoolGradConfig);
   if (!isOurs(stockMatMul)) install(batchMatMulConfigOver(stockMatMul));
+  const stockSum = getKernel(Sum, WASM_BACKEND);
+  if (stockSum != null && !isOurs(stockSum)) install(sumConfigOver(stockSum));
 }
 
 function install(config: TaggedKernelConfig): void {
