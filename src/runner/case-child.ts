@@ -71,6 +71,8 @@ async function runCase(spec: CaseSpec, signal: AbortSignal): Promise<void> {
 const controller = new AbortController();
 let finished = false;
 process.on('SIGTERM', () => controller.abort(new Error('terminated')));
+// Ctrl-C reaches the whole process group; the runner decides (it marks the case interrupted and stops us).
+process.on('SIGINT', () => undefined);
 // The runner died (kill -9, crash): nobody will read this case's result, so stop at once.
 process.on('disconnect', () => process.exit(finished ? 0 : 71));
 process.once('message', (message: ParentMessage) => {

@@ -2,21 +2,22 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ENGINE_IDS, type EngineId } from '../../engines/types.js';
-import { probeNode, type ProbeSnapshot } from '../../probe/index.js';
+import type { ProbeSnapshot } from '../../probe/index.js';
 import { aggregateRepetitions } from '../../report/bench-aggregate.js';
 import { formatValue } from '../../report/format.js';
 import { nodeClassFor, referencesFromBench, upsertNodeClass } from '../../report/reference-writer.js';
-import { findNodeClass, loadNodeReferences, matchNodeClass, nodeIdentity, type NodeClass, type NodeReferenceFile } from '../../runner/references.js';
+import { findNodeClass, matchNodeClass, nodeIdentity, type NodeClass, type NodeReferenceFile } from '../../runner/references.js';
 import { runPlan } from '../../runner/run.js';
 import type { RunRecord } from '../../runner/types.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
-import { UsageError, describeError } from '../../util/errors.js';
+import { UsageError } from '../../util/errors.js';
 import { builtinWorkloads } from '../../workloads/index.js';
 import { PROFILE_IDS, type ProfileId } from '../../workloads/types.js';
 import type { CliContext } from '../context.js';
 import { collect, parsePositiveNumber } from '../option-parsers.js';
 import { exitCodeForCases } from '../outcome-exit.js';
 import { renderRunConsole, writeReports } from '../report-output.js';
+import { loadReferenceFile, parseEngines, takeProbe, withInterruptSignal, workloadOverrides } from '../run-support.js';
 
 /** The workloads whose numbers say how fast a node is (hello and iris are too small to time). */
 export const DEFAULT_BENCH_WORKLOADS: readonly string[] = ['lenet', 'vae', 'inception'];
@@ -76,17 +77,15 @@ export function registerBench(program: Command, context: CliContext): void {
     .option('--model <file>', 'ONNX model for inception (with its sidecar <file>.yaml or .json)')
     .option('--timeout <seconds>', "watchdog per case (default: the profile's per workload)", parsePositiveNumber)
     .action(async (workloads: string[], flags: BenchFlags) => {
-      for (const engine of flags.engine) {
-        if (!ENGINE_IDS.includes(engine as EngineId)) throw new UsageError(`unknown engine "${engine}"`, { expected: ENGINE_IDS.join(', ') });
-      }
-      const referenceFile = flags.references ? loadNodeReferences(path.resolve(flags.references)) : loadNodeReferences();
+      const engines = parseEngines(flags.engine);
+      const referenceFile = loadReferenceFile(flags.references);
       const probe = await takeProbe(context);
       const nodeClass = selectNodeClass(referenceFile, flags, probe);
       context.err(describeNodeClass(referenceFile, nodeClass, probe));
       const selected = workloads.length ? workloads : defaultWorkloads(nodeClass, flags.profile);
 
       const outDir = path.resolve(flags.out ?? path.join('mlcheck-runs', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}`));
-      const records = await runRepetitions(selected, flags, outDir, probe, context);
+      const records = await runRepetitions(selected, engines, flags, outDir, probe, context);
       const aggregated = aggregateRepetitions(records, { nodeClass, strict: flags.strict === true });
       aggregated.session.outDir = outDir;
 
@@ -101,32 +100,24 @@ export function registerBench(program: Command, context: CliContext): void {
     });
 }
 
-async function runRepetitions(workloads: string[], flags: BenchFlags, outDir: string, probe: ProbeSnapshot | null, context: CliContext): Promise<RunRecord[]> {
-  const controller = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (controller.signal.aborted) return;
-    context.err(`\nmlcheck: ${signal} received: stopping the running case and reporting the repetitions done`);
-    controller.abort(signal);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  const records: RunRecord[] = [];
-  try {
+async function runRepetitions(workloads: string[], engines: EngineId[], flags: BenchFlags, outDir: string, probe: ProbeSnapshot | null, context: CliContext): Promise<RunRecord[]> {
+  return withInterruptSignal(context, 'reporting the repetitions done', async (signal) => {
+    const records: RunRecord[] = [];
     for (let repetition = 1; repetition <= flags.repeat; repetition++) {
       context.err(`repetition ${repetition} of ${flags.repeat}`);
       const record = await runPlan({
         workloads,
-        engines: flags.engine as EngineId[],
+        engines,
         backends: flags.backend,
         profile: flags.profile,
         seed: repetition,
         outDir: path.join(outDir, `repetition-${repetition}`),
         ...(flags.dataDir !== undefined && { dataDir: flags.dataDir }),
         ...(flags.timeout !== undefined && { timeoutSeconds: flags.timeout }),
-        paramOverrides: flags.model ? { inception: { model: path.resolve(flags.model) } } : {},
+        paramOverrides: workloadOverrides(flags),
         probe,
         commandLine: process.argv.slice(1),
-        signal: controller.signal,
+        signal,
         onEvent: (event) => {
           if (event.type === 'case-end') context.err(`  ${event.result.id}: ${event.result.outcome}${event.result.reason ? ` (${event.result.reason.split('\n')[0]})` : ''}`);
         },
@@ -134,11 +125,8 @@ async function runRepetitions(workloads: string[], flags: BenchFlags, outDir: st
       records.push(record);
       if (record.session.interrupted) break;
     }
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-  return records;
+    return records;
+  });
 }
 
 function saveReference(flags: BenchFlags, aggregated: RunRecord, referenceFile: NodeReferenceFile, nodeClass: NodeClass | null, probe: ProbeSnapshot | null, context: CliContext): void {
@@ -169,7 +157,8 @@ function selectNodeClass(file: NodeReferenceFile, flags: BenchFlags, probe: Prob
 }
 
 function defaultWorkloads(nodeClass: NodeClass | null, profile: ProfileId): string[] {
-  const referenced = Object.keys(nodeClass?.references[profile] ?? {}).map((key) => key.split('/')[0]!);
+  // Keys are `workload[@model]/engine[/backend]` (see referenceCaseKeys).
+  const referenced = Object.keys(nodeClass?.references[profile] ?? {}).map((key) => key.split('/')[0]!.split('@')[0]!);
   const known = new Set(builtinWorkloads.map((w) => w.id));
   const chosen = referenced.length ? [...new Set(referenced)] : [...DEFAULT_BENCH_WORKLOADS];
   return chosen.filter((id) => known.has(id));
@@ -180,15 +169,6 @@ function describeNodeClass(file: NodeReferenceFile, nodeClass: NodeClass | null,
   const seen = identity ? `${identity.kind} "${identity.model}"` : 'no probe';
   if (nodeClass) return `bench: node class ${nodeClass.id} (${seen}) from ${file.file}`;
   return `bench: no node class in ${file.file} matches ${seen}: medians are reported, not judged (save a reference with --save-reference FILE)`;
-}
-
-async function takeProbe(context: CliContext): Promise<ProbeSnapshot | null> {
-  try {
-    return await probeNode();
-  } catch (error) {
-    context.err(`mlcheck: the hardware probe failed, continuing without it: ${describeError(error)}`);
-    return null;
-  }
 }
 
 function parseCount(value: string): number {

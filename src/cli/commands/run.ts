@@ -1,18 +1,17 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
-import { ENGINE_IDS, type EngineId } from '../../engines/types.js';
-import { probeNode } from '../../probe/index.js';
-import type { ProbeSnapshot } from '../../probe/index.js';
-import { loadNodeReferences, matchNodeClass, referenceLookup } from '../../runner/references.js';
+import { ENGINE_IDS } from '../../engines/types.js';
+import { matchNodeClass, referenceLookup } from '../../runner/references.js';
 import { resumeRun, runPlan, type ExecuteOptions, type RunEvent } from '../../runner/run.js';
 import type { RunRecord } from '../../runner/types.js';
-import { UsageError, describeError } from '../../util/errors.js';
-import { PROFILE_IDS, type ParamValue, type ProfileId } from '../../workloads/types.js';
+import { UsageError } from '../../util/errors.js';
+import { PROFILE_IDS, type ProfileId } from '../../workloads/types.js';
 import { builtinWorkloads } from '../../workloads/index.js';
 import type { CliContext } from '../context.js';
 import { exitCodeForCases } from '../outcome-exit.js';
 import { writeReports, renderRunConsole } from '../report-output.js';
 import { parseInteger, parsePositiveNumber, collect } from '../option-parsers.js';
+import { loadReferenceFile, parseEngines, takeProbe, withInterruptSignal, workloadOverrides } from '../run-support.js';
 
 interface RunFlags {
   engine: string[];
@@ -82,57 +81,33 @@ async function runCommand(workloads: string[], flags: RunFlags, context: CliCont
     flags.engine = ['onnx'];
     flags.backend = [...flags.backend, flags.ep];
   }
-  for (const engine of flags.engine) {
-    if (!ENGINE_IDS.includes(engine as EngineId)) throw new UsageError(`unknown engine "${engine}"`, { expected: ENGINE_IDS.join(', ') });
-  }
+  const engines = parseEngines(flags.engine);
+  if (flags.resume && workloads.length > 0) throw new UsageError('--resume takes the plan of the interrupted run; give no workloads with it');
+  const references = loadReferenceFile(flags.references);
   const probe = flags.probe ? await takeProbe(context) : null;
-  const controller = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (controller.signal.aborted) return;
-    context.err(`\nmlcheck: ${signal} received: stopping the running case and writing the report`);
-    controller.abort(signal);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  const execute: ExecuteOptions = {
-    probe,
-    commandLine: process.argv.slice(1),
-    signal: controller.signal,
-    onEvent: progressPrinter(context),
-    strict: flags.strict === true,
-    references: referenceLookup(matchNodeClass(flags.references ? loadNodeReferences(path.resolve(flags.references)) : loadNodeReferences(), probe)),
-  };
-  try {
-    if (flags.resume) {
-      if (workloads.length > 0) throw new UsageError('--resume takes the plan of the interrupted run; give no workloads with it');
-      return await resumeRun(flags.resume, execute);
-    }
-    const paramOverrides: Record<string, Record<string, ParamValue>> = flags.model ? { inception: { model: path.resolve(flags.model) } } : {};
-    return await runPlan({
+  return withInterruptSignal(context, 'writing the report', async (signal) => {
+    const execute: ExecuteOptions = {
+      probe,
+      commandLine: process.argv.slice(1),
+      signal,
+      onEvent: progressPrinter(context),
+      strict: flags.strict === true,
+      references: referenceLookup(matchNodeClass(references, probe)),
+    };
+    if (flags.resume) return resumeRun(flags.resume, execute);
+    return runPlan({
       ...execute,
       workloads,
-      engines: flags.engine as EngineId[],
+      engines,
       backends: flags.backend,
       profile: flags.profile,
       seed: flags.seed,
       outDir: flags.out ?? path.join('mlcheck-runs', new Date().toISOString().replace(/[:.]/g, '-')),
       ...(flags.dataDir !== undefined && { dataDir: flags.dataDir }),
       ...(flags.timeout !== undefined && { timeoutSeconds: flags.timeout }),
-      paramOverrides,
+      paramOverrides: workloadOverrides(flags),
     });
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-}
-
-async function takeProbe(context: CliContext): Promise<ProbeSnapshot | null> {
-  try {
-    return await probeNode();
-  } catch (error) {
-    context.err(`mlcheck: the hardware probe failed, continuing without it: ${describeError(error)}`);
-    return null;
-  }
+  });
 }
 
 function progressPrinter(context: CliContext): (event: RunEvent) => void {

@@ -1,0 +1,55 @@
+import path from 'node:path';
+import { ENGINE_IDS, type EngineId } from '../engines/types.js';
+import { probeNode, type ProbeSnapshot } from '../probe/index.js';
+import { loadNodeReferences, type NodeReferenceFile } from '../runner/references.js';
+import { UsageError, describeError } from '../util/errors.js';
+import type { ParamValue } from '../workloads/types.js';
+import type { CliContext } from './context.js';
+
+/** What `run` and `bench` share: the probe snapshot, engine names, signals, overrides, references. */
+
+export async function takeProbe(context: CliContext): Promise<ProbeSnapshot | null> {
+  try {
+    return await probeNode();
+  } catch (error) {
+    context.err(`mlcheck: the hardware probe failed, continuing without it: ${describeError(error)}`);
+    return null;
+  }
+}
+
+export function parseEngines(names: readonly string[]): EngineId[] {
+  for (const name of names) {
+    if (!ENGINE_IDS.includes(name as EngineId)) throw new UsageError(`unknown engine "${name}"`, { expected: ENGINE_IDS.join(', ') });
+  }
+  return names as EngineId[];
+}
+
+/** Hyperparameter overrides from flags that name one workload's input (`--model` is inception's). */
+export function workloadOverrides(flags: { model?: string }): Record<string, Record<string, ParamValue>> {
+  return flags.model ? { inception: { model: path.resolve(flags.model) } } : {};
+}
+
+export function loadReferenceFile(file: string | undefined): NodeReferenceFile {
+  return file ? loadNodeReferences(path.resolve(file)) : loadNodeReferences();
+}
+
+/**
+ * Runs `work` with an AbortSignal that SIGINT/SIGTERM trigger: the running case is stopped and
+ * the caller still writes its report. A second signal is not needed and is ignored.
+ */
+export async function withInterruptSignal<T>(context: CliContext, what: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (controller.signal.aborted) return;
+    context.err(`\nmlcheck: ${signal} received: stopping the running case and ${what}`);
+    controller.abort(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await work(controller.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
