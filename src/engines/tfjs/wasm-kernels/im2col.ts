@@ -24,7 +24,7 @@ export function im2colTransposed(planar: Float32Array, info: backend_util.Conv2D
         for (let n = 0; n < batchSize; n++) {
           const imageBase = channelBase + n * inHeight * inWidth;
           for (let oh = 0; oh < outHeight; oh++) {
-            const ih = oh * strideHeight + kh - top + (strideHeight > 1 ? 1 : 0);
+            const ih = oh * strideHeight + kh - top;
             if (ih < 0 || ih >= inHeight || endOw <= firstOw) {
               out.fill(0, o, o + outWidth);
               o += outWidth;
