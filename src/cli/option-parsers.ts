@@ -10,6 +10,12 @@ export function parseInteger(value: string): number {
   return n;
 }
 
+export function parsePositiveInteger(value: string): number {
+  const n = Number(value);
+  if (!(Number.isInteger(n) && n > 0)) throw new InvalidArgumentError(`expected a whole number >= 1, got "${value}"`);
+  return n;
+}
+
 export function parsePositiveNumber(value: string): number {
   const n = Number(value);
   if (!(Number.isFinite(n) && n > 0)) throw new InvalidArgumentError(`expected a positive number, got "${value}"`);

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ENGINE_BACKENDS, ENGINE_IDS, type EngineId } from '../engines/types.js';
@@ -24,6 +25,8 @@ export interface PlanOptions {
   dataDir?: string;
   /** Overrides the profile's per-workload watchdog. */
   timeoutSeconds?: number;
+  /** Threads per case; default: every CPU this process may run on (affinity and cgroup aware). */
+  threads?: number;
   /** Hyperparameter overrides per workload id, applied after the profile's (e.g. inception's model). */
   paramOverrides?: Readonly<Record<string, Record<string, ParamValue>>>;
   /** Workloads that are not shipped (test fixtures): a module path exporting `workload`. */
@@ -73,6 +76,7 @@ export async function planCases(options: PlanOptions): Promise<CaseSpec[]> {
           seed: options.seed,
           params,
           timeoutSeconds: options.timeoutSeconds ?? profile.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
+          threads: options.threads ?? os.availableParallelism(),
           ...(options.dataDir !== undefined && { dataDir: path.resolve(options.dataDir) }),
           outDir: caseArtifactsDir(options.outDir, caseId),
           ...(module !== undefined && { workloadModule: module }),

@@ -44,6 +44,8 @@ export interface CaseSpec {
   seed: number;
   params: Record<string, ParamValue>;
   timeoutSeconds: number;
+  /** Threads the engine may use (wasm workers, onnxruntime intra-op threads). */
+  threads?: number;
   dataDir?: string;
   outDir: string;
   /** A module exporting `workload` (a Workload) for workloads that are not built in (test fixtures). */

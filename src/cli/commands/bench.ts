@@ -14,7 +14,7 @@ import { UsageError } from '../../util/errors.js';
 import { builtinWorkloads } from '../../workloads/index.js';
 import { PROFILE_IDS, type ProfileId } from '../../workloads/types.js';
 import type { CliContext } from '../context.js';
-import { collect, parsePositiveNumber } from '../option-parsers.js';
+import { collect, parsePositiveInteger, parsePositiveNumber } from '../option-parsers.js';
 import { exitCodeForCases } from '../outcome-exit.js';
 import { renderRunConsole, writeReports } from '../report-output.js';
 import { loadReferenceFile, parseEngines, takeProbe, withInterruptSignal, workloadOverrides } from '../run-support.js';
@@ -60,7 +60,7 @@ export function registerBench(program: Command, context: CliContext): void {
       ].join('\n'),
     )
     .argument('[workload...]', 'workloads to time')
-    .option('-n, --repeat <n>', 'repetitions; the median of each metric is judged', parseCount, 3)
+    .option('-n, --repeat <n>', 'repetitions; the median of each metric is judged', parsePositiveInteger, 3)
     .option('-e, --engine <engine>', `engine: ${ENGINE_IDS.join(', ')} (repeatable; default: every engine a workload supports)`, collect, [])
     .option('-b, --backend <backend>', 'backend (repeatable; default: best available)', collect, [])
     .addOption(new Option('-p, --profile <profile>', 'workload sizes (references are kept per profile)').choices(PROFILE_IDS).default('quick'))
@@ -169,12 +169,6 @@ function describeNodeClass(file: NodeReferenceFile, nodeClass: NodeClass | null,
   const seen = identity ? `${identity.kind} "${identity.model}"` : 'no probe';
   if (nodeClass) return `bench: node class ${nodeClass.id} (${seen}) from ${file.file}`;
   return `bench: no node class in ${file.file} matches ${seen}: medians are reported, not judged (save a reference with --save-reference FILE)`;
-}
-
-function parseCount(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a whole number >= 1, got "${value}"`);
-  return n;
 }
 
 function parseFraction(value: string): number {

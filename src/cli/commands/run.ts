@@ -10,7 +10,7 @@ import { builtinWorkloads } from '../../workloads/index.js';
 import type { CliContext } from '../context.js';
 import { exitCodeForCases } from '../outcome-exit.js';
 import { writeReports, renderRunConsole } from '../report-output.js';
-import { parseInteger, parsePositiveNumber, collect } from '../option-parsers.js';
+import { parseInteger, parsePositiveInteger, parsePositiveNumber, collect } from '../option-parsers.js';
 import { loadReferenceFile, parseEngines, takeProbe, withInterruptSignal, workloadOverrides } from '../run-support.js';
 
 interface RunFlags {
@@ -30,6 +30,7 @@ interface RunFlags {
   resume?: string;
   probe: boolean;
   references?: string;
+  threads?: number;
 }
 
 export function registerRun(program: Command, context: CliContext): void {
@@ -61,6 +62,7 @@ export function registerRun(program: Command, context: CliContext): void {
     .option('--junit <file>', 'also write a JUnit XML report here')
     .option('--prom <file>', 'also write a Prometheus textfile (node_exporter textfile collector)')
     .option('--seed <n>', 'random seed for every workload', parseInteger, 1)
+    .option('--threads <n>', 'threads per case (default: every CPU this process may use)', parsePositiveInteger)
     .option('--timeout <seconds>', "watchdog per case (default: the profile's per workload)", parsePositiveNumber)
     .option('--model <file>', 'ImageNet ONNX model for inception; its sidecar is <file>.json/.yaml or a registry match by sha256 (default: Inception-v3)')
     .option('--strict', 'treat performance warnings and skips as failures')
@@ -105,6 +107,7 @@ async function runCommand(workloads: string[], flags: RunFlags, context: CliCont
       outDir: flags.out ?? path.join('mlcheck-runs', new Date().toISOString().replace(/[:.]/g, '-')),
       ...(flags.dataDir !== undefined && { dataDir: flags.dataDir }),
       ...(flags.timeout !== undefined && { timeoutSeconds: flags.timeout }),
+      ...(flags.threads !== undefined && { threads: flags.threads }),
       paramOverrides: workloadOverrides(flags),
     });
   });
