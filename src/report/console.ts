@@ -42,7 +42,12 @@ export function renderConsole(record: RunRecord, options: ConsoleOptions = {}): 
       return m.verdict === 'fail' ? paint('fail', `${text} FAIL`) : m.verdict === 'warn' ? paint('warn', `${text} WARN`) : text;
     });
     lines.push([...padded, metrics.join(', ')].join('  ').trimEnd());
-    if (c.reason && c.outcome !== 'pass') lines.push(paint('dim', `${' '.repeat(widths[0]! + 2)}${c.failPhase ? `[${c.failPhase}] ` : ''}${firstLine(c.reason)}`));
+    if (c.reason && c.outcome !== 'pass') {
+      const indent = ' '.repeat(widths[0]! + 2);
+      lines.push(paint('dim', `${indent}${c.failPhase ? `[${c.failPhase}] ` : ''}${firstLine(c.reason)}`));
+      // The operator's next step: the fixes a skip or failure names (e.g. the staging command).
+      for (const fix of c.reason.split('\n').filter((line) => /^\s*fix:/.test(line))) lines.push(paint('dim', `${indent}  ${fix.trim()}`));
+    }
     if (options.showLines) for (const line of c.lines) lines.push(`${' '.repeat(widths[0]! + 2)}${line}`);
   }
   const verdict = verdictLine(record, options);

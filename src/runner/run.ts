@@ -112,7 +112,8 @@ function toCaseResult(spec: CaseSpec, isolated: IsolatedCase, startedAt: Date, e
     workload: spec.workload,
     engine: spec.engine,
     backend,
-    device: isolated.engine?.device ?? 'unknown',
+    // No engine was opened (a skip in setup, a crash before it): there is no device to name.
+    device: isolated.engine?.device ?? '-',
     profile: spec.profile,
     outcome: 'error',
     failPhase: null,
