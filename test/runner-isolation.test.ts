@@ -78,6 +78,40 @@ describe('case isolation', () => {
     expect(record.cases[0]!.metrics.answer).toMatchObject({ value: 41, verdict: 'fail', threshold: { min: 42, max: 42 } });
   });
 
+  it('kills a case that answered but hangs in teardown, keeping its answer', async () => {
+    const started = Date.now();
+    const record = await runPlan({
+      workloads: ['fixture-close-hang'],
+      extraWorkloadModules: [fixtureWorkload('close-hang')],
+      engines: ['tfjs'],
+      backends: ['cpu'],
+      profile: 'quick',
+      profiles: profilesWith('fixture-close-hang', { timeoutSeconds: 60 }),
+      seed: 1,
+      outDir: mkdtempSync(path.join(os.tmpdir(), 'mlcheck-teardown-')),
+      probe: null,
+      commandLine: ['test'],
+    });
+    expect(record.cases[0]).toMatchObject({ outcome: 'pass' });
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
+  it('leaves a case undecided (error), not failed, when its input data is corrupt', async () => {
+    const record = await runPlan({
+      workloads: ['fixture-bad-data'],
+      extraWorkloadModules: [fixtureWorkload('bad-data')],
+      engines: ['tfjs'],
+      backends: ['cpu'],
+      profile: 'quick',
+      seed: 1,
+      outDir: mkdtempSync(path.join(os.tmpdir(), 'mlcheck-bad-data-')),
+      probe: null,
+      commandLine: ['test'],
+    });
+    expect(record.cases[0]).toMatchObject({ outcome: 'error', failPhase: 'run' });
+    expect(record.cases[0]!.reason).toMatch(/label 11 out of range[\s\S]*expected: 0\.\.9/);
+  });
+
   it('marks the running case interrupted when the run is aborted, and writes what finished', async () => {
     const outDir = mkdtempSync(path.join(os.tmpdir(), 'mlcheck-abort-'));
     const controller = new AbortController();
@@ -85,8 +119,8 @@ describe('case isolation', () => {
     profiles.profiles.quick.workloads['fixture-sleep'] = { params: { sleepSeconds: 30 }, thresholds: {}, timeoutSeconds: 60 };
     const started = Date.now();
     const record = await runPlan({
-      workloads: ['fixture-sleep'],
-      extraWorkloadModules: [fixtureWorkload('sleep')],
+      workloads: ['fixture-sleep', 'fixture-slow'],
+      extraWorkloadModules: [fixtureWorkload('sleep'), fixtureWorkload('slow')],
       engines: ['tfjs'],
       backends: ['cpu'],
       profile: 'quick',
@@ -104,5 +138,8 @@ describe('case isolation', () => {
     expect(record.session.interrupted).toBe(true);
     expect(record.cases[0]).toMatchObject({ outcome: 'error', failPhase: 'interrupted' });
     expect(record.cases[0]!.reason).toMatch(/interrupted in phase run: SIGINT/);
+    // The case never reached is reported too, so no planned check silently vanishes.
+    expect(record.cases[1]).toMatchObject({ workload: 'fixture-slow', outcome: 'error', failPhase: 'interrupted', reason: 'not started: the run was interrupted before this case' });
+    expect(readdirSync(path.join(outDir, 'cases'))).toEqual(['fixture-sleep_tfjs_cpu.json']);
   });
 });

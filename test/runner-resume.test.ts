@@ -9,6 +9,12 @@ import { cliPath, fixtureWorkload, repoRoot } from './helpers/paths.js';
 describe('kill -9 and --resume', () => {
   it('keeps every finished case through a kill -9 and finishes the rest with --resume', async () => {
     const outDir = mkdtempSync(path.join(os.tmpdir(), 'mlcheck-resume-'));
+    // A complete earlier run in the same directory (a health check's fixed --out): none of its
+    // cases may be taken for the interrupted run's.
+    const earlier = spawnSync(process.execPath, [path.join(repoRoot, 'test/fixtures/run-driver.mjs'), outDir, fixtureWorkload('sleep'), fixtureWorkload('slow')], { encoding: 'utf8' });
+    expect(earlier.status).toBe(0);
+    expect(readdirSync(path.join(outDir, 'cases'))).toHaveLength(2);
+
     const driver = spawn(process.execPath, [path.join(repoRoot, 'test/fixtures/run-driver.mjs'), outDir, fixtureWorkload('sleep'), fixtureWorkload('slow')], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });

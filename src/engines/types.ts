@@ -9,6 +9,12 @@ export const ENGINE_BACKENDS: Readonly<Record<EngineId, readonly string[]>> = {
   onnx: ['tensorrt', 'cuda', 'cpu'],
 };
 
+/** The backend that proves an engine's CUDA path works, planned on every node with an NVIDIA GPU. */
+export const ENGINE_GPU_BACKEND: Readonly<Record<EngineId, string>> = {
+  tfjs: 'tensorflow-gpu',
+  onnx: 'cuda',
+};
+
 /** One backend of an engine (tfjs: tensorflow-gpu | tensorflow | wasm | cpu; onnx: tensorrt | cuda | cpu). */
 export interface BackendStatus {
   backend: string;

@@ -61,20 +61,37 @@ async function runCase(spec: CaseSpec, signal: AbortSignal): Promise<void> {
     });
     await send({ type: 'done', output });
   } catch (error) {
-    const outcome = error instanceof MlcheckError && error.kind === 'requirement' ? 'skip' : error instanceof MlcheckError && error.kind === 'internal' ? 'error' : 'fail';
-    await send({ type: 'stopped', outcome, phase, reason: describeError(error) });
+    if (signal.aborted) await send({ type: 'stopped', outcome: 'error', phase: 'interrupted', reason: `interrupted in phase ${phase}: ${String(signal.reason)}` });
+    else await send({ type: 'stopped', outcome: outcomeOf(error), phase, reason: describeError(error) });
   } finally {
-    await session?.close().catch(() => undefined);
+    // A wedged driver can hang teardown; the result is already sent, so do not wait for ever.
+    if (session) await Promise.race([session.close().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref())]);
   }
 }
 
+/**
+ * Only the node can fail a case: a wrong answer, a crash, a framework error. A stated requirement
+ * that is missing skips it; bad data or configuration, and mlcheck's own faults, leave it
+ * undecided (exit 3), so that one corrupt file on shared storage never drains a fleet.
+ */
+function outcomeOf(error: unknown): 'skip' | 'fail' | 'error' {
+  if (!(error instanceof MlcheckError)) return 'fail';
+  return error.kind === 'requirement' ? 'skip' : 'error';
+}
+
+const CLOSE_TIMEOUT_MS = 5000;
 const controller = new AbortController();
 let finished = false;
-process.on('SIGTERM', () => controller.abort(new Error('terminated')));
+process.on('SIGTERM', () => controller.abort('SIGTERM'));
 // Ctrl-C reaches the whole process group; the runner decides (it marks the case interrupted and stops us).
 process.on('SIGINT', () => undefined);
 // The runner died (kill -9, crash): nobody will read this case's result, so stop at once.
 process.on('disconnect', () => process.exit(finished ? 0 : 71));
+// A kill -9 of the runner may not close the IPC channel at once; a changed parent is as final.
+const runnerPid = process.ppid;
+setInterval(() => {
+  if (process.ppid !== runnerPid) process.exit(72);
+}, 1000).unref();
 process.once('message', (message: ParentMessage) => {
   if (message.type !== 'start') return;
   runCase(message.spec, controller.signal).then(

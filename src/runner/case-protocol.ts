@@ -11,4 +11,4 @@ export type ChildMessage =
   | { type: 'progress'; event: Progress }
   | { type: 'done'; output: WorkloadOutput }
   /** `skip`: a stated requirement is missing; `fail`: the workload or framework failed. */
-  | { type: 'stopped'; outcome: 'skip' | 'fail' | 'error'; phase: 'setup' | 'run'; reason: string };
+  | { type: 'stopped'; outcome: 'skip' | 'fail' | 'error'; phase: 'setup' | 'run' | 'interrupted'; reason: string };

@@ -9,6 +9,8 @@ const childEntry = fileURLToPath(new URL('./case-child.js', import.meta.url));
 const STDERR_TAIL_LINES = 20;
 /** Time a child gets between SIGTERM and SIGKILL. */
 const KILL_GRACE_MS = 2000;
+/** Time a child gets to exit after sending its result (it bounds its own teardown at 5 s). */
+const TEARDOWN_GRACE_MS = 10_000;
 
 export type IsolatedOutcome =
   | { kind: 'done'; output: WorkloadOutput }
@@ -48,11 +50,22 @@ export function runIsolated(spec: CaseSpec, options: IsolateOptions = {}): Promi
       stderr = (stderr + chunk).slice(-64 * 1024);
     });
 
-    const stop = (outcome: IsolatedOutcome): void => {
-      if (settled) return;
-      settled = outcome;
+    let terminating = false;
+    const terminate = (): void => {
+      if (terminating) return;
+      terminating = true;
       child.kill('SIGTERM');
       setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS).unref();
+    };
+    // The watchdog and an interrupt always end the process, even one that has already answered
+    // and then hangs in teardown; the first outcome recorded stands.
+    const stop = (outcome: IsolatedOutcome): void => {
+      settled ??= outcome;
+      terminate();
+    };
+    const answered = (outcome: IsolatedOutcome): void => {
+      settled ??= outcome;
+      setTimeout(terminate, TEARDOWN_GRACE_MS).unref();
     };
     const watchdog = setTimeout(() => stop({ kind: 'timeout', reason: `timed out after ${spec.timeoutSeconds} s in phase ${phase}` }), spec.timeoutSeconds * 1000);
     const onAbort = (): void => stop({ kind: 'interrupted', reason: `interrupted in phase ${phase}: ${String(options.signal?.reason ?? 'run aborted')}` });
@@ -72,10 +85,14 @@ export function runIsolated(spec: CaseSpec, options: IsolateOptions = {}): Promi
           options.onProgress?.(message.event);
           break;
         case 'done':
-          settled ??= { kind: 'done', output: message.output };
+          answered({ kind: 'done', output: message.output });
           break;
         case 'stopped':
-          settled ??= { kind: 'stopped', outcome: message.outcome, phase: message.phase, reason: message.reason };
+          answered(
+            message.phase === 'interrupted'
+              ? { kind: 'interrupted', reason: message.reason }
+              : { kind: 'stopped', outcome: message.outcome, phase: message.phase, reason: message.reason },
+          );
           break;
       }
     });

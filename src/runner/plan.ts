@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ENGINE_BACKENDS, ENGINE_IDS, type EngineId } from '../engines/types.js';
+import { ENGINE_BACKENDS, ENGINE_GPU_BACKEND, ENGINE_IDS, type EngineId } from '../engines/types.js';
 import { UsageError } from '../util/errors.js';
 import { builtinWorkloads } from '../workloads/index.js';
 import type { ParamValue, ProfileId, Workload } from '../workloads/types.js';
@@ -27,6 +27,11 @@ export interface PlanOptions {
   timeoutSeconds?: number;
   /** Threads per case; default: every CPU this process may run on (affinity and cgroup aware). */
   threads?: number;
+  /**
+   * The probe saw an NVIDIA GPU. Without --backend, each engine then runs on its GPU backend: a
+   * GPU node whose CUDA path is broken must not pass by quietly falling back to the CPU.
+   */
+  gpuPresent?: boolean;
   /** Hyperparameter overrides per workload id, applied after the profile's (e.g. inception's model). */
   paramOverrides?: Readonly<Record<string, Record<string, ParamValue>>>;
   /** Workloads that are not shipped (test fixtures): a module path exporting `workload`. */
@@ -64,7 +69,9 @@ export async function planCases(options: PlanOptions): Promise<CaseSpec[]> {
     const params = { ...workload.defaults, ...profile.params, ...(options.paramOverrides?.[id] ?? {}) };
     const engines = ENGINE_IDS.filter((e) => workload.engines[e] && (!options.engines?.length || options.engines.includes(e)));
     for (const engine of engines) {
-      const backends = options.backends?.length ? options.backends.filter((b) => ENGINE_BACKENDS[engine].includes(b)) : [undefined];
+      const backends = options.backends?.length
+        ? options.backends.filter((b) => ENGINE_BACKENDS[engine].includes(b))
+        : [options.gpuPresent ? ENGINE_GPU_BACKEND[engine] : undefined];
       for (const backend of backends) {
         const caseId = [id, engine, backend].filter(Boolean).join('/');
         cases.push({

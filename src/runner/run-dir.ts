@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { UsageError } from '../util/errors.js';
@@ -24,6 +24,13 @@ export function caseFileName(caseId: string): string {
 
 export function caseArtifactsDir(outDir: string, caseId: string): string {
   return path.join(outDir, 'artifacts', caseId.replace(/[^A-Za-z0-9_.-]+/g, '_'));
+}
+
+/** Removes an earlier run's state, case files, artifacts and report from a reused run directory. */
+export function clearPreviousRun(outDir: string): void {
+  // Only a directory an mlcheck run wrote (it has run.json) is cleared: --out may name any folder.
+  if (!existsSync(path.join(outDir, RUN_FILE))) return;
+  for (const entry of [RUN_FILE, CASES_DIR, 'artifacts', 'report.json']) rmSync(path.join(outDir, entry), { recursive: true, force: true });
 }
 
 export function writeRunState(state: RunState): void {

@@ -9,7 +9,7 @@ import { runIsolated, type IsolatedCase } from './isolate.js';
 import { judgeMetrics } from './judge.js';
 import { loadProfiles, workloadProfile, type ProfileFile } from './profiles.js';
 import { planCases, type PlanOptions } from './plan.js';
-import { readCaseResults, readRunState, writeCaseResult, writeRunState, type RunState } from './run-dir.js';
+import { clearPreviousRun, readCaseResults, readRunState, writeCaseResult, writeRunState, type RunState } from './run-dir.js';
 import type { CaseResult, CaseSpec, PerformanceReference, RunRecord, RunSession } from './types.js';
 
 export type RunEvent =
@@ -60,6 +60,8 @@ export async function runPlan(options: RunOptions): Promise<RunRecord> {
     outDir,
   };
   mkdirSync(outDir, { recursive: true });
+  // A fixed --out (a health check's) holds the previous run: none of its cases may count as this run's.
+  clearPreviousRun(outDir);
   return execute({ session, plan }, new Map(), profiles, options);
 }
 
@@ -84,7 +86,8 @@ async function execute(state: RunState, finished: Map<string, CaseResult>, profi
     }
     if (options.signal?.aborted) {
       state.session.interrupted = true;
-      break;
+      cases.push(notStarted(spec, profiles));
+      continue;
     }
     options.onEvent?.({ type: 'case-start', spec, index, total });
     const startedAt = new Date();
@@ -103,6 +106,16 @@ async function execute(state: RunState, finished: Map<string, CaseResult>, profi
   state.session.endedAt = new Date().toISOString();
   writeRunState(state);
   return { session: state.session, cases };
+}
+
+/** A planned case the interrupted run never reached: reported, so no planned check silently vanishes. */
+function notStarted(spec: CaseSpec, profiles: ProfileFile): CaseResult {
+  const now = new Date();
+  const result = toCaseResult(spec, { outcome: { kind: 'interrupted', reason: '' }, engine: null, setupSeconds: null, stderrTail: [] }, now, now, profiles, {
+    probe: null,
+    commandLine: [],
+  });
+  return { ...result, reason: 'not started: the run was interrupted before this case' };
 }
 
 function toCaseResult(spec: CaseSpec, isolated: IsolatedCase, startedAt: Date, endedAt: Date, profiles: ProfileFile, options: ExecuteOptions): CaseResult {

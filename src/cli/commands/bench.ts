@@ -15,8 +15,7 @@ import { builtinWorkloads } from '../../workloads/index.js';
 import { PROFILE_IDS, type ProfileId } from '../../workloads/types.js';
 import type { CliContext } from '../context.js';
 import { collect, parsePositiveInteger, parsePositiveNumber } from '../option-parsers.js';
-import { exitCodeForCases } from '../outcome-exit.js';
-import { renderRunConsole, writeReports } from '../report-output.js';
+import { checkReportTargets, deliverRun } from '../report-output.js';
 import { loadReferenceFile, parseEngines, takeProbe, withInterruptSignal, workloadOverrides } from '../run-support.js';
 
 /** The workloads whose numbers say how fast a node is (hello and iris are too small to time). */
@@ -78,6 +77,7 @@ export function registerBench(program: Command, context: CliContext): void {
     .option('--timeout <seconds>', "watchdog per case (default: the profile's per workload)", parsePositiveNumber)
     .action(async (workloads: string[], flags: BenchFlags) => {
       const engines = parseEngines(flags.engine);
+      checkReportTargets(flags);
       const referenceFile = loadReferenceFile(flags.references);
       const probe = await takeProbe(context);
       const nodeClass = selectNodeClass(referenceFile, flags, probe);
@@ -89,14 +89,12 @@ export function registerBench(program: Command, context: CliContext): void {
       const aggregated = aggregateRepetitions(records, { nodeClass, strict: flags.strict === true });
       aggregated.session.outDir = outDir;
 
-      context.out(renderRunConsole(aggregated, context.isTTY, flags.strict === true));
       for (const c of aggregated.cases) {
         const samples = (c.details.bench as { samples?: Record<string, number[]> } | undefined)?.samples ?? {};
         for (const [name, values] of Object.entries(samples)) context.err(`  ${c.id} ${name}: ${values.map(formatValue).join(', ')} (median ${formatValue(c.metrics[name]?.value ?? Number.NaN)})`);
       }
-      writeReports(aggregated, { json: flags.json, junit: flags.junit, prom: flags.prom });
       if (flags.saveReference) saveReference(flags, aggregated, referenceFile, nodeClass, probe, context);
-      context.setExitCode(exitCodeForCases(aggregated.cases, flags.strict === true));
+      deliverRun(context, aggregated, { json: flags.json, junit: flags.junit, prom: flags.prom }, flags.strict === true);
     });
 }
 
@@ -115,6 +113,7 @@ async function runRepetitions(workloads: string[], engines: EngineId[], flags: B
         ...(flags.dataDir !== undefined && { dataDir: flags.dataDir }),
         ...(flags.timeout !== undefined && { timeoutSeconds: flags.timeout }),
         paramOverrides: workloadOverrides(flags),
+        gpuPresent: (probe?.gpus.length ?? 0) > 0,
         probe,
         commandLine: process.argv.slice(1),
         signal,

@@ -8,8 +8,7 @@ import { UsageError } from '../../util/errors.js';
 import { PROFILE_IDS, type ProfileId } from '../../workloads/types.js';
 import { builtinWorkloads } from '../../workloads/index.js';
 import type { CliContext } from '../context.js';
-import { exitCodeForCases } from '../outcome-exit.js';
-import { writeReports, renderRunConsole } from '../report-output.js';
+import { checkReportTargets, deliverRun } from '../report-output.js';
 import { parseInteger, parsePositiveInteger, parsePositiveNumber, collect } from '../option-parsers.js';
 import { loadReferenceFile, parseEngines, takeProbe, withInterruptSignal, workloadOverrides } from '../run-support.js';
 
@@ -71,9 +70,7 @@ export function registerRun(program: Command, context: CliContext): void {
     .option('--no-probe', 'do not take a hardware probe snapshot first (and so match no node class)')
     .action(async (workloads: string[], flags: RunFlags) => {
       const record = await runCommand(workloads, flags, context);
-      context.out(renderRunConsole(record, context.isTTY, flags.strict === true));
-      writeReports(record, { json: flags.json, junit: flags.junit, prom: flags.prom });
-      context.setExitCode(exitCodeForCases(record.cases, flags.strict === true));
+      deliverRun(context, record, { json: flags.json, junit: flags.junit, prom: flags.prom }, flags.strict === true);
     });
 }
 
@@ -84,6 +81,7 @@ async function runCommand(workloads: string[], flags: RunFlags, context: CliCont
     flags.backend = [...flags.backend, flags.ep];
   }
   const engines = parseEngines(flags.engine);
+  checkReportTargets(flags);
   if (flags.resume && workloads.length > 0) throw new UsageError('--resume takes the plan of the interrupted run; give no workloads with it');
   const references = loadReferenceFile(flags.references);
   const probe = flags.probe ? await takeProbe(context) : null;
@@ -109,6 +107,7 @@ async function runCommand(workloads: string[], flags: RunFlags, context: CliCont
       ...(flags.timeout !== undefined && { timeoutSeconds: flags.timeout }),
       ...(flags.threads !== undefined && { threads: flags.threads }),
       paramOverrides: workloadOverrides(flags),
+      gpuPresent: (probe?.gpus.length ?? 0) > 0,
     });
   });
 }
