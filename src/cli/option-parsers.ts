@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 
-export function collect(value: string, previous: string[]): string[] {
+export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
 }
 

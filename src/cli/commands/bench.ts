@@ -23,8 +23,8 @@ export const DEFAULT_BENCH_WORKLOADS: readonly string[] = ['lenet', 'vae', 'ince
 
 interface BenchFlags {
   repeat: number;
-  engine: string[];
-  backend: string[];
+  engine?: string[];
+  backend?: string[];
   profile: ProfileId;
   dataDir?: string;
   out?: string;
@@ -46,22 +46,26 @@ export function registerBench(program: Command, context: CliContext): void {
     .summary('time the performance workloads N times and judge the medians against this node class')
     .description(
       [
-        'Runs the performance-relevant workloads --repeat times (each case isolated, as `run` does),',
-        'takes the median of every metric and judges it against the reference of this node class',
-        '(references/nodes.yaml, or --references FILE): the class is matched from the probe, by GPU',
-        'model, or CPU model when there is no GPU. Outside the tolerance: warn (fail with --strict).',
-        '',
-        '--save-reference FILE writes the medians as the reference of this node class into FILE',
-        '(created, or merged into the class of the same id). Run it on a known-good node.',
-        '',
-        `Workloads: default those with references for the node class, else ${DEFAULT_BENCH_WORKLOADS.join(', ')}.`,
+        'Runs the performance-relevant workloads --repeat times (each case isolated, as `run` does), takes the median of every metric and judges it against the reference of this node class (references/nodes.yaml, or --references FILE). The class is matched from the probe: by GPU model, or by CPU model when there is no GPU. Outside the tolerance: warn (fail with --strict).',
+        '--save-reference FILE writes the medians as the reference of this node class into FILE (created, or merged into the class of the same id). Run it on a known-good node, then judge the fleet against it.',
+        `Workloads: by default those with references for the node class, else ${DEFAULT_BENCH_WORKLOADS.join(', ')}.`,
         'Exit codes: 0 in bounds (warnings allowed unless --strict), 1 a failure, 2 bad usage, 3 undecided.',
+      ].join('\n\n'),
+    )
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  mlcheck bench --repeat 5 --data-dir /shared/mlcheck-data --save-reference nodes.yaml   on a known-good node',
+        '  mlcheck bench --references nodes.yaml --strict --prom /var/lib/node_exporter/mlcheck-bench.prom',
+        '  mlcheck bench inception --model mobilenet_v2_1.0_224.onnx --data-dir /shared/mlcheck-data',
       ].join('\n'),
     )
     .argument('[workload...]', 'workloads to time')
     .option('-n, --repeat <n>', 'repetitions; the median of each metric is judged', parsePositiveInteger, 3)
-    .option('-e, --engine <engine>', `engine: ${ENGINE_IDS.join(', ')} (repeatable; default: every engine a workload supports)`, collect, [])
-    .option('-b, --backend <backend>', 'backend (repeatable; default: best available)', collect, [])
+    .option('-e, --engine <engine>', `engine: ${ENGINE_IDS.join(', ')} (repeatable; default: every engine a workload supports)`, collect)
+    .option('-b, --backend <backend>', 'backend (repeatable; default: best available)', collect)
     .addOption(new Option('-p, --profile <profile>', 'workload sizes (references are kept per profile)').choices(PROFILE_IDS).default('quick'))
     .option('-d, --data-dir <dir>', 'folder with one sub-folder per dataset; also MLCHECK_DATA_DIR')
     .option('-o, --out <dir>', 'bench directory: one run directory per repetition and report.json (default: ./mlcheck-runs/bench-<time>)')
@@ -76,7 +80,7 @@ export function registerBench(program: Command, context: CliContext): void {
     .option('--model <file>', 'ONNX model for inception (with its sidecar <file>.yaml or .json)')
     .option('--timeout <seconds>', "watchdog per case (default: the profile's per workload)", parsePositiveNumber)
     .action(async (workloads: string[], flags: BenchFlags) => {
-      const engines = parseEngines(flags.engine);
+      const engines = parseEngines(flags.engine ?? []);
       checkReportTargets(flags);
       const referenceFile = loadReferenceFile(flags.references);
       const probe = await takeProbe(context);
@@ -106,7 +110,7 @@ async function runRepetitions(workloads: string[], engines: EngineId[], flags: B
       const record = await runPlan({
         workloads,
         engines,
-        backends: flags.backend,
+        backends: flags.backend ?? [],
         profile: flags.profile,
         seed: repetition,
         outDir: path.join(outDir, `repetition-${repetition}`),

@@ -5,6 +5,7 @@ import { ONNX_PROVIDERS } from '../../engines/onnx/provider-requirements.js';
 import { MlcheckError, UsageError } from '../../util/errors.js';
 import { classifyImages } from '../../workloads/inception/classify-images.js';
 import type { CliContext } from '../context.js';
+import { helpExamples } from '../help-examples.js';
 import { parseInteger } from '../option-parsers.js';
 
 interface ClassifyFlags {
@@ -22,13 +23,10 @@ export function registerClassify(program: Command, context: CliContext): void {
     .summary('print the top-5 ImageNet classes of your own pictures')
     .description(
       [
-        'Classifies each IMAGE (JPEG, PNG or WebP) with an ImageNet ONNX model on onnxruntime-node and',
-        'prints the top-5 as classify_image.py does: "giant panda (score = 0.89107)".',
-        'The model is --model FILE with its sidecar (<file>.json|.yaml beside it, --sidecar, or a',
-        "registry entry in the package's models/ folder); without --model, the registry's default",
-        '(Inception-v3) from the data dir or the cache.',
+        'Classifies each IMAGE (JPEG, PNG or WebP) with an ImageNet ONNX model on onnxruntime-node and prints the top-5 as classify_image.py does: "giant panda (score = 0.89107)".',
+        "The model is --model FILE with its sidecar (<file>.json|.yaml beside it, --sidecar, or a registry entry in the package's models/ folder); without --model, the registry's default (Inception-v3) from the data dir or the cache.",
         'Exit codes: 0 ok, 2 bad usage or input (a file that is no image, a broken model or sidecar).',
-      ].join('\n'),
+      ].join('\n\n'),
     )
     .argument('<image...>', 'image files')
     .option('-m, --model <file>', 'ONNX model file')
@@ -37,6 +35,14 @@ export function registerClassify(program: Command, context: CliContext): void {
     .option('-d, --data-dir <dir>', 'data dir with imagenet/ (labels, default model); also MLCHECK_DATA_DIR')
     .option('-k, --top <n>', 'how many classes to print per image', parseInteger, 5)
     .option('--json', 'print one JSON document instead of text')
+    .addHelpText(
+      'after',
+      helpExamples(
+        'mlcheck classify photo.jpg --model ../shared/data/imagenet/mobilenet_v2_1.0_224.onnx',
+        'mlcheck classify ../shared/data/images/*.jpg --data-dir ../shared/data --model ../shared/data/imagenet/mobilenet_v2_1.0_224.onnx --top 1',
+        'mlcheck classify photo.jpg --model ../shared/data/imagenet/mobilenet_v2_1.0_224.onnx --json',
+      ),
+    )
     .action(async (images: string[], flags: ClassifyFlags) => {
       if (flags.top < 1) throw new UsageError(`--top must be at least 1, got ${flags.top}`);
       try {

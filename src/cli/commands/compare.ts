@@ -5,6 +5,7 @@ import { readReports } from '../../report/read-reports.js';
 import { loadNodeReferences } from '../../runner/references.js';
 import { MlcheckError, UsageError } from '../../util/errors.js';
 import { EXIT, type CliContext } from '../context.js';
+import { helpExamples } from '../help-examples.js';
 
 interface CompareFlags {
   tolerance: number;
@@ -18,19 +19,23 @@ export function registerCompare(program: Command, context: CliContext): void {
     .summary('compare run reports across nodes and flag the outliers')
     .description(
       [
-        'Reads JSON reports (`mlcheck run --json FILE`; directories are searched for them) from',
-        'several nodes and prints a table of nodes x metrics. Flags every node whose metric is',
-        'worse than the fleet median by more than --tolerance (which way is worse comes from the',
-        'metric rules in references/nodes.yaml), and every node whose case passed where most',
-        'failed, or failed where most passed. One report per host: the latest is used.',
-        '',
+        'Reads JSON reports (`mlcheck run --json FILE`; directories are searched for them) from several nodes and prints a table of nodes x metrics. Flags every node whose metric is worse than the fleet median by more than --tolerance (which way is worse comes from the metric rules in references/nodes.yaml), and every node whose case passed where most failed, or failed where most passed.',
+        'Only like runs are compared: a column holds one profile, one model and one set of hyperparameters, and each host contributes its latest report of each profile. A note says when runs were kept apart.',
         'Exit codes: 0 no node flagged, 1 a node flagged, 2 bad usage or unreadable reports.',
-      ].join('\n'),
+      ].join('\n\n'),
     )
     .argument('<report...>', 'JSON report files or directories holding them')
     .option('-t, --tolerance <fraction>', 'how much worse than the fleet median is tolerated (0.10 = 10 %)', parseFraction, 0.1)
     .option('--references <file>', 'node reference file whose metric rules say which way is better (default: the shipped references/nodes.yaml)')
     .option('--json', 'print the comparison as JSON instead of a table')
+    .addHelpText(
+      'after',
+      helpExamples(
+        { comment: 'on each node, e.g. in a Slurm job:', command: 'mlcheck run --json /shared/mlcheck/$(hostname)/report.json' },
+        { comment: 'then, on any node:', command: 'mlcheck compare /shared/mlcheck/*/report.json --tolerance 0.15' },
+        'mlcheck compare /shared/mlcheck --json',
+      ),
+    )
     .action((paths: string[], flags: CompareFlags) => {
       const rules = loadNodeReferences(...(flags.references ? [flags.references] : [])).metrics;
       let reports;

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { createDataAccess, type DatasetAccess, type DatasetProgress, type DatasetReport } from '../../datasets/index.js';
 import { MlcheckError, describeError } from '../../util/errors.js';
 import { EXIT, type CliContext } from '../context.js';
+import { helpExamples } from '../help-examples.js';
 
 interface DataDirFlags {
   dataDir?: string;
@@ -10,12 +11,9 @@ interface DataDirFlags {
 
 const DATA_DIR_HELP = 'folder with one sub-folder per dataset (mnist/, iris/, ...); also MLCHECK_DATA_DIR';
 const LOOKUP_HELP = [
-  'Lookup order: --data-dir (or MLCHECK_DATA_DIR), the cache ($XDG_CACHE_HOME/mlcheck, default',
-  '~/.cache/mlcheck), well-known system folders (Debian: /usr/share/datasets/<id>), then a download',
-  '(only `datasets fetch` downloads; `mlcheck run` never does). Files are verified by the sha256 of',
-  'their decompressed content, so .gz and uncompressed copies both work. MLCHECK_DATASET_MIRROR=URL',
-  'puts a local mirror (laid out like a data dir) before the canonical URLs.',
-].join('\n');
+  'Lookup order: --data-dir (or MLCHECK_DATA_DIR), the cache ($XDG_CACHE_HOME/mlcheck, default ~/.cache/mlcheck), well-known system folders (Debian: /usr/share/datasets/<id>), then a download (only `datasets fetch` downloads; `mlcheck run` never does).',
+  'Files are verified by the sha256 of their decompressed content, so .gz and uncompressed copies both work. MLCHECK_DATASET_MIRROR=URL puts a local mirror (laid out like a data dir) before the canonical URLs.',
+].join('\n\n');
 
 function access(flags: DataDirFlags, extra: Parameters<typeof createDataAccess>[0] = {}): DatasetAccess {
   return createDataAccess({ ...(flags.dataDir !== undefined && { dataDir: flags.dataDir }), ...extra });
@@ -90,11 +88,21 @@ export function registerDatasets(program: Command, context: CliContext): void {
   const datasets = program
     .command('datasets')
     .summary('list, fetch and verify the workloads\' datasets')
-    .description(`Lists, stages and verifies the datasets the workloads read (manifests in datasets/*.json).\n\n${LOOKUP_HELP}`);
+    .description(`Lists, stages and verifies the datasets the workloads read (manifests in datasets/*.json).\n\n${LOOKUP_HELP}`)
+    .addHelpText(
+      'after',
+      helpExamples(
+        'mlcheck datasets list --data-dir ../shared/data',
+        { comment: 'stage once into a data dir every node reads (MLCHECK_DATA_DIR)', command: 'mlcheck datasets fetch mnist iris --data-dir ../shared/data' },
+        'mlcheck datasets verify --data-dir ../shared/data',
+      ),
+    );
 
   datasets
     .command('list')
-    .description('every dataset in the registry, and where its files are found')
+    .summary('every dataset in the registry, and where its files are found')
+    .description(`Lists every dataset in the registry, its size, and where its files are found.\n\n${LOOKUP_HELP}`)
+    .addHelpText('after', helpExamples('mlcheck datasets list', 'mlcheck datasets list --data-dir ../shared/data'))
     .option('-d, --data-dir <dir>', DATA_DIR_HELP)
     .action(async (flags: DataDirFlags) => {
       const data = access(flags);
@@ -110,7 +118,15 @@ export function registerDatasets(program: Command, context: CliContext): void {
 
   datasets
     .command('fetch')
-    .description(`puts verified copies into the data dir (or the cache): copied from another location when one has them, else downloaded with retries and resume\n\n${LOOKUP_HELP}`)
+    .summary('stage verified copies of datasets into the data dir or the cache')
+    .description(`Puts verified copies into the data dir (or the cache): copied from another location when one has them, else downloaded with retries and resume.\n\n${LOOKUP_HELP}`)
+    .addHelpText(
+      'after',
+      helpExamples(
+        { comment: 'into the cache (~/.cache/mlcheck), copying what a system folder already has', command: 'mlcheck datasets fetch fashion-mnist' },
+        { comment: 'into a shared data dir', command: 'mlcheck datasets fetch mnist iris --data-dir ../shared/data' },
+      ),
+    )
     .argument('<id...>', 'dataset ids (see `mlcheck datasets list`)')
     .option('-d, --data-dir <dir>', `${DATA_DIR_HELP} (default: the cache)`)
     .option('--retries <n>', 'attempts per URL', (value) => Math.max(1, Number.parseInt(value, 10) || 1), 3)
@@ -137,7 +153,11 @@ export function registerDatasets(program: Command, context: CliContext): void {
 
   datasets
     .command('verify')
-    .description('re-hashes every copy of every file in every location and compares it with the registry (exit 1 on a wrong copy, or when a named dataset is missing)')
+    .summary('re-hash every copy of every dataset file against the registry')
+    .description(
+      'Re-hashes every copy of every file in every location and compares it with the registry.\n\nExit codes: 0 every copy is right, 1 a wrong or unreadable copy, or a dataset named on the command line is missing.',
+    )
+    .addHelpText('after', helpExamples('mlcheck datasets verify', 'mlcheck datasets verify mnist iris --data-dir ../shared/data'))
     .argument('[id...]', 'dataset ids (default: all)')
     .option('-d, --data-dir <dir>', DATA_DIR_HELP)
     .action(async (ids: string[], flags: DataDirFlags) => {

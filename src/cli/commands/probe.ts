@@ -12,6 +12,7 @@ import {
 import { RULE_FEATURE_NAMES } from '../../probe/cpu-feature-names.js';
 import { UsageError } from '../../util/errors.js';
 import { EXIT, type CliContext } from '../context.js';
+import { helpExamples } from '../help-examples.js';
 
 interface ProbeCommandOptions {
   json?: boolean;
@@ -28,7 +29,13 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 export function registerProbe(program: Command, context: CliContext): void {
   program
     .command('probe')
-    .description("check this node's CPU, memory and NVIDIA GPUs against the ML manual's package rules")
+    .summary("check this node's CPU, memory and GPUs against the manual's package rules")
+    .description(
+      [
+        "Checks this node's CPU (cpuid and the OS-enabled state), memory and NVIDIA GPUs (driver, compute capability, ECC, PCIe) against the ML manual's package rules, and prints a verdict per rule family and per package name.",
+        'Exit codes: 0 ok (a verdict that is not required never fails the command), 1 a --require or --require-package verdict failed or was skipped (with --strict, also warned), 2 bad usage.',
+      ].join('\n\n'),
+    )
     .option('--json', 'print one JSON document (schemaVersion, cpu, memory, gpus, verdicts, ...)')
     .option('--package <name>', 'also judge this package name, e.g. cm-tensorflow-py37-mkl-gcc8 (repeatable)', collect, [])
     .option('--require <family>', `exit 1 unless this family passes: ${RULE_FAMILIES.join(', ')} (repeatable)`, collect, [])
@@ -36,6 +43,15 @@ export function registerProbe(program: Command, context: CliContext): void {
     .option('--strict', 'a warning on a required verdict also exits 1')
     .option('--gpu-timeout <seconds>', 'give up on an NVIDIA driver that does not answer', '20')
     .option('--list-packages', "print the manual's package families and names, then exit")
+    .addHelpText(
+      'after',
+      helpExamples(
+        'mlcheck probe',
+        { comment: 'in a Slurm prolog: exit 1 when the node cannot run the package', command: 'mlcheck probe --require-package cm-tensorflow-py37-mkl-gcc8' },
+        'mlcheck probe --require memory --json',
+        'mlcheck probe --list-packages',
+      ),
+    )
     .action(async (options: ProbeCommandOptions) => {
       if (options.listPackages) {
         listPackages(context, options.json === true);

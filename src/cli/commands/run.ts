@@ -13,8 +13,8 @@ import { parseInteger, parsePositiveInteger, parsePositiveNumber, collect } from
 import { loadReferenceFile, parseEngines, takeProbe, withInterruptSignal, workloadOverrides } from '../run-support.js';
 
 interface RunFlags {
-  engine: string[];
-  backend: string[];
+  engine?: string[];
+  backend?: string[];
   ep?: string;
   profile: ProfileId;
   dataDir?: string;
@@ -38,21 +38,30 @@ export function registerRun(program: Command, context: CliContext): void {
     .summary('run the reference workloads (default: probe + the quick profile)')
     .description(
       [
-        'Runs the manual\'s reference workloads, each case (workload x engine x backend) in its own',
-        'process under a watchdog, judges the numbers against references/profiles.yaml, and writes',
-        'every finished case at once into the run directory (--out).',
+        "Runs the manual's reference workloads, each case (workload x engine x backend) in its own process under a watchdog, judges the numbers against references/profiles.yaml (quality) and references/nodes.yaml (this node class's speed), and writes every finished case at once into the run directory (--out).",
+        `Workloads: ${builtinWorkloads.map((w) => w.id).join(', ')} (default: all). inception needs an ImageNet ONNX model: --model FILE, or Inception-v3 staged as its skip message says.`,
+        "Profiles: quick (seconds, for a Slurm prolog), standard (minutes), reference (the manual's full schedules and numbers).",
+        'Backends: on a node where the probe sees an NVIDIA GPU, each engine runs on its GPU backend (tfjs tensorflow-gpu, onnx cuda) and a backend that cannot run is skipped with its reason; elsewhere the best available backend runs. --backend chooses explicitly.',
+        'Data is never downloaded during a run: stage it with `mlcheck datasets fetch <id>` or point --data-dir at a folder with mnist/, iris/, images/, imagenet/.',
+        'Exit codes: 0 all passed (skips and warnings allowed unless --strict), 1 a case failed, 2 bad usage, 3 nothing could be decided (never drain a node on 3). The last line printed is a one-line verdict fit for a Slurm drain reason.',
+      ].join('\n\n'),
+    )
+    .addHelpText(
+      'after',
+      [
         '',
-        `Workloads: ${builtinWorkloads.map((w) => w.id).join(', ')} (default: all).`,
-        'Profiles: quick (seconds, for a Slurm prolog), standard (minutes), reference (the manual\'s',
-        'full schedules and numbers).',
-        '',
-        'Exit codes: 0 all passed (skips and warnings allowed unless --strict), 1 a case failed,',
-        '2 bad usage, 3 nothing could be decided (never drain a node on 3).',
+        'Examples:',
+        '  mlcheck run                                        probe + every workload, quick profile',
+        '  mlcheck run hello iris --data-dir /shared/mlcheck-data --profile reference',
+        '  mlcheck run lenet vae --profile standard --backend wasm --json r.json --junit r.xml',
+        '  mlcheck run inception --model mobilenet_v2_1.0_224.onnx --data-dir /shared/mlcheck-data',
+        '  mlcheck run --profile quick --out /var/lib/mlcheck/last --prom /var/lib/node_exporter/mlcheck.prom',
+        '  mlcheck run --resume mlcheck-runs/2026-11-25T09-00-00-000Z   finish an interrupted run',
       ].join('\n'),
     )
     .argument('[workload...]', 'workloads to run')
-    .option('-e, --engine <engine>', `engine to use: ${ENGINE_IDS.join(', ')} (repeatable; default: every engine a workload supports)`, collect, [])
-    .option('-b, --backend <backend>', 'backend: tfjs tensorflow-gpu|tensorflow|wasm|cpu, onnx tensorrt|cuda|cpu (repeatable; default: best available)', collect, [])
+    .option('-e, --engine <engine>', `engine to use: ${ENGINE_IDS.join(', ')} (repeatable; default: every engine a workload supports)`, collect)
+    .option('-b, --backend <backend>', 'backend: tfjs tensorflow-gpu|tensorflow|wasm|cpu, onnx tensorrt|cuda|cpu (repeatable; default: best available)', collect)
     .option('--ep <provider>', 'onnx execution provider: tensorrt, cuda or cpu (= --engine onnx --backend <provider>)')
     .addOption(new Option('-p, --profile <profile>', 'how long and how strict').choices(PROFILE_IDS).default('quick'))
     .option('-d, --data-dir <dir>', 'folder with one sub-folder per dataset (mnist/, iris/, images/, imagenet/); also MLCHECK_DATA_DIR')
@@ -75,12 +84,14 @@ export function registerRun(program: Command, context: CliContext): void {
 }
 
 async function runCommand(workloads: string[], flags: RunFlags, context: CliContext): Promise<RunRecord> {
+  let backends = flags.backend ?? [];
+  let engineNames = flags.engine ?? [];
   if (flags.ep !== undefined) {
-    if (flags.engine.some((e) => e !== 'onnx')) throw new UsageError('--ep selects an onnx execution provider; it cannot be combined with another --engine');
-    flags.engine = ['onnx'];
-    flags.backend = [...flags.backend, flags.ep];
+    if (engineNames.some((e) => e !== 'onnx')) throw new UsageError('--ep selects an onnx execution provider; it cannot be combined with another --engine');
+    engineNames = ['onnx'];
+    backends = [...backends, flags.ep];
   }
-  const engines = parseEngines(flags.engine);
+  const engines = parseEngines(engineNames);
   checkReportTargets(flags);
   if (flags.resume && workloads.length > 0) throw new UsageError('--resume takes the plan of the interrupted run; give no workloads with it');
   const references = loadReferenceFile(flags.references);
@@ -99,7 +110,7 @@ async function runCommand(workloads: string[], flags: RunFlags, context: CliCont
       ...execute,
       workloads,
       engines,
-      backends: flags.backend,
+      backends,
       profile: flags.profile,
       seed: flags.seed,
       outDir: flags.out ?? path.join('mlcheck-runs', new Date().toISOString().replace(/[:.]/g, '-')),

@@ -4,6 +4,7 @@ import { onnxEngine } from '../../engines/onnx/index.js';
 import { missingProviderFiles, planCudaSetup } from '../../engines/onnx/cuda-setup.js';
 import { UsageError } from '../../util/errors.js';
 import { EXIT, type CliContext } from '../context.js';
+import { helpExamples } from '../help-examples.js';
 
 const TARGETS = ['onnx-cuda'] as const;
 
@@ -13,16 +14,20 @@ export function registerSetup(program: Command, context: CliContext): void {
     .summary('add optional GPU support: onnx-cuda')
     .description(
       [
-        'onnx-cuda: downloads the CUDA and TensorRT execution providers of onnxruntime-node (CUDA 12) with',
-        "onnxruntime-node's own installer (node_modules/onnxruntime-node/script/install.js",
-        '--onnxruntime-node-install=cuda12), which mlcheck skips at npm install time (.npmrc). Needs internet',
-        '(api.nuget.org); the node then needs the CUDA 12 runtime, cuBLAS, cuFFT and cuDNN 9 (TensorRT 10 for',
-        'tensorrt). Afterwards it shows what each provider still lacks.',
-      ].join('\n'),
+        "onnx-cuda: downloads the CUDA and TensorRT execution providers of onnxruntime-node (CUDA 12) with onnxruntime-node's own installer (node_modules/onnxruntime-node/script/install.js --onnxruntime-node-install=cuda12), which mlcheck skips at npm install time (.npmrc).",
+        'Needs internet (api.nuget.org); the node then needs the CUDA 12 runtime, cuBLAS, cuFFT and cuDNN 9 (TensorRT 10 for tensorrt). Afterwards it shows what each provider still lacks.',
+      ].join('\n\n'),
     )
     .argument('<target>', `what to set up: ${TARGETS.join(', ')}`)
     .option('--force', 'download again even when the provider files are present')
     .option('--dry-run', 'print the installer command and do nothing')
+    .addHelpText(
+      'after',
+      helpExamples(
+        { comment: 'see what would run', command: 'mlcheck setup onnx-cuda --dry-run' },
+        { comment: 'then check the providers', command: 'mlcheck setup onnx-cuda && mlcheck run inception --ep cuda' },
+      ),
+    )
     .action(async (target: string, flags: { force?: boolean; dryRun?: boolean }) => {
       if (!(TARGETS as readonly string[]).includes(target)) throw new UsageError(`unknown setup target "${target}"`, { expected: TARGETS.join(', ') });
       const plan = planCudaSetup({ force: flags.force === true });
