@@ -55,6 +55,13 @@ const convCases: ConvCase[] = [
   { x: [2, 6, 6, 2], filter: [2, 2, 2, 3], strides: 2, pad: 3 },
   // LeNet's second convolution, batch 4.
   { x: [4, 14, 14, 32], filter: [5, 5, 32, 64], strides: 1, pad: 'same' },
+  // At least MIN_CHANNELS_FOR_CONVOLUTION input channels: the filter gradient runs as a convolution.
+  { x: [2, 7, 9, 8], filter: [3, 2, 8, 4], strides: 2, pad: 'same' },
+  { x: [3, 8, 7, 8], filter: [3, 3, 8, 5], strides: 2, pad: 'valid' },
+  { x: [2, 9, 8, 9], filter: [4, 3, 9, 2], strides: 3, pad: 'same' },
+  { x: [1, 10, 9, 8], filter: [3, 3, 8, 3], strides: [2, 3], pad: 'valid' },
+  { x: [2, 6, 6, 8], filter: [2, 2, 8, 3], strides: 2, pad: 3 },
+  { x: [2, 7, 7, 10], filter: [2, 2, 10, 3], strides: 1, pad: 1 },
 ];
 
 describe('wasm training kernels', () => {
@@ -113,6 +120,11 @@ describe('wasm training kernels', () => {
     { a: [7, 5], b: [3, 7], transposeA: true, transposeB: true },
     { a: [2, 5, 7], b: [2, 5, 3], transposeA: true, transposeB: false },
     { a: [64, 300], b: [64, 40], transposeA: true, transposeB: false },
+    // Cheaper as (op(B)^T op(A)^T)^T: the large operand is used as stored.
+    { a: [4, 16], b: [50, 16], transposeA: false, transposeB: true },
+    { a: [16, 4], b: [50, 16], transposeA: true, transposeB: true },
+    { a: [1, 4, 16], b: [1, 50, 16], transposeA: false, transposeB: true },
+    { a: [40, 3], b: [40, 70], transposeA: true, transposeB: false },
   ])('BatchMatMul $a x $b (transposeA $transposeA, transposeB $transposeB) matches the cpu backend', async (c) => {
     const error = await relativeError(() => tf.matMul(random(c.a, 1), random(c.b, 2), c.transposeA, c.transposeB));
     expect(error).toBeLessThan(RELATIVE_TOLERANCE);
@@ -128,21 +140,41 @@ describe('wasm training kernels', () => {
     expect(error).toBeLessThan(RELATIVE_TOLERANCE);
   });
 
+  it('Identity and same-dtype Cast share the input memory and keep the values', async () => {
+    await tf.setBackend('wasm');
+    const x = random([3, 5], 7);
+    const before = tf.backend().numDataIds();
+    const copies = [tf.clone(x), tf.cast(x, 'float32'), tf.engine().runKernel('Identity', { x }) as tf.Tensor];
+    expect(tf.backend().numDataIds()).toBe(before);
+    const expected = await x.data();
+    x.dispose();
+    for (const copy of copies) expect(await copy.data()).toEqual(expected);
+    const asInt = tf.cast(copies[0], 'int32');
+    expect(asInt.dtype).toBe('int32');
+    expect(Array.from(await asInt.data())).toEqual(Array.from(expected, (v) => Math.trunc(v) | 0));
+    tf.dispose([...copies, asInt]);
+    expect(tf.backend().numDataIds()).toBe(before - 1);
+  });
+
   it('releases every temporary it allocates on the wasm heap', async () => {
     await tf.setBackend('wasm');
     const x = random([2, 7, 9, 3], 1);
     const dy = random([2, 4, 5, 4], 2);
     const filter = random([3, 3, 3, 4], 3);
+    const wideX = random([2, 7, 9, 8], 4);
     const before = tf.backend().numDataIds();
     for (let i = 0; i < 3; i++) {
       const attrs = { strides: 2, pad: 'same', dataFormat: 'NHWC' };
       tf.dispose([
         tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: [3, 3, 3, 4] }) as tf.Tensor,
+        tf.engine().runKernel('Conv2DBackpropFilter', { x: wideX, dy }, { ...attrs, filterShape: [3, 3, 8, 4] }) as tf.Tensor,
         tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { ...attrs, inputShape: [2, 7, 9, 3] }) as tf.Tensor,
       ]);
       tf.tidy(() => tf.matMul(tf.reshape(x, [14, 27]), tf.reshape(x, [14, 27]), true, false).dispose());
+      tf.tidy(() => tf.matMul(tf.reshape(dy, [4, 40]), tf.slice(tf.reshape(x, [9, 42]), [0, 0], [9, 40]), false, true).dispose());
+      tf.tidy(() => tf.matMul(tf.reshape(dy, [40, 4]), tf.slice(tf.reshape(x, [9, 42]), [0, 0], [9, 40]), true, true).dispose());
     }
     expect(tf.backend().numDataIds()).toBe(before);
-    tf.dispose([x, dy, filter]);
+    tf.dispose([x, dy, filter, wideX]);
   });
 });

@@ -1,5 +1,5 @@
 import type { ProbeSnapshot } from '../probe/index.js';
-import type { CaseResult, FailPhase, MetricVerdict, Outcome, RunRecord, Threshold } from '../runner/types.js';
+import type { CaseResult, MetricVerdict, Outcome, RunRecord, RunSession, Threshold } from '../runner/types.js';
 import type { ParamValue, ProfileId } from '../workloads/types.js';
 import { countOutcomes } from './counts.js';
 
@@ -16,41 +16,14 @@ export interface ReportMetric {
   verdict: MetricVerdict;
 }
 
-export interface ReportCase {
-  id: string;
-  workload: string;
-  engine: string;
-  backend: string;
-  device: string;
-  profile: ProfileId;
-  outcome: Outcome;
-  failPhase: FailPhase | null;
-  reason: string | null;
-  seed: number;
-  versions: Record<string, string>;
-  timings: CaseResult['timings'];
-  metrics: Record<string, ReportMetric>;
-  hyperparameters: Record<string, ParamValue | readonly ParamValue[]>;
-  lines: string[];
-  details: Record<string, unknown>;
-  artifacts: string[];
-  crash?: CaseResult['crash'];
-}
+/** A case as reported: the runner's result, with metrics made JSON-safe (NaN becomes null). */
+export type ReportCase = Omit<CaseResult, 'metrics'> & { metrics: Record<string, ReportMetric> };
 
-export interface ReportSession {
-  id: string;
-  host: string;
-  user: string;
-  commandLine: string[];
-  mlcheckVersion: string;
-  startedAt: string;
-  endedAt: string | null;
-  profile: ProfileId;
-  interrupted: boolean;
-  outDir: string;
+/** The session as reported: the probe snapshot moves to the top level, counts are added. */
+export type ReportSession = Omit<RunSession, 'probe'> & {
   total: number;
   counts: Record<Outcome, number>;
-}
+};
 
 export interface JsonReport {
   schemaVersion: typeof REPORT_SCHEMA_VERSION;

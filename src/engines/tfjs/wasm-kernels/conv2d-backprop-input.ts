@@ -1,5 +1,5 @@
-import { Conv2D, Conv2DBackpropInput, Reverse, Transpose } from '@tensorflow/tfjs-core';
-import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { Conv2D, Conv2DBackpropInput } from '@tensorflow/tfjs-core';
+import type { backend_util, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { explicitPadding, forwardConvInfo } from './conv-geometry.js';
 import { conv2DBackpropInputReference } from './conv2d-reference.js';
@@ -39,10 +39,9 @@ export const conv2DBackpropInputWasm: KernelFunc = ({ inputs, backend, attrs = {
   const temporaries: TensorInfo[] = [];
   const spreadDy = strideHeight === 1 && strideWidth === 1 ? dy : insertStrideZeros(wasm, dy, strideHeight, strideWidth);
   if (spreadDy !== dy) temporaries.push(spreadDy);
-  const rotated = runWasmKernel(Reverse, wasm, { x: filter }, { dims: [0, 1] });
-  temporaries.push(rotated);
-  const flipped = runWasmKernel(Transpose, wasm, { x: rotated }, { perm: [0, 1, 3, 2] });
+  const flipped = wasm.makeOutput([filterHeight, filterWidth, info.outChannels, info.inChannels], 'float32');
   temporaries.push(flipped);
+  rotateAndSwapChannels(heapFloat32(wasm, filter), info, heapFloat32(wasm, flipped));
   const dx = runWasmKernel(
     Conv2D,
     wasm,
@@ -57,6 +56,20 @@ export const conv2DBackpropInputWasm: KernelFunc = ({ inputs, backend, attrs = {
   release(wasm, ...temporaries);
   return dx;
 };
+
+/** out[kh][kw][co][ci] = filter[fh-1-kh][fw-1-kw][ci][co], in one pass (the wasm Reverse and Transpose kernels take milliseconds for LeNet's 51k weights). */
+function rotateAndSwapChannels(filter: Float32Array, info: backend_util.Conv2DInfo, out: Float32Array): void {
+  const { filterHeight, filterWidth, inChannels, outChannels } = info;
+  const taps = filterHeight * filterWidth;
+  const tapSize = inChannels * outChannels;
+  for (let t = 0; t < taps; t++) {
+    const from = (taps - 1 - t) * tapSize;
+    const to = t * tapSize;
+    for (let ci = 0; ci < inChannels; ci++) {
+      for (let co = 0, at = from + ci * outChannels; co < outChannels; co++) out[to + co * inChannels + ci] = filter[at++];
+    }
+  }
+}
 
 function insertStrideZeros(wasm: BackendWasm, dy: TensorInfo, strideHeight: number, strideWidth: number): TensorInfo {
   const [batch, height, width, channels] = dy.shape;

@@ -25,8 +25,17 @@ export function sumConfigOver(stock: KernelConfig): TaggedKernelConfig {
     const sums = heapFloat32(wasm, out);
     sums.fill(0);
     const outer = util.sizeFromShape(x.shape.slice(0, axes.length));
-    for (let i = 0, at = 0; i < outer; i++) {
-      for (let j = 0; j < inner; j++) sums[j] += values[at++];
+    // Four rows per pass: a quarter of the loads and stores of the running sums.
+    let i = 0;
+    for (; i + 4 <= outer; i += 4) {
+      const r0 = i * inner;
+      const r1 = r0 + inner;
+      const r2 = r1 + inner;
+      const r3 = r2 + inner;
+      for (let j = 0; j < inner; j++) sums[j] += values[r0 + j] + values[r1 + j] + (values[r2 + j] + values[r3 + j]);
+    }
+    for (; i < outer; i++) {
+      for (let j = 0, at = i * inner; j < inner; j++) sums[j] += values[at++];
     }
     return out;
   };
