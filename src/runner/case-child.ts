@@ -2,11 +2,11 @@
  * The entry point of a case's child process. One case per process, so a segfaulting framework,
  * a hung GPU call or an out-of-memory kill takes down only this case (the runner watches it).
  */
-import { mkdirSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { createDataAccess } from '../datasets/index.js';
 import { loadEngine } from '../engines/index.js';
 import type { EngineSession } from '../engines/types.js';
+import { ensureDirectory } from '../util/ensure-directory.js';
 import { MlcheckError, RequirementError, describeError } from '../util/errors.js';
 import { findWorkload } from '../workloads/index.js';
 import type { Workload, WorkloadOutput, WorkloadRun } from '../workloads/types.js';
@@ -49,7 +49,7 @@ async function runCase(spec: CaseSpec, signal: AbortSignal): Promise<void> {
 
     phase = 'run';
     await send({ type: 'phase', phase });
-    mkdirSync(spec.outDir, { recursive: true });
+    ensureDirectory(spec.outDir);
     const output: WorkloadOutput = await implementation(session, {
       profile: spec.profile,
       seed: spec.seed,

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ProbeSnapshot } from '../probe/index.js';
+import { ensureDirectory } from '../util/ensure-directory.js';
+import { UsageError } from '../util/errors.js';
 import { packageVersion } from '../util/package-info.js';
 import type { Progress, WorkloadOutput } from '../workloads/types.js';
 import { runIsolated, type IsolatedCase } from './isolate.js';
@@ -59,7 +60,11 @@ export async function runPlan(options: RunOptions): Promise<RunRecord> {
     interrupted: false,
     outDir,
   };
-  mkdirSync(outDir, { recursive: true });
+  try {
+    ensureDirectory(outDir);
+  } catch (error) {
+    throw new UsageError(`cannot create the run directory ${outDir}: ${(error as Error).message}`, { file: outDir, fix: 'give --out a writable directory' });
+  }
   // A fixed --out (a health check's) holds the previous run: none of its cases may count as this run's.
   clearPreviousRun(outDir);
   return execute({ session, plan }, new Map(), profiles, options);

@@ -1,5 +1,6 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { ensureDirectory } from './ensure-directory.js';
 
 /**
  * Writes `data` to `file` so that a reader (or a `kill -9` of this process) sees either the old
@@ -7,7 +8,7 @@ import path from 'node:path';
  */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   const dir = path.dirname(file);
-  mkdirSync(dir, { recursive: true });
+  ensureDirectory(dir);
   const temporary = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
   try {
     const fd = openSync(temporary, 'w', 0o644);
