@@ -31,6 +31,14 @@ function nodeReport(host: string, msPerStep: number, extra: { imagesPerSecond?: 
   return buildJsonReport(record(cases, { host, id: `session-${host}` }));
 }
 
+function profileReport(host: string, profile: 'quick' | 'standard', values: { msPerStep: number; testErrorPct: number; startedAt: string }) {
+  const lenet = caseResult('lenet', {
+    profile,
+    metrics: { ms_per_step_median: metric(values.msPerStep, 'ms'), test_error_pct: metric(values.testErrorPct, '%') },
+  });
+  return { file: `${host}-${profile}-${values.startedAt}.json`, report: buildJsonReport(record([lenet], { host, profile, id: `${host}-${profile}`, startedAt: values.startedAt })) };
+}
+
 function writeReports(reports: ReturnType<typeof nodeReport>[]): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mlcheck-compare-'));
   for (const report of reports) {
@@ -80,6 +88,78 @@ describe('compareReports', () => {
     expect(compareReports(reports, { rules, tolerance: 0.2 }).flags).toHaveLength(0);
   });
 
+  it('never compares a quick run with a standard one: each host keeps its latest report of each profile', () => {
+    const quick = (host: string) => profileReport(host, 'quick', { msPerStep: 100, testErrorPct: 15, startedAt: '2024-05-01T10:00:00.000Z' });
+    const standard = (host: string, msPerStep = 300) => profileReport(host, 'standard', { msPerStep, testErrorPct: 1.7, startedAt: '2024-05-02T10:00:00.000Z' });
+    const agree = compareReports([quick('n1'), standard('n1'), quick('n2'), standard('n2')], { rules });
+    expect(agree.nodes).toEqual(['n1', 'n2']);
+    expect(agree.flags).toEqual([]);
+    const errorColumns = agree.columns.filter((c) => c.metric === 'test_error_pct');
+    expect(errorColumns.map((c) => [c.profile, c.label, c.values])).toEqual([
+      ['quick', 'quick:lenet/tfjs/cpu', { n1: 15, n2: 15 }],
+      ['standard', 'standard:lenet/tfjs/cpu', { n1: 1.7, n2: 1.7 }],
+    ]);
+    expect(agree.notes).toContain('reports of profiles quick, standard were kept apart: a column compares runs of one profile only');
+    expect(agree.outcomes.n1).toEqual({ quick: { 'lenet/tfjs/cpu': 'pass' }, standard: { 'lenet/tfjs/cpu': 'pass' } });
+
+    // n1 has only a quick report and n3 only a standard one: the slow standard node is judged among the standard runs.
+    const slow = compareReports([quick('n1'), quick('n2'), standard('n2'), standard('n3', 390), standard('n4', 290)], { rules });
+    expect(slow.flags).toEqual([expect.objectContaining({ node: 'n3', kind: 'worse-than-fleet', profile: 'standard', metric: 'ms_per_step_median', value: 390, median: 300 })]);
+    expect(slow.flags[0]!.message).toMatch(/^standard:lenet\/tfjs\/cpu ms_per_step_median 390 ms is 30\.0% higher/);
+    const standardSteps = slow.columns.find((c) => c.profile === 'standard' && c.metric === 'ms_per_step_median')!;
+    expect(standardSteps.values).toEqual({ n1: null, n2: 300, n3: 390, n4: 290 });
+  });
+
+  it('uses the later of two reports of the same host and profile, and says so', () => {
+    const result = compareReports(
+      [
+        profileReport('n1', 'quick', { msPerStep: 200, testErrorPct: 15, startedAt: '2024-05-01T10:00:00.000Z' }),
+        profileReport('n1', 'quick', { msPerStep: 100, testErrorPct: 15, startedAt: '2024-05-03T10:00:00.000Z' }),
+        profileReport('n2', 'quick', { msPerStep: 100, testErrorPct: 15, startedAt: '2024-05-01T10:00:00.000Z' }),
+      ],
+      { rules },
+    );
+    expect(result.flags).toEqual([]);
+    expect(result.notes).toContain('n1: using n1-quick-2024-05-03T10:00:00.000Z.json, the later of its quick reports (ignoring n1-quick-2024-05-01T10:00:00.000Z.json)');
+  });
+
+  it('compares each model only with itself, and each hyperparameter setting only with itself', () => {
+    const inception = (host: string, model: string, imagesPerSecond: number, batch = 8) => ({
+      file: `${host}.json`,
+      report: buildJsonReport(
+        record(
+          [
+            caseResult('inception', {
+              engine: 'onnx',
+              id: 'inception/onnx/cpu',
+              hyperparameters: { model: `/data/${host}/imagenet/${model}`, sidecar: `/opt/${host}/models/${model}.yaml`, batch },
+              metrics: { throughput_images_per_s: metric(imagesPerSecond, 'images/s') },
+            }),
+          ],
+          { host },
+        ),
+      ),
+    });
+    const result = compareReports(
+      [
+        inception('n1', 'mobilenet_v2_1.0_224.onnx', 60),
+        inception('n2', 'mobilenet_v2_1.0_224.onnx', 58),
+        inception('n3', 'inception_v3.onnx', 6),
+        inception('n4', 'inception_v3.onnx', 6.2),
+        inception('n5', 'inception_v3.onnx', 3, 1),
+      ],
+      { rules },
+    );
+    expect(result.flags).toEqual([]);
+    expect(result.columns.map((c) => [c.label, c.median])).toEqual([
+      ['inception@inception_v3.onnx/onnx/cpu{batch=1}', 3],
+      ['inception@inception_v3.onnx/onnx/cpu{batch=8}', 6.1],
+      ['inception@mobilenet_v2_1.0_224.onnx/onnx/cpu', 59],
+    ]);
+    expect(result.notes).toContain('inception ran with different models (inception_v3.onnx, mobilenet_v2_1.0_224.onnx): each model is compared only with itself');
+    expect(result.notes).toContain('quick inception@inception_v3.onnx/onnx/cpu ran with different hyperparameters (batch): each setting is compared on its own');
+  });
+
   it('flags a host whose case passed where most failed, and the reverse', () => {
     const mostFail = compareReports(
       [nodeReport('n1', 100, { irisOutcome: 'fail' }), nodeReport('n2', 100, { irisOutcome: 'fail' }), nodeReport('n3', 100)].map((report) => ({ file: 'x', report })),
@@ -116,6 +196,21 @@ describe('mlcheck compare', () => {
     const parsed = JSON.parse(json.stdout) as { flags: { node: string }[]; nodes: string[]; tolerance: number };
     expect(parsed.tolerance).toBe(0.04);
     expect(parsed.flags.map((f) => f.node)).toEqual(['node003']);
+  });
+
+  it('exits 0 for two healthy hosts that each ran quick and standard, and notes that the profiles were kept apart', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mlcheck-compare-profiles-'));
+    for (const host of ['node001', 'node002']) {
+      for (const [profile, msPerStep, testErrorPct, startedAt] of [['quick', 100, 15, '2024-05-01T10:00:00.000Z'], ['standard', 300, 1.7, '2024-05-01T11:00:00.000Z']] as const) {
+        writeFileSync(path.join(dir, `${host}-${profile}.json`), JSON.stringify(profileReport(host, profile, { msPerStep, testErrorPct, startedAt }).report));
+      }
+    }
+    const run = cli(dir);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toContain('note: reports of profiles quick, standard were kept apart');
+    expect(run.stdout).toMatch(/^NODE +quick:lenet\/tfjs\/cpu ms_per_step_median \[ms\] +quick:lenet\/tfjs\/cpu test_error_pct \[%\] +standard:lenet/);
+    expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('mlcheck compare: no node flagged among 2 (tolerance 10%)');
+    expect(run.status).toBe(0);
   });
 
   it('refuses a file that is not a valid report with exit 2, naming the file', () => {

@@ -76,6 +76,20 @@ describe('JUnit report', () => {
     expect(byName['hello/tfjs/cpu']!['system-out']).toMatch(/^WARN: ms_per_step_median 300 ms/);
     expect(byName['hello/onnx/cpu']!.error).toMatchObject({ message: 'interrupted by SIGTERM', type: 'interrupted' });
   });
+
+  it('stamps the suite with the local start time as the JUnit XSD wants it: no fraction, no zone', () => {
+    const startedAt = '2024-05-01T23:59:58.750Z';
+    const suiteTimestamp = (xml: string): string => (parser.parse(xml) as { testsuites: { testsuite: { timestamp: string } } }).testsuites.testsuite.timestamp;
+    const timestamp = suiteTimestamp(renderJunit(record([caseResult('iris')], { startedAt })));
+    expect(timestamp).toMatch(/^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$/);
+    // sv-SE formats as `YYYY-MM-DD HH:MM:SS` in this process's time zone.
+    expect(timestamp).toBe(new Date(startedAt).toLocaleString('sv-SE').replace(' ', 'T'));
+    // In a zone far from UTC it is that zone's wall clock, across the date line.
+    const script = `const { renderJunit } = await import(${JSON.stringify(distModule('report/index.js'))}); process.stdout.write(renderJunit(${JSON.stringify(record([caseResult('iris')], { startedAt }))}));`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, TZ: 'Asia/Kolkata' } });
+    expect(child.stderr).toBe('');
+    expect(suiteTimestamp(child.stdout)).toBe('2024-05-02T05:29:58');
+  });
 });
 
 describe('Prometheus textfile', () => {

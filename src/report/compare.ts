@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { referenceCaseKeys } from '../runner/reference-key.js';
 import type { MetricRule } from '../runner/references.js';
 import { formatValue, formatWithUnit } from './format.js';
 import type { JsonReport } from './json-report.js';
@@ -11,8 +13,14 @@ export interface CompareOptions {
 }
 
 export interface CompareColumn {
-  /** `workload/engine/backend`. */
+  /** The profile the reports ran: a quick run is never compared with a standard one. */
+  profile: string;
+  /** `workload[@modelBasename]/engine/backend`, as the node references key it. */
   caseKey: string;
+  /** The hyperparameters that set this column apart from others of the same case and profile (`batch_size=32`); '' when none do. */
+  variant: string;
+  /** How the table and the flags name the column. */
+  label: string;
   metric: string;
   unit: string;
   better: 'lower' | 'higher' | null;
@@ -22,17 +30,17 @@ export interface CompareColumn {
 }
 
 export type CompareFlag =
-  | { node: string; kind: 'worse-than-fleet'; caseKey: string; metric: string; value: number; median: number; deviation: number; message: string }
-  | { node: string; kind: 'passed-where-most-failed' | 'failed-where-most-passed'; caseKey: string; message: string };
+  | { node: string; kind: 'worse-than-fleet'; profile: string; caseKey: string; variant: string; metric: string; value: number; median: number; deviation: number; message: string }
+  | { node: string; kind: 'passed-where-most-failed' | 'failed-where-most-passed'; profile: string; caseKey: string; message: string };
 
 export interface CompareResult {
   tolerance: number;
   nodes: string[];
   columns: CompareColumn[];
-  /** Per node and case key: the outcome. */
-  outcomes: Record<string, Record<string, string>>;
+  /** Per node, profile and case key: the outcome. */
+  outcomes: Record<string, Record<string, Record<string, string>>>;
   flags: CompareFlag[];
-  /** Things the reader should know (ignored duplicate reports, metrics without a direction). */
+  /** Things the reader should know (ignored duplicate reports, runs kept apart, metrics without a direction). */
   notes: string[];
 }
 
@@ -41,48 +49,71 @@ export interface NamedReport {
   report: JsonReport;
 }
 
+type ReportCase = JsonReport['cases'][number];
+
 /**
  * Fleet comparison: the slow-but-passing node is the one whose numbers sit far from its peers'
  * median, in the metric's bad direction. Quality thresholds cannot catch it; its peers can.
+ * Only like runs are compared: same profile, same model, same hyperparameters.
  */
 export function compareReports(inputs: readonly NamedReport[], options: CompareOptions): CompareResult {
   const tolerance = options.tolerance ?? 0.1;
   const notes: string[] = [];
-  const latest = new Map<string, NamedReport>();
-  for (const input of inputs) {
-    const host = input.report.session.host;
-    const earlier = latest.get(host);
-    if (!earlier || earlier.report.session.startedAt < input.report.session.startedAt) {
-      if (earlier) notes.push(`${host}: using ${input.file}, the later of its reports (ignoring ${earlier.file})`);
-      latest.set(host, input);
-    } else {
-      notes.push(`${host}: using ${earlier.file}, the later of its reports (ignoring ${input.file})`);
-    }
-  }
-  const nodes = [...latest.keys()].sort();
+  const latest = latestPerHostAndProfile(inputs, notes);
+  const nodes = [...new Set(latest.map((input) => input.report.session.host))].sort();
+  const profiles = [...new Set(latest.map((input) => input.report.session.profile))].sort();
+  if (profiles.length > 1) notes.push(`reports of profiles ${profiles.join(', ')} were kept apart: a column compares runs of one profile only`);
 
-  const outcomes: Record<string, Record<string, string>> = {};
-  const columnsByKey = new Map<string, CompareColumn>();
-  for (const node of nodes) {
-    outcomes[node] = {};
-    for (const c of latest.get(node)!.report.cases) {
-      const caseKey = `${c.workload}/${c.engine}/${c.backend}`;
-      outcomes[node][caseKey] = c.outcome;
+  const outcomes: Record<string, Record<string, Record<string, string>>> = Object.fromEntries(nodes.map((node) => [node, {}]));
+  interface Measured { node: string; profile: string; caseKey: string; settings: Record<string, string>; fingerprint: string; case: ReportCase }
+  const measured: Measured[] = [];
+  for (const input of latest) {
+    const node = input.report.session.host;
+    for (const c of input.report.cases) {
+      const profile = c.profile ?? input.report.session.profile;
+      const caseKey = referenceCaseKeys(c)[0]!;
+      (outcomes[node]![profile] ??= {})[caseKey] = c.outcome;
       if (c.outcome !== 'pass' && c.outcome !== 'warn') continue;
-      for (const [metric, m] of Object.entries(c.metrics)) {
-        if (m.value === null) continue;
-        const key = `${caseKey} ${metric}`;
-        let column = columnsByKey.get(key);
-        if (!column) {
-          const rule = options.rules.find((r) => r.pattern.test(metric));
-          column = { caseKey, metric, unit: m.unit, better: rule?.better ?? null, median: null, values: {} };
-          columnsByKey.set(key, column);
-        }
-        column.values[node] = m.value;
-      }
+      const settings = comparableSettings(c.hyperparameters);
+      measured.push({ node, profile, caseKey, settings, fingerprint: JSON.stringify(settings), case: c });
     }
   }
-  const columns = [...columnsByKey.values()].sort((a, b) => a.caseKey.localeCompare(b.caseKey) || a.metric.localeCompare(b.metric));
+  notes.push(...modelNotes(measured));
+
+  // Same case and profile but other hyperparameters (an override, another seed): a column of its own, named by what differs.
+  const variants = new Map<string, Map<string, string>>();
+  for (const group of groupBy(measured, (m) => `${m.profile} ${m.caseKey}`).values()) {
+    const fingerprints = [...new Set(group.map((m) => m.fingerprint))];
+    const names = new Map<string, string>(fingerprints.map((f) => [f, '']));
+    if (fingerprints.length > 1) {
+      const all = fingerprints.map((f) => JSON.parse(f) as Record<string, string>);
+      const differing = [...new Set(all.flatMap((s) => Object.keys(s)))].filter((key) => new Set(all.map((s) => s[key])).size > 1).sort();
+      for (const [i, f] of fingerprints.entries()) names.set(f, differing.map((key) => `${key}=${all[i]![key] ?? '-'}`).join(','));
+      const first = group[0]!;
+      notes.push(`${first.profile} ${first.caseKey} ran with different hyperparameters (${differing.join(', ')}): each setting is compared on its own`);
+    }
+    variants.set(`${group[0]!.profile} ${group[0]!.caseKey}`, names);
+  }
+
+  const columnsByKey = new Map<string, CompareColumn>();
+  for (const m of measured) {
+    const variant = variants.get(`${m.profile} ${m.caseKey}`)!.get(m.fingerprint)!;
+    for (const [metric, value] of Object.entries(m.case.metrics)) {
+      if (value.value === null) continue;
+      const key = `${m.profile} ${m.caseKey} ${variant} ${metric}`;
+      let column = columnsByKey.get(key);
+      if (!column) {
+        const rule = options.rules.find((r) => r.pattern.test(metric));
+        const label = `${profiles.length > 1 ? `${m.profile}:` : ''}${m.caseKey}${variant ? `{${variant}}` : ''}`;
+        column = { profile: m.profile, caseKey: m.caseKey, variant, label, metric, unit: value.unit, better: rule?.better ?? null, median: null, values: {} };
+        columnsByKey.set(key, column);
+      }
+      column.values[m.node] = value.value;
+    }
+  }
+  const columns = [...columnsByKey.values()].sort(
+    (a, b) => a.profile.localeCompare(b.profile) || a.caseKey.localeCompare(b.caseKey) || a.variant.localeCompare(b.variant) || a.metric.localeCompare(b.metric),
+  );
   const flags: CompareFlag[] = [];
   const undirected = new Set<string>();
   for (const column of columns) {
@@ -103,47 +134,103 @@ export function compareReports(inputs: readonly NamedReport[], options: CompareO
       flags.push({
         node,
         kind: 'worse-than-fleet',
+        profile: column.profile,
         caseKey: column.caseKey,
+        variant: column.variant,
         metric: column.metric,
         value,
         median: column.median,
         deviation,
-        message: `${column.caseKey} ${column.metric} ${formatWithUnit(value, column.unit)} is ${percent}% ${column.better === 'lower' ? 'higher' : 'lower'} than the fleet median ${formatWithUnit(column.median, column.unit)} (tolerance ${formatValue(tolerance * 100)}%)`,
+        message: `${column.label} ${column.metric} ${formatWithUnit(value, column.unit)} is ${percent}% ${column.better === 'lower' ? 'higher' : 'lower'} than the fleet median ${formatWithUnit(column.median, column.unit)} (tolerance ${formatValue(tolerance * 100)}%)`,
       });
     }
   }
   if (undirected.size) notes.push(`not judged (no direction in the metric rules): ${[...undirected].sort().join(', ')}`);
 
-  const caseKeys = [...new Set(nodes.flatMap((n) => Object.keys(outcomes[n]!)))].sort();
-  for (const caseKey of caseKeys) {
-    const decided = nodes.filter((n) => ['pass', 'warn', 'fail'].includes(outcomes[n]![caseKey] ?? ''));
-    const failed = decided.filter((n) => outcomes[n]![caseKey] === 'fail');
-    const passed = decided.filter((n) => outcomes[n]![caseKey] !== 'fail');
-    if (failed.length * 2 > decided.length) {
-      for (const node of passed) {
-        flags.push({ node, kind: 'passed-where-most-failed', caseKey, message: `${caseKey} passed here but failed on ${failed.length} of ${decided.length} nodes` });
-      }
-    } else if (passed.length * 2 > decided.length) {
-      for (const node of failed) {
-        flags.push({ node, kind: 'failed-where-most-passed', caseKey, message: `${caseKey} failed here but passed on ${passed.length} of ${decided.length} nodes` });
+  for (const profile of profiles) {
+    const caseKeys = [...new Set(nodes.flatMap((n) => Object.keys(outcomes[n]![profile] ?? {})))].sort();
+    for (const caseKey of caseKeys) {
+      const outcome = (node: string): string => outcomes[node]![profile]?.[caseKey] ?? '';
+      const label = `${profiles.length > 1 ? `${profile}:` : ''}${caseKey}`;
+      const decided = nodes.filter((n) => ['pass', 'warn', 'fail'].includes(outcome(n)));
+      const failed = decided.filter((n) => outcome(n) === 'fail');
+      const passed = decided.filter((n) => outcome(n) !== 'fail');
+      if (failed.length * 2 > decided.length) {
+        for (const node of passed) {
+          flags.push({ node, kind: 'passed-where-most-failed', profile, caseKey, message: `${label} passed here but failed on ${failed.length} of ${decided.length} nodes` });
+        }
+      } else if (passed.length * 2 > decided.length) {
+        for (const node of failed) {
+          flags.push({ node, kind: 'failed-where-most-passed', profile, caseKey, message: `${label} failed here but passed on ${passed.length} of ${decided.length} nodes` });
+        }
       }
     }
   }
-  flags.sort((a, b) => a.node.localeCompare(b.node) || a.caseKey.localeCompare(b.caseKey));
+  flags.sort((a, b) => a.node.localeCompare(b.node) || a.profile.localeCompare(b.profile) || a.caseKey.localeCompare(b.caseKey));
   return { tolerance, nodes, columns, outcomes, flags, notes };
+}
+
+/** A host's latest report of each profile: its quick run and its standard run are both kept, for different columns. */
+function latestPerHostAndProfile(inputs: readonly NamedReport[], notes: string[]): NamedReport[] {
+  const latest = new Map<string, NamedReport>();
+  for (const input of inputs) {
+    const { host, profile, startedAt } = input.report.session;
+    const key = `${host} ${profile}`;
+    const earlier = latest.get(key);
+    if (!earlier || earlier.report.session.startedAt < startedAt) {
+      if (earlier) notes.push(`${host}: using ${input.file}, the later of its ${profile} reports (ignoring ${earlier.file})`);
+      latest.set(key, input);
+    } else {
+      notes.push(`${host}: using ${earlier.file}, the later of its ${profile} reports (ignoring ${input.file})`);
+    }
+  }
+  return [...latest.values()];
+}
+
+/**
+ * The hyperparameters as compared: the model is already in the case key, and a file path names
+ * the same file on every node however the install is laid out, so only its base name counts.
+ */
+function comparableSettings(hyperparameters: ReportCase['hyperparameters']): Record<string, string> {
+  const settings: Record<string, string> = {};
+  for (const key of Object.keys(hyperparameters).sort()) {
+    if (key === 'model') continue;
+    const value = hyperparameters[key];
+    settings[key] = typeof value === 'string' && path.isAbsolute(value) ? path.basename(value) : JSON.stringify(value);
+  }
+  return settings;
+}
+
+/** When one workload ran with different models, say that each model is compared only with itself. */
+function modelNotes(measured: readonly { profile: string; caseKey: string }[]): string[] {
+  const models = new Map<string, Set<string>>();
+  for (const { caseKey } of measured) {
+    const [workload, model] = caseKey.split('/')[0]!.split('@');
+    (models.get(workload!) ?? models.set(workload!, new Set()).get(workload!)!).add(model ?? '(default model)');
+  }
+  return [...models.entries()]
+    .filter(([, names]) => names.size > 1)
+    .map(([workload, names]) => `${workload} ran with different models (${[...names].sort().join(', ')}): each model is compared only with itself`);
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) (groups.get(key(item)) ?? groups.set(key(item), []).get(key(item))!).push(item);
+  return groups;
 }
 
 /** A nodes × metrics table; a flagged cell carries its deviation and a `!`. Then the flags, one per line. */
 export function renderCompare(result: CompareResult): string {
-  const header = ['NODE', ...result.columns.map((c) => `${c.caseKey} ${c.metric}${c.unit ? ` [${c.unit}]` : ''}`)];
-  const flagged = new Map(result.flags.filter((f) => f.kind === 'worse-than-fleet').map((f) => [`${f.node} ${f.caseKey} ${f.metric}`, f]));
+  const header = ['NODE', ...result.columns.map((c) => `${c.label} ${c.metric}${c.unit ? ` [${c.unit}]` : ''}`)];
+  const cellKey = (node: string, c: { profile: string; caseKey: string; variant: string; metric: string }): string => [node, c.profile, c.caseKey, c.variant, c.metric].join(' ');
+  const flagged = new Map(result.flags.flatMap((f) => (f.kind === 'worse-than-fleet' ? [[cellKey(f.node, f), f] as const] : [])));
   const rows = result.nodes.map((node) => [
     node,
     ...result.columns.map((c) => {
       const value = c.values[node];
       if (value === null || value === undefined) return '-';
-      const flag = flagged.get(`${node} ${c.caseKey} ${c.metric}`);
-      return flag && flag.kind === 'worse-than-fleet' ? `${formatValue(value)} (${flag.deviation > 0 ? '+' : ''}${(flag.deviation * 100).toFixed(0)}%)!` : formatValue(value);
+      const flag = flagged.get(cellKey(node, c));
+      return flag ? `${formatValue(value)} (${flag.deviation > 0 ? '+' : ''}${(flag.deviation * 100).toFixed(0)}%)!` : formatValue(value);
     }),
   ]);
   rows.push(['(median)', ...result.columns.map((c) => (c.median === null ? '-' : formatValue(c.median)))]);

@@ -19,7 +19,7 @@ export function renderJunit(record: RunRecord): string {
       .join('');
   const suiteCounts = { tests: cases.length, failures: counts.fail, errors: counts.error, skipped: counts.skip, time: seconds.toFixed(3) };
   const lines = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites${attrs({ name: 'mlcheck', ...suiteCounts })}>`];
-  lines.push(`  <testsuite${attrs({ name: `mlcheck.${session.profile}`, id: session.id, hostname: session.host, timestamp: session.startedAt.replace(/Z$/, ''), ...suiteCounts })}>`);
+  lines.push(`  <testsuite${attrs({ name: `mlcheck.${session.profile}`, id: session.id, hostname: session.host, timestamp: junitTimestamp(session.startedAt), ...suiteCounts })}>`);
   lines.push('    <properties>');
   const sessionProperties: [string, string][] = [
     ['mlcheck.version', session.mlcheckVersion],
@@ -35,6 +35,16 @@ export function renderJunit(record: RunRecord): string {
   for (const c of cases) lines.push(...testcase(c, attrs));
   lines.push('  </testsuite>', '</testsuites>');
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The JUnit XSD's timestamp is an xs:dateTime restricted to `YYYY-MM-DDTHH:MM:SS`: no fraction and
+ * no zone, which dashboards read as local time. So: the local time of the run's start, to the second.
+ */
+export function junitTimestamp(iso: string): string {
+  const date = new Date(iso);
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return `${String(date.getFullYear()).padStart(4, '0')}-${two(date.getMonth() + 1)}-${two(date.getDate())}T${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`;
 }
 
 function testcase(c: CaseResult, attrs: (values: Record<string, string | number>) => string): string[] {

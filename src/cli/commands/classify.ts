@@ -38,9 +38,8 @@ export function registerClassify(program: Command, context: CliContext): void {
     .addHelpText(
       'after',
       helpExamples(
-        'mlcheck classify photo.jpg --model ../shared/data/imagenet/mobilenet_v2_1.0_224.onnx',
-        'mlcheck classify ../shared/data/images/*.jpg --data-dir ../shared/data --model ../shared/data/imagenet/mobilenet_v2_1.0_224.onnx --top 1',
-        'mlcheck classify photo.jpg --model ../shared/data/imagenet/mobilenet_v2_1.0_224.onnx --json',
+        'mlcheck classify ../shared/data/images/cropped_panda.jpg \\\n--model ../shared/data/imagenet/mobilenet_v2_1.0_224.onnx',
+        { comment: 'the best class of each picture, as JSON', command: 'mlcheck classify ../shared/data/images/*.jpg --top 1 --json \\\n--model ../shared/data/imagenet/mobilenet_v2_1.0_224.onnx' },
       ),
     )
     .action(async (images: string[], flags: ClassifyFlags) => {

@@ -100,7 +100,7 @@ export function registerDatasets(program: Command, context: CliContext): void {
 
   datasets
     .command('list')
-    .summary('every dataset in the registry, and where its files are found')
+    .summary("every dataset and where its files are found")
     .description(`Lists every dataset in the registry, its size, and where its files are found.\n\n${LOOKUP_HELP}`)
     .addHelpText('after', helpExamples('mlcheck datasets list', 'mlcheck datasets list --data-dir ../shared/data'))
     .option('-d, --data-dir <dir>', DATA_DIR_HELP)
@@ -118,12 +118,12 @@ export function registerDatasets(program: Command, context: CliContext): void {
 
   datasets
     .command('fetch')
-    .summary('stage verified copies of datasets into the data dir or the cache')
+    .summary('stage verified copies (data dir or cache)')
     .description(`Puts verified copies into the data dir (or the cache): copied from another location when one has them, else downloaded with retries and resume.\n\n${LOOKUP_HELP}`)
     .addHelpText(
       'after',
       helpExamples(
-        { comment: 'into the cache (~/.cache/mlcheck), copying what a system folder already has', command: 'mlcheck datasets fetch fashion-mnist' },
+        { comment: 'verified copies are used where they are; missing files go into ~/.cache/mlcheck', command: 'mlcheck datasets fetch fashion-mnist' },
         { comment: 'into a shared data dir', command: 'mlcheck datasets fetch mnist iris --data-dir ../shared/data' },
       ),
     )
@@ -153,7 +153,7 @@ export function registerDatasets(program: Command, context: CliContext): void {
 
   datasets
     .command('verify')
-    .summary('re-hash every copy of every dataset file against the registry')
+    .summary('re-hash every copy against the registry')
     .description(
       'Re-hashes every copy of every file in every location and compares it with the registry.\n\nExit codes: 0 every copy is right, 1 a wrong or unreadable copy, or a dataset named on the command line is missing.',
     )

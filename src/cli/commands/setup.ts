@@ -25,7 +25,7 @@ export function registerSetup(program: Command, context: CliContext): void {
       'after',
       helpExamples(
         { comment: 'see what would run', command: 'mlcheck setup onnx-cuda --dry-run' },
-        { comment: 'then check the providers', command: 'mlcheck setup onnx-cuda && mlcheck run inception --ep cuda' },
+        { comment: 'download the providers, then list what each still lacks', command: 'mlcheck setup onnx-cuda' },
       ),
     )
     .action(async (target: string, flags: { force?: boolean; dryRun?: boolean }) => {
