@@ -7,12 +7,11 @@
 import { copyFileSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DataError, RequirementError } from '../util/errors.js';
-import type { DataAccess } from '../workloads/types.js';
 import type { ContentDigest } from './content-hash.js';
 import { downloadFile } from './download.js';
 import { acceptedNames, cacheRoot, dataDirRoot, searchLocations, type LocationOptions } from './locations.js';
 import { builtinRegistry, type Registry } from './registry.js';
-import type { DatasetFileManifest, DatasetManifest, DatasetProgress, DownloadOptions, SearchLocation } from './types.js';
+import type { DataAccess, DatasetFileManifest, DatasetManifest, DatasetProgress, DownloadOptions, SearchLocation } from './types.js';
 import { createDigestCache, type DigestCache } from './verify-cache.js';
 
 export interface DataAccessOptions extends LocationOptions {

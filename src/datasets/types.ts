@@ -1,3 +1,9 @@
+/** Where a workload's data files are, by dataset id and file key (see datasets/*.json). */
+export interface DataAccess {
+  /** Absolute paths of the dataset's files, verified. Throws RequirementError when missing. */
+  files(datasetId: string): Promise<Record<string, string>>;
+}
+
 /** The manifest format of datasets/*.json (documented in datasets/README.md). */
 export interface DatasetFileManifest {
   /** Canonical file name of the decompressed content, e.g. "train-images-idx3-ubyte". */

@@ -1,6 +1,9 @@
+import type { DataAccess } from '../datasets/types.js';
 import type { EngineSession } from '../engines/types.js';
 import type { OnnxSession } from '../engines/onnx/session.js';
 import type { TfjsSession } from '../engines/tfjs/session.js';
+
+export type { DataAccess };
 
 export type ProfileId = 'quick' | 'standard' | 'reference';
 export const PROFILE_IDS: readonly ProfileId[] = ['quick', 'standard', 'reference'];
@@ -23,11 +26,6 @@ export interface Progress {
   loss?: number;
 }
 
-/** Where a workload's data files are, by dataset id and file key (see datasets/*.json). */
-export interface DataAccess {
-  /** Absolute paths of the dataset's files, verified. Throws RequirementError when missing. */
-  files(datasetId: string): Promise<Record<string, string>>;
-}
 
 export interface WorkloadContext {
   profile: ProfileId;
