@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { distModule, sharedDataDir } from './helpers/paths.js';
+import { rejectionOf } from './helpers/rejection.js';
 
 type Datasets = typeof import('../src/datasets/index.js');
 type Errors = typeof import('../src/util/errors.js');
@@ -67,14 +68,6 @@ const tempDir = (label: string): string => mkdtempSync(path.join(os.tmpdir(), `m
 const urlsFrom = (...modes: string[]) => (datasetId: string, _key: string, file: { name: string }) =>
   modes.map((mode) => `${base}/${mode}/${datasetId}/${file.name}${datasetId === 'mnist' ? '.gz' : ''}`);
 
-async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('downloads from a local server', () => {
   it('downloads, verifies and places the files; progress reports the bytes', async () => {

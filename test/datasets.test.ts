@@ -4,6 +4,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { distModule, sharedDataDir } from './helpers/paths.js';
+import { rejectionOf } from './helpers/rejection.js';
 
 type Datasets = typeof import('../src/datasets/index.js');
 type Errors = typeof import('../src/util/errors.js');
@@ -12,14 +13,6 @@ const { DataError, RequirementError } = (await import(distModule('util/errors.js
 
 const tempDir = (label: string): string => mkdtempSync(path.join(os.tmpdir(), `mlcheck-datasets-${label}-`));
 
-async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 function stageIris(dataDir: string, transform: (name: string, bytes: Buffer) => [string, Buffer] = (name, bytes) => [name, bytes]): string {
   const dir = path.join(dataDir, 'iris');
