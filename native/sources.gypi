@@ -6,5 +6,6 @@
     'src/cpu_probe.cc',
     'src/gpu_probe.cc',
     'src/error_names.cc',
+    'src/process_control.cc',
   ],
 }

@@ -45,4 +45,32 @@ describe('kill -9 and --resume', () => {
     ]);
     expect(cases[0]!.timings.startedAt).toBe(first.timings.startedAt);
   });
+
+  it('takes the running case process down with it when the runner is killed, even a case stuck in a loop', async () => {
+    const outDir = mkdtempSync(path.join(os.tmpdir(), 'mlcheck-orphan-'));
+    const pidFile = path.join(outDir, 'case.pid');
+    const driver = spawn(process.execPath, [path.join(repoRoot, 'test/fixtures/run-driver.mjs'), outDir, fixtureWorkload('busy')], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, MLCHECK_TEST_PID_FILE: pidFile },
+    });
+    const exited = new Promise((resolve) => driver.on('exit', resolve));
+    while (!existsSync(pidFile) || readFileSync(pidFile, 'utf8') === '') await new Promise((resolve) => setTimeout(resolve, 50));
+    const casePid = Number(readFileSync(pidFile, 'utf8'));
+    driver.kill('SIGKILL');
+    await exited;
+    const alive = (): boolean => {
+      try {
+        process.kill(casePid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const deadline = Date.now() + 5000;
+    while (alive() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    const survived = alive();
+    if (survived) process.kill(casePid, 'SIGKILL');
+    expect(survived).toBe(false);
+  });
 });
+

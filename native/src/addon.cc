@@ -7,12 +7,13 @@
 #include <vector>
 
 #include "cpu_probe.h"
+#include "process_control.h"
 #include "gpu_probe.h"
 
 namespace mlcheck {
 namespace {
 
-constexpr int kAddonApiVersion = 2;
+constexpr int kAddonApiVersion = 3;
 
 template <typename T>
 Napi::Value Opt(Napi::Env env, const std::optional<T>& value) {
@@ -200,6 +201,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("probeGpus", Napi::Function::New(env, ProbeGpusJs, "probeGpus"));
   exports.Set("gpuStage", Napi::Function::New(env, GpuStageJs, "gpuStage"));
   exports.Set("abandonGpuProbes", Napi::Function::New(env, AbandonGpuProbesJs, "abandonGpuProbes"));
+  exports.Set("setParentDeathSignal", Napi::Function::New(env, SetParentDeathSignalJs, "setParentDeathSignal"));
   return exports;
 }
 

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { RequirementError } from '../util/errors.js';
 
 /** The addon's interface version; bumped when the shape of its results changes. */
-export const NATIVE_API_VERSION = 2;
+export const NATIVE_API_VERSION = 3;
 
 export interface NativeOsEnabled {
   osxsave: boolean;
@@ -120,6 +120,8 @@ export interface NativeProbe {
   gpuStage(): string;
   /** Stops pending GPU probes from keeping the process alive; returns how many were pending. */
   abandonGpuProbes(): number;
+  /** prctl(PR_SET_PDEATHSIG): the kernel signals this process when its parent dies; false where unsupported. */
+  setParentDeathSignal(signal: number): boolean;
 }
 
 export interface LoadNativeOptions {
@@ -187,7 +189,7 @@ export function loadNativeProbe(options: LoadNativeOptions = {}): NativeProbe {
 function shapeProblem(probe: unknown): string | null {
   if (typeof probe !== 'object' || probe === null) return 'did not export an object';
   const record = probe as Record<string, unknown>;
-  for (const name of ['probeCpu', 'totalMemoryBytes', 'probeGpus', 'gpuStage', 'abandonGpuProbes']) {
+  for (const name of ['probeCpu', 'totalMemoryBytes', 'probeGpus', 'gpuStage', 'abandonGpuProbes', 'setParentDeathSignal']) {
     if (typeof record[name] !== 'function') return `does not export ${name}() (a stale build? rebuild it)`;
   }
   if (record.apiVersion !== NATIVE_API_VERSION) return `has interface version ${String(record.apiVersion)}, expected ${NATIVE_API_VERSION} (a stale build: rebuild it)`;

@@ -2,9 +2,11 @@
  * The entry point of a case's child process. One case per process, so a segfaulting framework,
  * a hung GPU call or an out-of-memory kill takes down only this case (the runner watches it).
  */
+import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { createDataAccess } from '../datasets/index.js';
 import { loadEngine } from '../engines/index.js';
+import { loadNativeProbe } from '../native/binding.js';
 import type { EngineSession } from '../engines/types.js';
 import { ensureDirectory } from '../util/ensure-directory.js';
 import { MlcheckError, RequirementError, describeError } from '../util/errors.js';
@@ -88,7 +90,14 @@ process.on('SIGINT', () => undefined);
 // The runner died (kill -9, crash): nobody will read this case's result, so stop at once.
 process.on('disconnect', () => process.exit(finished ? 0 : 71));
 // A kill -9 of the runner may not close the IPC channel at once; a changed parent is as final.
+// The kernel's parent-death signal also ends a case stuck in native code, where no timer runs.
 const runnerPid = process.ppid;
+try {
+  loadNativeProbe().setParentDeathSignal(os.constants.signals.SIGKILL);
+} catch {
+  // Without the addon the timer below still ends an orphan once its event loop gets a turn.
+}
+if (process.ppid !== runnerPid) process.exit(72);
 setInterval(() => {
   if (process.ppid !== runnerPid) process.exit(72);
 }, 1000).unref();
