@@ -70,6 +70,8 @@ function aggregateCase(repetitions: CaseResult[], planned: number, options: Aggr
     failPhase: null,
     reason: null,
     metrics,
+    // The metrics are medians; the printed lines are one run's, and must say so.
+    lines: base.lines.length ? [`(printed by repetition ${repetitions.indexOf(base) + 1} of ${repetitions.length}; the metrics are medians)`, ...base.lines] : [],
     timings: { startedAt: repetitions[0]!.timings.startedAt, endedAt: repetitions.at(-1)!.timings.endedAt, wallSeconds },
     details: {
       ...base.details,
