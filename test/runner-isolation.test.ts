@@ -15,23 +15,30 @@ function profilesWith(workload: string, entry: { thresholds?: Record<string, { m
   return profiles;
 }
 
+/** Runs test-only workloads (id -> fixture module name) through the real runner on tfjs/cpu. */
+function runFixtures(fixtures: Record<string, string>, options: Partial<Parameters<RunModule['runPlan']>[0]> = {}) {
+  return runPlan({
+    workloads: Object.keys(fixtures),
+    extraWorkloadModules: Object.values(fixtures).map(fixtureWorkload),
+    engines: ['tfjs'],
+    backends: ['cpu'],
+    profile: 'quick',
+    seed: 1,
+    outDir: mkdtempSync(path.join(os.tmpdir(), 'mlcheck-runner-')),
+    probe: null,
+    commandLine: ['test'],
+    ...options,
+  });
+}
+
 describe('case isolation', () => {
   it('ends a segfault, a hang and an out-of-memory case as fail with their reasons, and still runs the others', async () => {
     const outDir = mkdtempSync(path.join(os.tmpdir(), 'mlcheck-isolation-'));
     const profiles = profilesWith('fixture-hang', { timeoutSeconds: 3 });
-    const record = await runPlan({
-      workloads: ['fixture-crash', 'fixture-hang', 'fixture-oom', 'fixture-sleep'],
-      extraWorkloadModules: ['crash', 'hang', 'oom', 'sleep'].map(fixtureWorkload),
-      engines: ['tfjs'],
-      backends: ['cpu'],
-      profile: 'quick',
-      profiles,
-      seed: 1,
-      outDir,
-      probe: null,
-      commandLine: ['test'],
-      maxOldSpaceMb: 96,
-    });
+    const record = await runFixtures(
+      { 'fixture-crash': 'crash', 'fixture-hang': 'hang', 'fixture-oom': 'oom', 'fixture-sleep': 'sleep' },
+      { profiles, outDir, maxOldSpaceMb: 96 },
+    );
     const byWorkload = Object.fromEntries(record.cases.map((c) => [c.workload, c]));
 
     const crash = byWorkload['fixture-crash']!;
@@ -61,53 +68,23 @@ describe('case isolation', () => {
   });
 
   it('fails a case whose answer is outside its threshold, naming metric, value and limit', async () => {
-    const outDir = mkdtempSync(path.join(os.tmpdir(), 'mlcheck-sanity-'));
-    const record = await runPlan({
-      workloads: ['fixture-wrong'],
-      extraWorkloadModules: [fixtureWorkload('wrong-answer')],
-      engines: ['tfjs'],
-      backends: ['cpu'],
-      profile: 'quick',
-      profiles: profilesWith('fixture-wrong', { thresholds: { answer: { min: 42, max: 42 } } }),
-      seed: 1,
-      outDir,
-      probe: null,
-      commandLine: ['test'],
-    });
+    const record = await runFixtures(
+      { 'fixture-wrong': 'wrong-answer' },
+      { profiles: profilesWith('fixture-wrong', { thresholds: { answer: { min: 42, max: 42 } } }) },
+    );
     expect(record.cases[0]).toMatchObject({ outcome: 'fail', failPhase: 'sanity', reason: 'answer 41 < 42' });
     expect(record.cases[0]!.metrics.answer).toMatchObject({ value: 41, verdict: 'fail', threshold: { min: 42, max: 42 } });
   });
 
   it('kills a case that answered but hangs in teardown, keeping its answer', async () => {
     const started = Date.now();
-    const record = await runPlan({
-      workloads: ['fixture-close-hang'],
-      extraWorkloadModules: [fixtureWorkload('close-hang')],
-      engines: ['tfjs'],
-      backends: ['cpu'],
-      profile: 'quick',
-      profiles: profilesWith('fixture-close-hang', { timeoutSeconds: 60 }),
-      seed: 1,
-      outDir: mkdtempSync(path.join(os.tmpdir(), 'mlcheck-teardown-')),
-      probe: null,
-      commandLine: ['test'],
-    });
+    const record = await runFixtures({ 'fixture-close-hang': 'close-hang' }, { profiles: profilesWith('fixture-close-hang', { timeoutSeconds: 60 }) });
     expect(record.cases[0]).toMatchObject({ outcome: 'pass' });
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 
   it('leaves a case undecided (error), not failed, when its input data is corrupt', async () => {
-    const record = await runPlan({
-      workloads: ['fixture-bad-data'],
-      extraWorkloadModules: [fixtureWorkload('bad-data')],
-      engines: ['tfjs'],
-      backends: ['cpu'],
-      profile: 'quick',
-      seed: 1,
-      outDir: mkdtempSync(path.join(os.tmpdir(), 'mlcheck-bad-data-')),
-      probe: null,
-      commandLine: ['test'],
-    });
+    const record = await runFixtures({ 'fixture-bad-data': 'bad-data' });
     expect(record.cases[0]).toMatchObject({ outcome: 'error', failPhase: 'run' });
     expect(record.cases[0]!.reason).toMatch(/label 11 out of range[\s\S]*expected: 0\.\.9/);
   });
@@ -118,17 +95,9 @@ describe('case isolation', () => {
     const profiles = loadProfiles();
     profiles.profiles.quick.workloads['fixture-sleep'] = { params: { sleepSeconds: 30 }, thresholds: {}, timeoutSeconds: 60 };
     const started = Date.now();
-    const record = await runPlan({
-      workloads: ['fixture-sleep', 'fixture-slow'],
-      extraWorkloadModules: [fixtureWorkload('sleep'), fixtureWorkload('slow')],
-      engines: ['tfjs'],
-      backends: ['cpu'],
-      profile: 'quick',
+    const record = await runFixtures({ 'fixture-sleep': 'sleep', 'fixture-slow': 'slow' }, {
       profiles,
-      seed: 1,
       outDir,
-      probe: null,
-      commandLine: ['test'],
       signal: controller.signal,
       onEvent: (event) => {
         if (event.type === 'case-progress') controller.abort('SIGINT');
