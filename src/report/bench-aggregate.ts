@@ -1,6 +1,6 @@
 import { judgeMetric, referencesFor, type NodeClass } from '../runner/references.js';
 import type { CaseResult, JudgedMetric, Outcome, RunRecord } from '../runner/types.js';
-import { median } from './statistics.js';
+import { median } from '../util/statistics.js';
 
 export interface AggregateOptions {
   /** The node class whose references judge the medians; null: nothing to judge against. */

@@ -3,7 +3,7 @@ import { referenceCaseKeys } from '../runner/reference-key.js';
 import type { MetricRule } from '../runner/references.js';
 import { formatValue, formatWithUnit } from './format.js';
 import type { JsonReport } from './json-report.js';
-import { median } from './statistics.js';
+import { median } from '../util/statistics.js';
 
 export interface CompareOptions {
   /** A node is flagged when its metric is worse than the fleet median by more than this fraction. */

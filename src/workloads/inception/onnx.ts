@@ -7,7 +7,7 @@ import { labelMatches, loadExpectedLabels } from './expected-labels.js';
 import { createLabelFileResolver } from './label-files.js';
 import { preprocessImage } from './preprocess.js';
 import { resolveModel } from './resolve-model.js';
-import { quantile } from './statistics.js';
+import { quantile } from '../../util/statistics.js';
 
 export const IMAGES_DATASET = 'imagenet-images';
 export const LABELS_DATASET = 'imagenet-labels';

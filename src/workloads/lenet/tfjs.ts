@@ -3,6 +3,7 @@ import type { TfjsSession } from '../../engines/tfjs/session.js';
 import { fillPixels, loadMnist, MNIST_PIXELS, range, type MnistSplit } from '../training/mnist.js';
 import { nonNegativeInteger, numberParam, positiveInteger } from '../training/params.js';
 import { seededRandom } from '../training/random.js';
+import { median } from '../../util/statistics.js';
 import { round, stepTimeMetrics } from '../training/step-times.js';
 import type { WorkloadRun } from '../types.js';
 import { createLenetVariables, fcL2Loss, IMAGE_SIZE, lenetLogits, NUM_LABELS, type LenetVariables } from './model.js';
@@ -161,8 +162,3 @@ function correctCount(tf: typeof tfc, variables: LenetVariables, split: MnistSpl
   return correct;
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
