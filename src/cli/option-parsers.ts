@@ -10,6 +10,17 @@ export function parseInteger(value: string): number {
   return n;
 }
 
+/** A parser for fractions such as 0.1 (10 %), from 0 up to `max`. */
+export function fractionParser(max = Number.POSITIVE_INFINITY): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!(Number.isFinite(n) && n >= 0 && n <= max)) {
+      throw new InvalidArgumentError(`expected a fraction ${Number.isFinite(max) ? `between 0 and ${max}` : 'such as 0.1'}, got "${value}"`);
+    }
+    return n;
+  };
+}
+
 export function parsePositiveInteger(value: string): number {
   const n = Number(value);
   if (!(Number.isInteger(n) && n > 0)) throw new InvalidArgumentError(`expected a whole number >= 1, got "${value}"`);

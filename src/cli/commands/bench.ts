@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { ENGINE_IDS, type EngineId } from '../../engines/types.js';
 import type { ProbeSnapshot } from '../../probe/index.js';
 import { aggregateRepetitions } from '../../report/bench-aggregate.js';
@@ -14,7 +14,7 @@ import { UsageError } from '../../util/errors.js';
 import { builtinWorkloads } from '../../workloads/index.js';
 import { PROFILE_IDS, type ProfileId } from '../../workloads/types.js';
 import type { CliContext } from '../context.js';
-import { collect, parsePositiveInteger, parsePositiveNumber } from '../option-parsers.js';
+import { collect, fractionParser, parsePositiveInteger, parsePositiveNumber } from '../option-parsers.js';
 import { checkReportTargets, deliverRun } from '../report-output.js';
 import { loadReferenceFile, parseEngines, takeProbe, withInterruptSignal, workloadOverrides } from '../run-support.js';
 
@@ -72,7 +72,7 @@ export function registerBench(program: Command, context: CliContext): void {
     .option('--references <file>', 'node reference file (default: the shipped references/nodes.yaml)')
     .option('--node-class <id>', 'use this node class instead of matching one from the probe (with --save-reference: the class to write)')
     .option('--save-reference <file>', 'write the medians as the reference of this node class into <file>')
-    .option('--save-tolerance <fraction>', 'tolerance either side of a saved reference (0.25 = -25 %..+25 %)', parseFraction, 0.25)
+    .option('--save-tolerance <fraction>', 'tolerance either side of a saved reference (0.25 = -25 %..+25 %)', fractionParser(1), 0.25)
     .option('--strict', 'a median outside its reference fails instead of warning')
     .option('--json <file>', 'also write the JSON report (medians) here')
     .option('--junit <file>', 'also write a JUnit XML report here')
@@ -172,10 +172,4 @@ function describeNodeClass(file: NodeReferenceFile, nodeClass: NodeClass | null,
   const seen = identity ? `${identity.kind} "${identity.model}"` : 'no probe';
   if (nodeClass) return `bench: node class ${nodeClass.id} (${seen}) from ${file.file}`;
   return `bench: no node class in ${file.file} matches ${seen}: medians are reported, not judged (save a reference with --save-reference FILE)`;
-}
-
-function parseFraction(value: string): number {
-  const n = Number(value);
-  if (!(Number.isFinite(n) && n >= 0 && n <= 1)) throw new InvalidArgumentError(`expected a fraction between 0 and 1, got "${value}"`);
-  return n;
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
+import { fractionParser } from '../option-parsers.js';
 import { compareReports, renderCompare } from '../../report/compare.js';
 import { readReports } from '../../report/read-reports.js';
 import { loadNodeReferences } from '../../runner/references.js';
@@ -25,7 +25,7 @@ export function registerCompare(program: Command, context: CliContext): void {
       ].join('\n\n'),
     )
     .argument('<report...>', 'JSON report files or directories holding them')
-    .option('-t, --tolerance <fraction>', 'how much worse than the fleet median is tolerated (0.10 = 10 %)', parseFraction, 0.1)
+    .option('-t, --tolerance <fraction>', 'how much worse than the fleet median is tolerated (0.10 = 10 %)', fractionParser(), 0.1)
     .option('--references <file>', 'node reference file whose metric rules say which way is better (default: the shipped references/nodes.yaml)')
     .option('--json', 'print the comparison as JSON instead of a table')
     .addHelpText(
@@ -54,10 +54,4 @@ export function registerCompare(program: Command, context: CliContext): void {
       }
       context.setExitCode(result.flags.length > 0 ? EXIT.failed : EXIT.ok);
     });
-}
-
-function parseFraction(value: string): number {
-  const n = Number(value);
-  if (!(Number.isFinite(n) && n >= 0)) throw new InvalidArgumentError(`expected a fraction such as 0.1, got "${value}"`);
-  return n;
 }
