@@ -1,15 +1,18 @@
-import { createHash } from 'node:crypto';
-import { mkdirSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { env } from '@tensorflow/tfjs-core';
 import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { assertPrivateDirectory, createPrivateDirectory } from '../../../util/private-directory.js';
 
 export interface WasmThreadsOptions {
   /** Threads for XNNPACK's pool (tfjs caps it at 8). */
   threads: number;
-  /** Where the worker scripts are written; defaults to a folder under the OS temp dir. */
+  /**
+   * A directory private to this user and process for the worker scripts (see
+   * createPrivateDirectory); default: a fresh one under the OS temp dir, removed at exit.
+   */
   scriptDir?: string;
 }
 
@@ -26,7 +29,7 @@ const requireFromHere = createRequire(import.meta.url);
  */
 export async function enableWasmThreadsInNode<T>(options: WasmThreadsOptions, initialise: () => Promise<T>): Promise<T> {
   const threads = Math.max(1, Math.min(8, Math.floor(options.threads)));
-  const scripts = writeWorkerScripts(options.scriptDir ?? path.join(os.tmpdir(), 'mlcheck-tfjs-wasm-threads'));
+  const scripts = writeWorkerScripts(privateScriptDir(options.scriptDir));
   env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
   setThreadsCount(threads);
 
@@ -46,12 +49,18 @@ export async function enableWasmThreadsInNode<T>(options: WasmThreadsOptions, in
   }
 }
 
+function privateScriptDir(requested: string | undefined): string {
+  if (requested === undefined) return createPrivateDirectory('mlcheck-wasm-threads-');
+  assertPrivateDirectory(requested);
+  return requested;
+}
+
 interface WorkerScripts {
   worker: string;
   main: string;
 }
 
-function writeWorkerScripts(baseDir: string): WorkerScripts {
+function writeWorkerScripts(dir: string): WorkerScripts {
   const { wasmWorkerContents } = requireFromHere(
     '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.worker.js',
   ) as { wasmWorkerContents: string };
@@ -63,8 +72,6 @@ function writeWorkerScripts(baseDir: string): WorkerScripts {
     throw new Error('tfjs wasm backend: the threaded SIMD module factory was not found in @tensorflow/tfjs-backend-wasm/wasm-out.');
   }
   const mainSource = `var WasmBackendModuleThreadedSimd = ${factory.toString()}`;
-  const digest = createHash('sha256').update(mainSource).update(wasmWorkerContents).digest('hex').slice(0, 16);
-  const dir = path.join(baseDir, digest);
   const main = path.join(dir, 'tfjs-backend-wasm-threaded-simd.cjs');
   const worker = path.join(dir, 'tfjs-backend-wasm-threaded-simd.worker.cjs');
   // Inside a worker the module is handed over as a Blob, which Node's importScripts shim cannot read.
@@ -72,15 +79,8 @@ function writeWorkerScripts(baseDir: string): WorkerScripts {
     `URL.createObjectURL = () => ${JSON.stringify(main)}; URL.revokeObjectURL = () => {};\n` +
     // The bundled string carries real newlines inside string literals; tfjs escapes them the same way.
     wasmWorkerContents.replace(/\n/g, '\\n');
-  mkdirSync(dir, { recursive: true });
-  writeOnce(main, mainSource);
-  writeOnce(worker, workerSource);
+  // 'wx': never write through a file (or link) that is already there.
+  writeFileSync(main, mainSource, { flag: 'wx', mode: 0o600 });
+  writeFileSync(worker, workerSource, { flag: 'wx', mode: 0o600 });
   return { worker, main };
-}
-
-function writeOnce(file: string, contents: string): void {
-  if (existsSync(file)) return;
-  const partial = `${file}.${process.pid}.partial`;
-  writeFileSync(partial, contents);
-  renameSync(partial, file);
 }
