@@ -1,3 +1,5 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createDataAccess } from '../src/datasets/index.js';
@@ -36,12 +38,13 @@ describe('the test model on every shared image (CPU)', () => {
   });
 
   it('runs the inception workload (standard profile) with the model passed as a param', async () => {
+    const outDir = mkdtempSync(path.join(os.tmpdir(), 'mlcheck-inception-'));
     const ctx: WorkloadContext = {
       profile: 'standard',
       seed: 1,
       params: { ...inception.defaults, model, latencyRuns: 20, batch: 8, throughputRuns: 1 },
       data,
-      outDir: sharedDataDir,
+      outDir,
       signal: new AbortController().signal,
       progress: () => undefined,
     };
@@ -51,10 +54,22 @@ describe('the test model on every shared image (CPU)', () => {
     expect(output.metrics.expected_labels_missed!.value).toBe(0);
     for (const metric of ['latency_ms_median', 'latency_ms_p95', 'throughput_images_per_s', 'model_load_ms']) expect(output.metrics[metric]!.value).toBeGreaterThan(0);
     expect(output.hyperparameters.latencyRuns).toBe(20);
+    // Where each node ran, from ONNX Runtime's profile of the classification runs, kept in the case's directory.
+    expect(output.metrics.ran_on_requested_device!.value).toBe(1);
+    const placement = output.details!.nodePlacement as { profile: string; scope: string; nodes: { opType: string; provider: string; runs: number }[]; nodesOnCpu: unknown[] };
+    expect(placement).toMatchObject({ scope: 'compute-nodes', nodesOnCpu: [] });
+    expect(path.dirname(placement.profile)).toBe(outDir);
+    expect(output.artifacts).toEqual([placement.profile]);
+    expect(readdirSync(outDir).filter((f) => f.startsWith('onnx-profile-inception_'))).toHaveLength(1);
+    const convs = placement.nodes.filter((n) => n.opType === 'Conv');
+    expect(convs.length).toBeGreaterThan(40);
+    // Five images profiled once each; the latency and throughput runs after them are not.
+    for (const node of placement.nodes) expect(node).toMatchObject({ provider: 'CPUExecutionProvider', runs: 5 });
+    expect(output.lines!.some((l) => /^nodes by provider: CPUExecutionProvider \d+ \(.*Conv \d+/.test(l))).toBe(true);
   });
 
   it('without --model asks for the Inception-v3 staging (a requirement, so the case is skipped)', async () => {
-    const ctx = { profile: 'quick', seed: 1, params: inception.defaults, data, outDir: sharedDataDir, signal: new AbortController().signal, progress: () => undefined } as WorkloadContext;
+    const ctx = { profile: 'quick', seed: 1, params: inception.defaults, data, outDir: mkdtempSync(path.join(os.tmpdir(), 'mlcheck-inception-')), signal: new AbortController().signal, progress: () => undefined } as WorkloadContext;
     await expect(inception.engines.onnx!(session, ctx)).rejects.toMatchObject({ kind: 'requirement', message: expect.stringContaining('inception_v3_2015_12_05.onnx') });
   });
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -15,7 +15,7 @@ const context = (params: WorkloadContext['params']): WorkloadContext => ({
   seed: 1,
   params,
   data: { files: async () => ({}) },
-  outDir: os.tmpdir(),
+  outDir: mkdtempSync(path.join(os.tmpdir(), 'mlcheck-onnx-hello-')),
   signal: new AbortController().signal,
   progress: () => undefined,
 });
@@ -40,15 +40,26 @@ describe('onnx engine on this CPU-only machine', () => {
     await expect(onnxEngine.open({ backend: 'cuda' })).rejects.toBeInstanceOf(RequirementError);
   });
 
-  it('runs hello: 10 + 32 = 42 and the string, built in code', async () => {
+  it('runs hello: 10 + 32 = 42, the string and the MatMul, all fed at run time, every node on the CPU provider', async () => {
     const session = await onnxEngine.open({ backend: 'cpu' });
-    const output = await helloOnnx(session, context({ a: 10, b: 32 }));
-    expect(output.metrics.sum!.value).toBe(42);
+    const ctx = context({ a: 10, b: 32 });
+    const output = await helloOnnx(session, ctx);
+    expect(output.metrics).toMatchObject({ sum: { value: 42 }, greeting_matches: { value: 1 }, ran_on_requested_device: { value: 1 } });
+    expect(output.metrics.matmul_max_rel_error!.value).toBeLessThan(1e-6);
     expect(output.lines).toContain("b'Hello, ONNX Runtime!'");
     expect(output.lines!.some((l) => l.includes('ran on cpu'))).toBe(true);
+    const placement = output.details!.nodePlacement as { profile: string; nodes: { node: string; opType: string; provider: string }[]; nodesOnCpu: unknown[] };
+    expect(placement.nodes.map((n) => n.opType).sort()).toEqual(['Add', 'Identity', 'MatMul']);
+    for (const node of placement.nodes) expect(node.provider).toBe('CPUExecutionProvider');
+    // The profile is the case's, under its directory, never in the working directory.
+    expect(path.dirname(placement.profile)).toBe(ctx.outDir);
+    expect(output.artifacts).toEqual([placement.profile]);
+    expect(readdirSync(process.cwd()).filter((f) => f.startsWith('onnx-profile'))).toEqual([]);
     const other = await helloOnnx(session, context({ a: -5, b: 7 }));
     expect(other.metrics.sum!.value).toBe(2);
-    expect(helloOnnxModel(10, 32)[0]).toBe(0x08); // ModelProto field 1 (ir_version), varint
+    expect(helloOnnxModel()[0]).toBe(0x08); // ModelProto field 1 (ir_version), varint
+    // The graph has no constants: nothing can be folded while the session is created.
+    expect(Buffer.from(helloOnnxModel()).includes(Buffer.from('Constant'))).toBe(false);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { missingCudaLibraries, dlopenLookup } from '../src/engines/tfjs/cuda-libraries.js';
+import { dlopenCheck, missingCudaLibraries, TFJS_NODE_GPU_CUDA_LIBRARIES } from '../src/engines/tfjs/cuda-libraries.js';
 import { createTfjsEngine, tfjsEngine } from '../src/engines/tfjs/index.js';
 import { classifyLoadError } from '../src/engines/tfjs/native-package.js';
 import { MlcheckError } from '../src/util/errors.js';
@@ -49,12 +49,24 @@ describe('tfjs engine', () => {
   });
 
   it('names missing CUDA libraries before loading tfjs-node-gpu', async () => {
-    expect(missingCudaLibraries(() => true)).toEqual([]);
-    expect(missingCudaLibraries((file) => file !== 'libcudnn.so.8').map((l) => l.file)).toEqual(['libcudnn.so.8']);
-    // The real loader lookup: the C library is found, a made-up soname is not.
-    expect(dlopenLookup('libc.so.6')).toBe(true);
-    expect(dlopenLookup('libmlcheck-does-not-exist.so.1')).toBe(false);
-    const engine = createTfjsEngine({ findLibrary: (file) => file === 'libcuda.so.1' });
+    // Every library TensorFlow 2.9's TryDlopenCUDALibraries needs, plus the driver.
+    expect(TFJS_NODE_GPU_CUDA_LIBRARIES.map((l) => l.file)).toEqual([
+      'libcuda.so.1',
+      'libcudart.so.11.0',
+      'libcublas.so.11',
+      'libcublasLt.so.11',
+      'libcufft.so.10',
+      'libcurand.so.10',
+      'libcusolver.so.11',
+      'libcusparse.so.11',
+      'libcudnn.so.8',
+    ]);
+    expect(missingCudaLibraries(() => null)).toEqual([]);
+    expect(missingCudaLibraries((file) => (file === 'libcudnn.so.8' ? 'gone' : null)).map((l) => l.file)).toEqual(['libcudnn.so.8']);
+    // The real loader: the C library loads, a made-up soname does not (stand-in CUDA libraries: tfjs-cuda-libraries.test.ts).
+    expect(dlopenCheck('libc.so.6')).toBeNull();
+    expect(dlopenCheck('libmlcheck-does-not-exist.so.1')).toMatch(/libmlcheck-does-not-exist\.so\.1: cannot open shared object file/);
+    const engine = createTfjsEngine({ checkLibrary: (file) => (file === 'libcuda.so.1' ? null : `${file}: cannot open shared object file`) });
     const [gpu] = await engine.detect();
     // Only reached when tfjs-node-gpu is installed; otherwise the package reason comes first.
     expect(gpu.reason).toMatch(/not installed|CUDA libraries not found: libcudart\.so\.11\.0/);

@@ -12,6 +12,11 @@ describe('hello workload on tfjs', () => {
       expect(output.lines?.[1]).toBe('42');
       expect(output.lines?.[2]).toContain(session.info.device);
       expect(output.metrics.sum).toEqual({ value: 42, unit: '' });
+      expect(output.metrics.greeting_matches).toEqual({ value: 1, unit: '' });
+      expect(output.metrics.ran_on_requested_device).toEqual({ value: 1, unit: '' });
+      // float32 against the float64 reference: far inside the derived bound (matmul-check.ts).
+      expect(output.metrics.matmul_max_rel_error!.value).toBeLessThan(1e-6);
+      expect(output.lines?.[3]).toMatch(/^MatMul 256x384 · 384x320 \(seed 1\): max relative error/);
       expect(output.details).toMatchObject({ sumDtype: 'int32', textDtype: 'string', backend });
       expect(output.hyperparameters).toMatchObject({ a: 10, b: 32 });
       await session.close();

@@ -12,7 +12,7 @@ export type { OnnxSession } from './session.js';
 
 export interface OnnxEngineOptions {
   /** Replaces parts of provider detection (tests inject library lookups and GPU answers). */
-  detect?: Partial<Omit<ProviderDetectOptions, 'binDir' | 'compiledProviders'>>;
+  detect?: Partial<Omit<ProviderDetectOptions, 'compiledProviders'>>;
 }
 
 /** The onnx engine (onnxruntime-node): execution providers tensorrt, cuda, cpu in preference order. */
@@ -64,16 +64,22 @@ function createSession(loaded: LoadedOrt, provider: OnnxProvider, threads: numbe
     device: provider === 'cpu' ? `CPU: ${os.cpus()[0]?.model.trim() ?? 'unknown'} (${threads !== undefined ? `${threads} threads` : 'onnxruntime default threads'}, ${os.availableParallelism()} logical CPUs)` : `${gpuNames[0] ?? 'NVIDIA GPU'} (GPU 0)`,
     versions: { 'onnxruntime-node': loaded.version, 'onnxruntime-common': ort.env.versions.common ?? 'unknown' },
   };
-  const open: InferenceSessionFactory = async (model) => {
-    try {
-      return await ort.InferenceSession.create(model as Uint8Array, {
-        executionProviders: [...executionProviders],
+  const open: InferenceSessionFactory = async (model, sessionOptions = {}) => {
+    const create = (providers: readonly string[]) =>
+      ort.InferenceSession.create(model as Uint8Array, {
+        executionProviders: [...providers],
         graphOptimizationLevel: 'all',
         ...(threads !== undefined && { intraOpNumThreads: threads }),
+        ...(sessionOptions.profileFilePrefix !== undefined && { enableProfiling: true, profileFilePrefix: sessionOptions.profileFilePrefix }),
       });
+    try {
+      return await create(executionProviders);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const file = typeof model === 'string' ? model : undefined;
+      if (provider !== 'cpu' && (await loadsOnCpu(ort, model))) {
+        throw new Error(`onnxruntime cannot create a session on ${provider} although the model${file ? ` ${file}` : ''} loads on the CPU: ${message}`, { cause: error });
+      }
       throw new DataError(`onnxruntime cannot load the model${file ? ` ${file}` : ''}: ${message}`, {
         ...(file !== undefined && { file }),
         expected: 'a complete ONNX model (ModelProto) that onnxruntime supports',
@@ -85,6 +91,7 @@ function createSession(loaded: LoadedOrt, provider: OnnxProvider, threads: numbe
   return {
     info,
     ort,
+    provider,
     executionProviders,
     threads,
     skippedProviders,
@@ -94,5 +101,16 @@ function createSession(loaded: LoadedOrt, provider: OnnxProvider, threads: numbe
 }
 
 type InferenceSessionFactory = OnnxSession['createInferenceSession'];
+
+/** Tells a broken GPU provider from a broken model: the same model on the CPU provider alone. */
+async function loadsOnCpu(ort: LoadedOrt['ort'], model: string | Uint8Array): Promise<boolean> {
+  try {
+    const session = await ort.InferenceSession.create(model as Uint8Array, { executionProviders: ['cpu'] });
+    await session.release();
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export const onnxEngine: Engine<OnnxSession> = createOnnxEngine();

@@ -1,11 +1,11 @@
 import { ProtobufWriter } from './protobuf-writer.js';
 
 /** ONNX TensorProto.DataType values for the element types built here. */
-const DATA_TYPE = { float32: 1, int32: 6, string: 8 } as const;
+const DATA_TYPE = { float32: 1, uint8: 2, int32: 6, string: 8 } as const;
 export type OnnxElementType = keyof typeof DATA_TYPE;
 
 export type OnnxTensorValue =
-  | { dataType: 'int32'; dims: readonly number[]; values: readonly number[] }
+  | { dataType: 'int32' | 'uint8'; dims: readonly number[]; values: readonly number[] }
   | { dataType: 'float32'; dims: readonly number[]; values: readonly number[] }
   | { dataType: 'string'; dims: readonly number[]; values: readonly string[] };
 
@@ -65,6 +65,8 @@ function writeTensor(w: ProtobufWriter, tensor: OnnxTensorValue): void {
   w.varint(2, DATA_TYPE[tensor.dataType]);
   switch (tensor.dataType) {
     case 'int32':
+    case 'uint8':
+      // int32_data (field 5) also holds uint8 values, one per varint.
       w.packedVarints(5, tensor.values);
       break;
     case 'float32':

@@ -1,15 +1,30 @@
 import type * as ort from 'onnxruntime-node';
 import type { BackendStatus, EngineSession } from '../types.js';
+import type { OnnxProvider } from './provider-requirements.js';
+
+export interface InferenceSessionOptions {
+  /**
+   * Turns on ONNX Runtime's profiler, which records the provider of every node run. A path
+   * prefix (under the case's directory); read the file with profile-file.ts's endProfiling.
+   */
+  profileFilePrefix?: string;
+}
 
 /** onnxruntime-node with the execution providers this session was opened with. */
 export interface OnnxSession extends EngineSession {
   readonly ort: typeof ort;
+  /** The provider this session was opened for (its backend). */
+  readonly provider: OnnxProvider;
   /** The providers passed to every InferenceSession, best first (e.g. ["cuda", "cpu"]). */
   readonly executionProviders: readonly string[];
   /** Intra-op threads given to every InferenceSession; undefined: onnxruntime's default. */
   readonly threads: number | undefined;
   /** Providers that were preferred but unavailable when this session picked its backend, with reasons. */
   readonly skippedProviders: readonly BackendStatus[];
-  /** Creates an InferenceSession on this session's providers; errors name the model file. */
-  createInferenceSession(model: string | Uint8Array): Promise<ort.InferenceSession>;
+  /**
+   * Creates an InferenceSession on this session's providers. A model that does not load is a
+   * DataError naming the file; a model that loads on the CPU but not on the GPU provider is a
+   * plain Error (the node is at fault, so the case fails).
+   */
+  createInferenceSession(model: string | Uint8Array, options?: InferenceSessionOptions): Promise<ort.InferenceSession>;
 }

@@ -1,7 +1,8 @@
 import type * as tfc from '@tensorflow/tfjs-core';
-import { missingCudaLibraries, type LibraryLookup } from './cuda-libraries.js';
+import { describeMissing, missingCudaLibraries, type LibraryLoadCheck } from './cuda-libraries.js';
 import { describeCpu, describeNvidiaGpus } from './device.js';
-import { libtensorflowVersion, loadNativePackage, type NativePackage } from './native-package.js';
+import { requireGpuDevice } from './gpu-device.js';
+import { libtensorflowVersion, loadNativePackage, type NativeLoad, type NativePackage } from './native-package.js';
 import { errorMessage, importOptional, installedVersion } from './optional-package.js';
 
 export type TfjsBackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
@@ -21,9 +22,18 @@ export interface ActiveBackend {
   versions: Record<string, string>;
 }
 
+/** Installs and loads @tensorflow/tfjs-node(-gpu); replaced in tests, where tfjs-node-gpu cannot be installed. */
+export interface NativePackageAccess {
+  installedVersion(packageName: string): string | null;
+  load(tf: typeof tfc, packageName: NativePackage, tfjsCoreVersion: string): Promise<NativeLoad>;
+}
+
 export interface BackendDependencies {
-  /** Finds a shared library by soname (replaced in tests). */
-  findLibrary?: LibraryLookup;
+  /** Whether the dynamic loader can load a shared library by soname (replaced in tests). */
+  checkLibrary?: LibraryLoadCheck;
+  nativePackage?: NativePackageAccess;
+  /** The names of the node's NVIDIA GPUs for the device label; null when unknown (default: nvidia-smi). */
+  describeGpus?: () => string | null;
   /** Registers kernels the wasm backend lacks for training (Conv2DBackpropFilter). */
   registerWasmKernels?: () => void | Promise<void>;
 }
@@ -37,23 +47,24 @@ const PACKAGE_OF: Record<TfjsBackendName, string> = {
 
 /** Makes the backend usable (loads its package) or says exactly why it cannot be. */
 export async function checkBackend(tf: typeof tfc, backend: TfjsBackendName, deps: BackendDependencies = {}): Promise<BackendCheck> {
+  const native = deps.nativePackage ?? defaultNativePackage;
   switch (backend) {
     case 'tensorflow-gpu': {
       const packageName: NativePackage = '@tensorflow/tfjs-node-gpu';
-      if (installedVersion(packageName) !== null) {
-        const missing = missingCudaLibraries(deps.findLibrary);
+      if (native.installedVersion(packageName) !== null) {
+        // Before loading: libtensorflow would load without them and quietly run on the CPU.
+        const missing = missingCudaLibraries(deps.checkLibrary);
         if (missing.length > 0) {
-          const list = missing.map((library) => `${library.file} (${library.provides})`).join(', ');
           return {
             available: false,
-            reason: `CUDA libraries not found: ${list}. ${packageName} (libtensorflow 2.9) needs an NVIDIA driver, CUDA 11.2 and cuDNN 8.1; install them and put their lib64 folders on LD_LIBRARY_PATH (e.g. module load cuda11.2 cudnn8.1)`,
+            reason: `CUDA libraries not found: ${describeMissing(missing)}. ${packageName} (libtensorflow 2.9) needs an NVIDIA driver, CUDA 11.2 and cuDNN 8.1; install them and put their lib64 folders on LD_LIBRARY_PATH (e.g. module load cuda11.2 cudnn8.1)`,
           };
         }
       }
-      return fromNative(await loadNativePackage(tf, packageName, tf.version_core));
+      return fromNative(await native.load(tf, packageName, tf.version_core));
     }
     case 'tensorflow':
-      return fromNative(await loadNativePackage(tf, '@tensorflow/tfjs-node', tf.version_core));
+      return fromNative(await native.load(tf, '@tensorflow/tfjs-node', tf.version_core));
     case 'wasm':
       if (typeof WebAssembly !== 'object') return { available: false, reason: 'this Node.js has no WebAssembly support' };
       return importBackendPackage(PACKAGE_OF.wasm, tf.version_core);
@@ -65,7 +76,8 @@ export async function checkBackend(tf: typeof tfc, backend: TfjsBackendName, dep
 /** Switches tfjs-core to a backend that `checkBackend` found available. */
 export async function activateBackend(tf: typeof tfc, backend: TfjsBackendName, threads: number | undefined, deps: BackendDependencies = {}): Promise<ActiveBackend> {
   const versions: Record<string, string> = { '@tensorflow/tfjs-core': tf.version_core };
-  const packageVersion = installedVersion(PACKAGE_OF[backend]);
+  const native = deps.nativePackage ?? defaultNativePackage;
+  const packageVersion = backend === 'tensorflow-gpu' || backend === 'tensorflow' ? native.installedVersion(PACKAGE_OF[backend]) : installedVersion(PACKAGE_OF[backend]);
   if (packageVersion !== null) versions[PACKAGE_OF[backend]] = packageVersion;
   const tfjsName = backend === 'tensorflow-gpu' ? 'tensorflow' : backend;
   const wasmThreads = backend === 'wasm' && threads !== undefined && threads > 1 ? threads : 1;
@@ -90,9 +102,12 @@ export async function activateBackend(tf: typeof tfc, backend: TfjsBackendName, 
   }
   switch (backend) {
     case 'tensorflow-gpu': {
+      // The GPU's name is given only once libtensorflow proves it runs on it; otherwise the case fails.
+      requireGpuDevice(tf, deps.checkLibrary);
       const tfVersion = libtensorflowVersion(tf);
       if (tfVersion) versions.libtensorflow = tfVersion;
-      return { tfjsName, versions, device: describeNvidiaGpus() ?? 'NVIDIA GPU (name unknown: nvidia-smi not available)' };
+      const names = (deps.describeGpus ?? describeNvidiaGpus)();
+      return { tfjsName, versions, device: `${names ?? 'NVIDIA GPU (name unknown: nvidia-smi not available)'}, libtensorflow GPU device` };
     }
     case 'tensorflow': {
       const tfVersion = libtensorflowVersion(tf);
@@ -117,6 +132,8 @@ export async function activateBackend(tf: typeof tfc, backend: TfjsBackendName, 
     }
   }
 }
+
+const defaultNativePackage: NativePackageAccess = { installedVersion, load: loadNativePackage };
 
 function fromNative(load: { ok: boolean; reason: string | null }): BackendCheck {
   return { available: load.ok, reason: load.ok ? null : load.reason };

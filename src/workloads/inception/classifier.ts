@@ -1,4 +1,5 @@
 import type { InferenceSession } from 'onnxruntime-node';
+import { endProfiling } from '../../engines/onnx/profile-file.js';
 import type { OnnxSession } from '../../engines/onnx/session.js';
 import { DataError } from '../../util/errors.js';
 import { loadClassNames, type ClassNames, type LabelFileResolver } from './labels.js';
@@ -17,13 +18,20 @@ export interface Classifier {
   readonly modelLoadMs: number;
   /** Scores (softmax) per image, batch-major: [batch * classes]. */
   scores(batch: Float32Array, batchSize: number): Promise<Float32Array>;
+  /** Stops ONNX Runtime's profiler (opened with `profileFilePrefix`) and returns its file. */
+  endProfiling(): string;
   close(): Promise<void>;
 }
 
-export async function openClassifier(session: OnnxSession, modelFile: string, sidecar: ModelSidecar, resolveLabelFile: LabelFileResolver): Promise<Classifier> {
+export interface ClassifierOptions {
+  /** Profile the runs until endProfiling(), to learn which provider ran each node. */
+  profileFilePrefix?: string;
+}
+
+export async function openClassifier(session: OnnxSession, modelFile: string, sidecar: ModelSidecar, resolveLabelFile: LabelFileResolver, options: ClassifierOptions = {}): Promise<Classifier> {
   const classNames = await loadClassNames(sidecar, resolveLabelFile);
   const start = performance.now();
-  const inference = await session.createInferenceSession(modelFile);
+  const inference = await session.createInferenceSession(modelFile, options);
   const modelLoadMs = performance.now() - start;
   try {
     checkModelAgainstSidecar(inference, modelFile, sidecar);
@@ -50,6 +58,10 @@ export async function openClassifier(session: OnnxSession, modelFile: string, si
       }
       const values = tensor.data as Float32Array;
       return output.kind === 'softmax' ? values : softmaxRows(values, output.classes);
+    },
+    endProfiling() {
+      if (options.profileFilePrefix === undefined) throw new Error('this classifier was opened without profileFilePrefix');
+      return endProfiling(inference, options.profileFilePrefix);
     },
     close: () => inference.release(),
   };

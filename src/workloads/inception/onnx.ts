@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { describeMisplaced, judgePlacement, type PlacementJudgement } from '../../engines/onnx/placement.js';
+import { readNodePlacement } from '../../engines/onnx/profile-file.js';
 import type { OnnxSession } from '../../engines/onnx/session.js';
 import { RequirementError } from '../../util/errors.js';
 import type { WorkloadContext, WorkloadOutput, WorkloadRun } from '../types.js';
@@ -26,7 +28,9 @@ export const inceptionOnnx: WorkloadRun<OnnxSession> = async (session, ctx) => {
     searchDirs: labelDirs,
   });
   ctx.progress({ phase: 'load', message: `loading ${path.basename(model.file)}` });
-  const classifier = await openClassifier(session, model.file, model.sidecar, createLabelFileResolver({ modelFile: model.file, sidecarFile: model.sidecar.source, datasetFiles: labelFiles }));
+  const classifier = await openClassifier(session, model.file, model.sidecar, createLabelFileResolver({ modelFile: model.file, sidecarFile: model.sidecar.source, datasetFiles: labelFiles }), {
+    profileFilePrefix: path.join(ctx.outDir, 'onnx-profile-inception'),
+  });
   try {
     return await evaluate(classifier, session, ctx, model.file);
   } finally {
@@ -54,6 +58,10 @@ async function evaluate(classifier: Classifier, session: OnnxSession, ctx: Workl
     if (!passed) lines.push(`  expected top-1: ${expectation.top1.join(' | ')}${expectation.minScore ? ` with score >= ${expectation.minScore}` : ''}`);
   }
   const first = results[0]!;
+  // Where the classifications ran; profiling ends here, so the timings below are not slowed by it.
+  const profileFile = classifier.endProfiling();
+  const placement = judgePlacement(readNodePlacement(profileFile), session.provider, 'compute-nodes', profileFile);
+  lines.push(placementLine(placement), ...describeMisplaced(placement));
 
   const warmup = Number(ctx.params.warmupRuns ?? 3);
   const latencyRuns = Math.max(20, Number(ctx.params.latencyRuns ?? 20));
@@ -86,6 +94,7 @@ async function evaluate(classifier: Classifier, session: OnnxSession, ctx: Workl
       latency_ms_p95: { value: quantile(latencies, 0.95), unit: 'ms' },
       throughput_images_per_s: { value: throughput, unit: 'images/s' },
       model_load_ms: { value: classifier.modelLoadMs, unit: 'ms' },
+      ran_on_requested_device: { value: placement.nodesOnCpu.length === 0 ? 1 : 0, unit: '' },
     },
     hyperparameters: {
       model: modelFile,
@@ -100,11 +109,25 @@ async function evaluate(classifier: Classifier, session: OnnxSession, ctx: Workl
       throughputRuns,
     },
     lines,
+    artifacts: [profileFile],
     details: {
       predictions: results.map((r) => ({ image: r.image, file: r.file, expected: r.expected, minScore: r.minScore, passed: r.passed, top5: r.top5 })),
+      nodePlacement: { profile: profileFile, requested: placement.requested, scope: placement.scope, allowedProviders: placement.allowedProviders, nodes: placement.placement, nodesOnCpu: placement.nodesOnCpu },
       ...(missed.length > 0 && { missed: missed.map((r) => `${r.image}: top-1 ${shortLabel(r.top5[0]!.label)} ${r.top5[0]!.score.toFixed(5)}, expected ${r.expected.join(' | ')}${r.minScore ? ` >= ${r.minScore}` : ''}`) }),
     },
   };
+}
+
+/** "nodes by provider: CUDAExecutionProvider 61 (Conv 53, ...), CPUExecutionProvider 2 (Shape 2)". */
+function placementLine(placement: PlacementJudgement): string {
+  const byProvider = new Map<string, Map<string, number>>();
+  for (const node of placement.placement) {
+    const ops = byProvider.get(node.provider) ?? new Map<string, number>();
+    ops.set(node.opType, (ops.get(node.opType) ?? 0) + 1);
+    byProvider.set(node.provider, ops);
+  }
+  const parts = [...byProvider].map(([provider, ops]) => `${provider} ${[...ops.values()].reduce((x, y) => x + y, 0)} (${[...ops].map(([op, n]) => `${op} ${n}`).join(', ')})`);
+  return `nodes by provider: ${parts.join('; ')}`;
 }
 
 function shortLabel(label: string): string {
