@@ -16,6 +16,8 @@ export interface OnnxNodeSpec {
   name?: string;
   /** Tensor-valued attributes (e.g. Constant's `value`). */
   tensorAttributes?: Readonly<Record<string, OnnxTensorValue>>;
+  /** Integer attributes: a number is an INT (e.g. keepdims), a list an INTS (e.g. axes, perm). */
+  intAttributes?: Readonly<Record<string, number | readonly number[]>>;
 }
 
 export interface OnnxValueInfo {
@@ -57,6 +59,17 @@ function writeNode(w: ProtobufWriter, node: OnnxNodeSpec, index: number): void {
   for (const [name, tensor] of Object.entries(node.tensorAttributes ?? {})) {
     // AttributeProto: name = 1, t = 5, type = 20 (AttributeType.TENSOR = 4).
     w.message(5, (a) => a.string(1, name).message(5, (t) => writeTensor(t, tensor)).varint(20, 4));
+  }
+  for (const [name, value] of Object.entries(node.intAttributes ?? {})) {
+    // AttributeProto: i = 3 (type INT = 2); ints = 8, one varint per value (type INTS = 7).
+    w.message(5, (a) => {
+      a.string(1, name);
+      if (typeof value === 'number') a.varint(3, value).varint(20, 2);
+      else {
+        for (const v of value) a.varint(8, v);
+        a.varint(20, 7);
+      }
+    });
   }
 }
 
