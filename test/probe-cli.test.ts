@@ -17,7 +17,7 @@ describe('mlcheck probe --json: the field contract', () => {
 
   it('exits 0 and prints one JSON document with the contract fields', () => {
     expect(run.code).toBe(0);
-    expect(snapshot.schemaVersion).toBe(1);
+    expect(snapshot.schemaVersion).toBe(2);
     expect(snapshot.source).toBe('native');
     expect(snapshot.fallbackReason).toBeNull();
     for (const name of RULE_FEATURE_NAMES) expect(typeof snapshot.cpu.features[name], name).toBe('boolean');
@@ -25,7 +25,7 @@ describe('mlcheck probe --json: the field contract', () => {
     expect(snapshot.memory.totalBytes).toBeGreaterThan(0);
     expect(Array.isArray(snapshot.gpus)).toBe(true);
     expect(snapshot.gpuError === null || typeof snapshot.gpuError === 'string').toBe(true);
-    expect(snapshot.verdicts.map((v) => v.subject)).toEqual(['cuda', 'gcc', 'gcc8', 'memory']);
+    expect(snapshot.verdicts.map((v) => v.subject)).toEqual(['gpu-driver', 'gpu-count', 'cuda', 'gcc', 'gcc8', 'memory']);
     for (const verdict of snapshot.verdicts) {
       expect(['pass', 'warn', 'fail', 'skip']).toContain(verdict.status);
       expect(verdict.reason.length).toBeGreaterThan(0);
@@ -69,7 +69,7 @@ describe('mlcheck probe: table, requirements and exit codes', () => {
   it('bad usage exits 2 and says what was expected', () => {
     const unknownFamily = runProbe(['--require', 'tpu']);
     expect(unknownFamily.code).toBe(2);
-    expect(unknownFamily.stderr).toContain('unknown rule family "tpu"');
+    expect(unknownFamily.stderr).toContain('unknown check "tpu"');
     expect(unknownFamily.stderr).toContain('cuda | gcc | gcc8 | memory');
     const badPackage = runProbe(['--require-package', 'tensorflow-gpu']);
     expect(badPackage.code).toBe(2);

@@ -28,8 +28,15 @@ const SKYLAKE_SP = ['sse4_2', 'avx', 'avx2', 'fma', 'avx512f'];
 const CASCADE_LAKE = [...SKYLAKE_SP, 'avx512_vnni'];
 
 function facts(overrides: Partial<Facts> = {}): Facts {
-  return { source: 'native', cpu: cpu(CASCADE_LAKE), memory: { totalBytes: 64 * 1024 ** 3 }, gpus: [], gpuError: null, gpuErrorKind: null, ...overrides };
+  return {
+    source: 'native', cpu: cpu(CASCADE_LAKE), memory: { totalBytes: 64 * 1024 ** 3 }, gpus: [], gpuError: null, gpuErrorKind: null, driver: null,
+    pci: { devices: [], error: null }, kernelModule: { loaded: false, version: null, error: 'not loaded' }, jobScope: null, expectedGpus: null,
+    packages: { judged: [], required: [], installed: null },
+    ...overrides,
+  };
 }
+
+const judged = (names: string[]): Facts['packages'] => ({ judged: names, required: [], installed: null });
 
 const verdict = (all: ReturnType<typeof evaluateRules>, subject: string) => {
   const found = all.find((v) => v.subject === subject);
@@ -39,7 +46,7 @@ const verdict = (all: ReturnType<typeof evaluateRules>, subject: string) => {
 
 describe('evaluateRules: the manual rules', () => {
   it('gives one verdict per family, in order', () => {
-    expect(evaluateRules(facts()).map((v) => v.subject)).toEqual(['cuda', 'gcc', 'gcc8', 'memory']);
+    expect(evaluateRules(facts()).map((v) => v.subject)).toEqual(['gpu-driver', 'gpu-count', 'cuda', 'gcc', 'gcc8', 'memory']);
   });
 
   it('gcc fails naming each missing flag, gcc8 needs VNNI', () => {
@@ -84,13 +91,16 @@ describe('evaluateRules: the manual rules', () => {
   });
 
   it('per package: names the common mistakes', () => {
-    const noGpu = facts({ cpu: cpu(SKYLAKE_SP), gpuError: 'libcuda.so.1 not found: no NVIDIA driver installed', gpuErrorKind: 'no-driver' });
-    const result = evaluateRules(noGpu, { packages: ['cm-pytorch-py37-cuda10.1-gcc', 'cm-tensorflow-py37-mkl-gcc8', 'cm-bazel', 'cm-protobuf3-gcc'] });
+    const noGpu = facts({
+      cpu: cpu(SKYLAKE_SP), gpuError: 'libcuda.so.1 not found: no NVIDIA driver installed', gpuErrorKind: 'no-driver',
+      packages: judged(['cm-pytorch-py37-cuda10.1-gcc', 'cm-tensorflow-py37-mkl-gcc8', 'cm-bazel', 'cm-protobuf3-gcc']),
+    });
+    const result = evaluateRules(noGpu);
     expect(verdict(result, 'cm-pytorch-py37-cuda10.1-gcc')).toMatchObject({ kind: 'package', status: 'fail', reason: expect.stringContaining('CUDA packages on a node without GPUs') });
     expect(verdict(result, 'cm-tensorflow-py37-mkl-gcc8')).toMatchObject({ status: 'fail', reason: expect.stringContaining('VNNI (gcc8) packages on a CPU without AVX-512 VNNI') });
     expect(verdict(result, 'cm-bazel').status).toBe('pass');
     expect(verdict(result, 'cm-protobuf3-gcc').status).toBe('pass');
-    const gpuNode = evaluateRules(facts({ gpus: [gpu(0, 'A100', 8, 0)] }), { packages: ['cm-xgboost-py37-cuda10.1-gcc'] });
+    const gpuNode = evaluateRules(facts({ gpus: [gpu(0, 'A100', 8, 0)], packages: judged(['cm-xgboost-py37-cuda10.1-gcc']) }));
     expect(verdict(gpuNode, 'cm-xgboost-py37-cuda10.1-gcc').status).toBe('pass');
   });
 });

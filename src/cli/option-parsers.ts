@@ -1,4 +1,6 @@
 import { InvalidArgumentError } from 'commander';
+import { parsePackageName } from '../probe/index.js';
+import { describeError } from '../util/errors.js';
 
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
@@ -31,4 +33,23 @@ export function parsePositiveNumber(value: string): number {
   const n = Number(value);
   if (!(Number.isFinite(n) && n > 0)) throw new InvalidArgumentError(`expected a positive number, got "${value}"`);
   return n;
+}
+
+export function parseNonNegativeInteger(value: string): number {
+  const n = Number(value);
+  if (!(Number.isInteger(n) && n >= 0)) throw new InvalidArgumentError(`expected a whole number >= 0, got "${value}"`);
+  return n;
+}
+
+/** Repeatable package names, each checked against cm-<framework>-py<XY>-<accelerator>-<compiler>. */
+export function parsePackageNames(value: string, previous: string[] = []): string[] {
+  const names = collect(value);
+  for (const name of names) {
+    try {
+      parsePackageName(name);
+    } catch (error) {
+      throw new InvalidArgumentError(describeError(error).split('\n').join('; '));
+    }
+  }
+  return [...previous, ...names];
 }

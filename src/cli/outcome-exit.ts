@@ -1,12 +1,10 @@
-import type { CaseResult } from '../runner/types.js';
+import { decideRun, type RunStatus } from '../runner/run-outcome.js';
+import type { RunRecord } from '../runner/types.js';
 import { EXIT } from './context.js';
 
-/** DESIGN.md §4: 0 all passed (skip/warn allowed unless strict), 1 a failure, 3 nothing decided. */
-export function exitCodeForCases(cases: readonly CaseResult[], strict: boolean, interrupted = false): number {
-  const count = (outcome: CaseResult['outcome']): number => cases.filter((c) => c.outcome === outcome).length;
-  if (count('fail') > 0) return EXIT.failed;
-  if (interrupted || count('error') > 0) return EXIT.undecided;
-  if (count('pass') + count('warn') === 0) return EXIT.undecided;
-  if (strict && count('warn') + count('skip') > 0) return EXIT.failed;
-  return EXIT.ok;
+const EXIT_OF: Record<RunStatus, number> = { pass: EXIT.ok, warn: EXIT.ok, fail: EXIT.failed, undecided: EXIT.undecided };
+
+/** DESIGN.md §4: 0 passed (skips and warnings allowed unless strict), 1 the node failed, 3 nothing decided. */
+export function exitCodeForRun(record: RunRecord, strict: boolean): number {
+  return EXIT_OF[decideRun(record, { strict }).status];
 }

@@ -5,7 +5,7 @@ import type { RunRecord } from '../runner/types.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { UsageError, describeError } from '../util/errors.js';
 import { EXIT, type CliContext } from './context.js';
-import { exitCodeForCases } from './outcome-exit.js';
+import { exitCodeForRun } from './outcome-exit.js';
 
 export interface ReportTargets {
   json?: string | undefined;
@@ -68,6 +68,6 @@ export function deliverRun(context: CliContext, record: RunRecord, targets: Repo
   context.out(renderConsole(record, { color: context.isTTY, strict, showLines: true }));
   const failures = writeReports(record, targets);
   for (const failure of failures) context.err(`mlcheck: ${failure}`);
-  const code = exitCodeForCases(record.cases, strict, record.session.interrupted);
+  const code = exitCodeForRun(record, strict);
   context.setExitCode(failures.length > 0 && code === EXIT.ok ? EXIT.undecided : code);
 }

@@ -1,20 +1,39 @@
 import path from 'node:path';
 import { ENGINE_IDS, type EngineId } from '../engines/types.js';
-import { probeNode, type ProbeSnapshot } from '../probe/index.js';
-import { loadNodeReferences, type NodeReferenceFile } from '../runner/references.js';
+import { probeNode, withExpectedGpus, type ProbeNodeOptions, type ProbeSnapshot } from '../probe/index.js';
+import { loadNodeReferences, type NodeClass, type NodeReferenceFile } from '../runner/references.js';
 import { UsageError, describeError } from '../util/errors.js';
 import type { ParamValue } from '../workloads/types.js';
 import type { CliContext } from './context.js';
 
 /** What `run` and `bench` share: the probe snapshot, engine names, signals, overrides, references. */
 
-export async function takeProbe(context: CliContext): Promise<ProbeSnapshot | null> {
+export async function takeProbe(context: CliContext, options: ProbeNodeOptions = {}): Promise<ProbeSnapshot | null> {
   try {
-    return await probeNode();
+    return await probeNode(options);
   } catch (error) {
     context.err(`mlcheck: the hardware probe failed, continuing without it: ${describeError(error)}`);
     return null;
   }
+}
+
+/** The node flags `run` and `bench` share: which packages must pass, how many GPUs there must be. */
+export interface NodeExpectationFlags {
+  requirePackage?: string[];
+  expectGpus?: number;
+}
+
+export function probeOptions(flags: NodeExpectationFlags): ProbeNodeOptions {
+  return {
+    requiredPackages: flags.requirePackage ?? [],
+    ...(flags.expectGpus !== undefined && { expectedGpus: { count: flags.expectGpus, source: '--expect-gpus' } }),
+  };
+}
+
+/** A node class's GPU count applies when --expect-gpus did not set one. */
+export function applyNodeClassExpectation(probe: ProbeSnapshot | null, nodeClass: NodeClass | null, references: NodeReferenceFile): ProbeSnapshot | null {
+  if (probe === null || probe.expectedGpus !== null || nodeClass?.expectGpus === undefined) return probe;
+  return withExpectedGpus(probe, { count: nodeClass.expectGpus, source: `node class ${nodeClass.id} (${references.file})` });
 }
 
 export function parseEngines(names: readonly string[]): EngineId[] {

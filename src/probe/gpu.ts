@@ -1,4 +1,5 @@
 import type { NativeCudaDevice, NativeGpuReport, NativeNvmlDevice, NativeProbe } from '../native/binding.js';
+import { normalizePciBusId } from './pci-address.js';
 import type { DriverSnapshot, GpuErrorKind, GpuSnapshot } from './types.js';
 
 export interface GpuFacts {
@@ -76,15 +77,6 @@ export function gpuFactsFromReport(report: NativeGpuReport): GpuFacts {
 /** 12040 → "12.4", as cuDriverGetVersion encodes it (1000 * major + 10 * minor). */
 export function formatCudaVersion(encoded: number): string {
   return `${Math.floor(encoded / 1000)}.${Math.floor((encoded % 1000) / 10)}`;
-}
-
-/** "00000000:3B:00.0" and "0000:3b:00.0" name the same device. */
-export function normalizePciBusId(busId: string): string {
-  const match = /^([0-9a-f]+):([0-9a-f]+):([0-9a-f]+)\.([0-9a-f]+)$/i.exec(busId.trim());
-  if (match === null) return busId.trim().toLowerCase();
-  const [domain, bus, device, fn] = match.slice(1).map((part) => parseInt(part, 16));
-  const hex = (value: number | undefined, width: number) => (value ?? 0).toString(16).padStart(width, '0');
-  return `${hex(domain, 4)}:${hex(bus, 2)}:${hex(device, 2)}.${hex(fn, 1)}`;
 }
 
 function sameDevice(cuda: NativeCudaDevice, nvml: NativeNvmlDevice): boolean {

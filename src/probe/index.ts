@@ -3,10 +3,31 @@ import { loadNativeProbe, type NativeProbe } from '../native/binding.js';
 import { describeError } from '../util/errors.js';
 import { readCpuFromProc, readMemTotalFromProc } from './cpuinfo-fallback.js';
 import { probeGpuFacts, type GpuFacts } from './gpu.js';
-import { evaluateRules } from './rules.js';
-import { PROBE_SCHEMA_VERSION, type CpuSnapshot, type ProbeSnapshot } from './types.js';
+import { listInstalledManualPackages, type InstalledPackagesOptions } from './installed-packages.js';
+import { jobScopeFromDeviceCgroup, jobScopeFromEnvironment, type DeviceCgroupOptions } from './job-gpus.js';
+import { readNvidiaKernelModule } from './kernel-module.js';
+import { scanPciGpus } from './pci-gpus.js';
+import { evaluateRules, type ProbeFacts } from './rules.js';
+import { PROBE_SCHEMA_VERSION, type CpuSnapshot, type ExpectedGpus, type InstalledPackages, type JobGpuScope, type ProbeSnapshot } from './types.js';
 
-export type { ProbeSnapshot, CpuSnapshot, GpuSnapshot, Verdict, VerdictStatus, DriverSnapshot, OsEnabledState, GpuErrorKind } from './types.js';
+export type {
+  ProbeSnapshot,
+  CpuSnapshot,
+  GpuSnapshot,
+  Verdict,
+  VerdictStatus,
+  DriverSnapshot,
+  OsEnabledState,
+  GpuErrorKind,
+  ExpectedGpus,
+  PackageSelection,
+  PciGpu,
+  PciGpuScan,
+  KernelModuleState,
+  JobGpuScope,
+  InstalledPackages,
+} from './types.js';
+export type { ProbeFacts } from './rules.js';
 export { PROBE_SCHEMA_VERSION } from './types.js';
 export { evaluateRules, type EvaluateRulesOptions } from './rules.js';
 export { parsePackageName, type ParsedPackageName, type Accelerator } from './package-name.js';
@@ -15,8 +36,18 @@ export { MANUAL_PACKAGE_FAMILIES, manualPackageNames, type PackageFamily } from 
 export { DEFAULT_GPU_TIMEOUT_MS } from './gpu.js';
 
 export interface ProbeNodeOptions {
-  /** Package names to judge, e.g. cm-pytorch-py37-cuda10.1-gcc. */
+  /** Package names to judge and report, e.g. cm-pytorch-py37-cuda10.1-gcc (--package). */
   packages?: readonly string[];
+  /** Package names that must pass (--require-package). */
+  requiredPackages?: readonly string[];
+  /** Look up the manual's packages installed here with rpm/dpkg (default true); or replace the lookup. */
+  installedPackages?: boolean | InstalledPackagesOptions;
+  /** --expect-gpus, or the node class's expectation. */
+  expectedGpus?: ExpectedGpus | null;
+  /** Environment for the test hooks (MLCHECK_SYSFS_ROOT, MLCHECK_PROCFS_ROOT) and the job's GPUs; default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** How a job's device cgroup is detected (stand-in /dev, opener). */
+  deviceCgroup?: DeviceCgroupOptions;
   /** Loads the addon; throws when it cannot (then the probe falls back to /proc). */
   loadNative?: () => NativeProbe;
   /** Library names handed to dlopen (defaults libcuda.so.1 and libnvidia-ml.so.1). */
@@ -87,7 +118,16 @@ export async function probeNode(options: ProbeNodeOptions = {}): Promise<ProbeSn
     };
   }
 
-  const facts = {
+  const env = options.env ?? process.env;
+  const pci = scanPciGpus({ sysfsRoot: env.MLCHECK_SYSFS_ROOT || '/sys' });
+  const kernelModule = readNvidiaKernelModule({ procfsRoot: env.MLCHECK_PROCFS_ROOT || '/proc' });
+  let jobScope: JobGpuScope | null = jobScopeFromEnvironment({ env });
+  const cudaCount = gpu.gpus.filter((g) => g.seenBy.cuda).length;
+  // Only a node that shows fewer GPUs than its PCI bus needs to know whether a cgroup hides some.
+  if (jobScope === null && gpu.gpuError === null && pci.devices.length > cudaCount) jobScope = await jobScopeFromDeviceCgroup(options.deviceCgroup);
+  const installed = installedPackages(options.installedPackages);
+
+  const facts: ProbeFacts = {
     schemaVersion: PROBE_SCHEMA_VERSION,
     source: native !== null ? ('native' as const) : ('fallback' as const),
     fallbackReason,
@@ -101,6 +141,32 @@ export async function probeNode(options: ProbeNodeOptions = {}): Promise<ProbeSn
     nvmlError: gpu.nvmlError,
     gpuTimedOut: gpu.timedOut,
     missingSymbols: gpu.missingSymbols,
+    pci,
+    kernelModule,
+    jobScope,
+    expectedGpus: options.expectedGpus ?? null,
+    packages: { judged: [...(options.packages ?? [])], required: [...(options.requiredPackages ?? [])], installed },
   };
-  return { ...facts, verdicts: evaluateRules(facts, { packages: options.packages ?? [] }) };
+  return { ...facts, verdicts: evaluateRules(facts) };
+}
+
+/**
+ * True when this node has NVIDIA GPUs by any witness, the PCI bus or the driver, and the job (if
+ * any) was given some: its engines must then run on their GPU backends, never fall back to the CPU.
+ */
+export function hasNvidiaGpus(snapshot: Pick<ProbeSnapshot, 'pci' | 'gpus' | 'jobScope'>): boolean {
+  const onNode = snapshot.pci.devices.length > 0 || snapshot.gpus.length > 0;
+  return onNode && (snapshot.jobScope === null || snapshot.jobScope.count > 0);
+}
+
+/** The same facts judged with another GPU expectation (a node class matched after the probe). */
+export function withExpectedGpus(snapshot: ProbeSnapshot, expectedGpus: ExpectedGpus | null): ProbeSnapshot {
+  const { verdicts: _previous, ...facts } = snapshot;
+  const updated: ProbeFacts = { ...facts, expectedGpus };
+  return { ...updated, verdicts: evaluateRules(updated) };
+}
+
+function installedPackages(option: ProbeNodeOptions['installedPackages']): InstalledPackages | null {
+  if (option === false) return null;
+  return listInstalledManualPackages(option === true || option === undefined ? {} : option);
 }

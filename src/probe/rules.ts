@@ -1,32 +1,58 @@
+import { judgeGpuCount, judgeGpuDriver, type GpuPresenceFacts } from './gpu-presence-rules.js';
 import { MANUAL_RULES, type CpuFeatureRule, type ManualRules } from './rules-data.js';
 import { parsePackageName, type ParsedPackageName } from './package-name.js';
 import type { GpuSnapshot, ProbeSnapshot, Verdict, VerdictStatus } from './types.js';
 
 export interface EvaluateRulesOptions {
-  /** Package names to judge one by one, e.g. cm-tensorflow-py37-mkl-gcc8. */
-  packages?: readonly string[];
   rules?: ManualRules;
 }
 
-type Facts = Pick<ProbeSnapshot, 'cpu' | 'memory' | 'gpus' | 'gpuError' | 'gpuErrorKind' | 'source'>;
+/** A probe snapshot without its verdicts: what they are derived from. */
+export type ProbeFacts = Omit<ProbeSnapshot, 'verdicts'>;
+/** The facts the rules read. */
+export type RuleFacts = Pick<ProbeFacts, 'source' | 'cpu' | 'memory' | 'gpus' | 'gpuError' | 'gpuErrorKind' | 'driver' | 'pci' | 'kernelModule' | 'jobScope' | 'expectedGpus' | 'packages'>;
+type Facts = Pick<ProbeSnapshot, 'cpu' | 'memory' | 'gpus' | 'gpuError' | 'gpuErrorKind' | 'source' | 'pci'>;
 type Judgement = { status: VerdictStatus; reason: string };
 
 const SEVERITY: Record<VerdictStatus, number> = { pass: 0, skip: 1, warn: 2, fail: 3 };
 
-/** One verdict per family (cuda, gcc, gcc8, memory), then one per package name. */
-export function evaluateRules(snapshot: Facts, options: EvaluateRulesOptions = {}): Verdict[] {
+/**
+ * The GPU checks (gpu-driver, gpu-count), one verdict per rule family (cuda, gcc, gcc8, memory),
+ * then one per package name: those installed here or required decide the node, those only
+ * asked about (--package) are reported.
+ */
+export function evaluateRules(facts: RuleFacts, options: EvaluateRulesOptions = {}): Verdict[] {
   const rules = options.rules ?? MANUAL_RULES;
-  const family = (subject: string, judgement: Judgement): Verdict => ({ subject, kind: 'family', ...judgement });
+  const gpu = (subject: string, judgement: ReturnType<typeof judgeGpuDriver>): Verdict => ({ subject, kind: 'gpu', ...judgement, appliesToNode: true });
+  const family = (subject: string, judgement: Judgement): Verdict => ({ subject, kind: 'family', ...judgement, fix: null, appliesToNode: false });
+  const presence: GpuPresenceFacts = facts;
   const verdicts: Verdict[] = [
-    family('cuda', judgeCuda(snapshot, rules)),
-    family('gcc', judgeCpuFeatures(snapshot, rules.gcc)),
-    family('gcc8', judgeCpuFeatures(snapshot, rules.gcc8)),
-    family('memory', judgeMemory(snapshot, rules)),
+    gpu('gpu-driver', judgeGpuDriver(presence)),
+    gpu('gpu-count', judgeGpuCount(presence)),
+    family('cuda', judgeCuda(facts, rules)),
+    family('gcc', judgeCpuFeatures(facts, rules.gcc)),
+    family('gcc8', judgeCpuFeatures(facts, rules.gcc8)),
+    family('memory', judgeMemory(facts, rules)),
   ];
-  for (const name of options.packages ?? []) {
-    verdicts.push({ subject: name, kind: 'package', ...judgePackage(parsePackageName(name), snapshot, rules) });
+  const installed = new Set(facts.packages.installed?.names ?? []);
+  const required = new Set(facts.packages.required);
+  for (const name of new Set([...facts.packages.required, ...installed, ...facts.packages.judged])) {
+    const why = required.has(name) ? 'required' : installed.has(name) ? 'installed' : null;
+    const judgement = judgePackage(parsePackageName(name), facts, rules);
+    verdicts.push({
+      subject: name,
+      kind: 'package',
+      ...judgement,
+      reason: why === null ? judgement.reason : `${why}: ${judgement.reason}`,
+      fix: judgement.status === 'fail' ? packageFix(name, why) : null,
+      appliesToNode: why !== null,
+    });
   }
   return verdicts;
+}
+
+function packageFix(name: string, why: 'required' | 'installed' | null): string {
+  return why === 'installed' ? `remove ${name} from this node's software image, or fix the hardware it needs` : `run ${name} on nodes that meet its rule`;
 }
 
 function capability(gpu: GpuSnapshot): string {
@@ -46,6 +72,9 @@ function judgeCuda(facts: Facts, rules: ManualRules): Judgement {
   const { minimum, recommended } = rules.cuda;
   const min = `${minimum.major}.${minimum.minor}`;
   const rec = `${recommended.major}.${recommended.minor}`;
+  if (facts.gpuError !== null && facts.pci.devices.length > 0 && facts.gpuErrorKind !== 'not-probed') {
+    return { status: 'fail', reason: `${facts.pci.devices.length} NVIDIA GPU(s) on PCI, but CUDA is unusable: ${facts.gpuError}` };
+  }
   if (facts.gpuError !== null) {
     if (facts.gpus.length > 0) {
       return { status: 'fail', reason: `NVML sees ${facts.gpus.map(describeGpu).join(', ')}, but CUDA is unusable: ${facts.gpuError}` };

@@ -1,17 +1,50 @@
 /** What `mlcheck probe` reports about a node; `--json` prints a ProbeSnapshot. */
+import type { InstalledPackages } from './installed-packages.js';
+import type { JobGpuScope } from './job-gpus.js';
+import type { KernelModuleState } from './kernel-module.js';
+import type { PciGpuScan } from './pci-gpus.js';
 
-export const PROBE_SCHEMA_VERSION = 1;
+export type { InstalledPackages, JobGpuScope, KernelModuleState, PciGpuScan };
+export type { PciGpu } from './pci-gpus.js';
+
+/** 2: the PCI bus, the kernel module, the job's GPUs, installed packages; gpu-driver and gpu-count verdicts. */
+export const PROBE_SCHEMA_VERSION = 2;
 
 export type GpuErrorKind = 'no-driver' | 'no-device' | 'driver-error' | 'timeout' | 'not-probed';
 
 export type VerdictStatus = 'pass' | 'warn' | 'fail' | 'skip';
 
 export interface Verdict {
-  /** A rule family (`cuda`, `gcc`, `gcc8`, `memory`) or a package name. */
+  /** A rule family (`cuda`, `gcc`, `gcc8`, `memory`), a GPU check (`gpu-driver`, `gpu-count`) or a package name. */
   subject: string;
-  kind: 'family' | 'package';
+  kind: 'family' | 'gpu' | 'package';
   status: VerdictStatus;
   reason: string;
+  /** The operator's next step when it does not pass; null when there is none to give. */
+  fix: string | null;
+  /**
+   * True when this verdict decides whether the node is fit, so a `fail` fails `mlcheck run`:
+   * the GPU checks, and the packages installed here or required with --require-package. A rule
+   * family on its own is advice (a CPU node without ML packages is not failed by the gcc8 rule).
+   */
+  appliesToNode: boolean;
+}
+
+/** How many GPUs the node must show, and who said so. */
+export interface ExpectedGpus {
+  count: number;
+  /** e.g. "--expect-gpus", "node class dgx-a100 (references/nodes.yaml)". */
+  source: string;
+}
+
+/** The package names the verdicts judge, and why each is judged. */
+export interface PackageSelection {
+  /** --package: judged and reported, never deciding. */
+  judged: string[];
+  /** --require-package: must pass. */
+  required: string[];
+  /** Found installed by rpm/dpkg; null when not looked up. */
+  installed: InstalledPackages | null;
 }
 
 export interface OsEnabledState {
@@ -86,5 +119,14 @@ export interface ProbeSnapshot {
   nvmlError: string | null;
   /** Optional symbols a driver library lacks (their fields stay empty). */
   missingSymbols: { cuda: string[]; nvml: string[] };
+  /** NVIDIA GPUs on the PCI bus, read from sysfs: present whatever state the driver is in. */
+  pci: PciGpuScan;
+  /** The nvidia kernel module, from /proc/driver/nvidia/version. */
+  kernelModule: KernelModuleState;
+  /** The GPUs this job or container was given; null outside one (then the node's GPUs count). */
+  jobScope: JobGpuScope | null;
+  /** From --expect-gpus or the node class; null when only the PCI bus says how many there are. */
+  expectedGpus: ExpectedGpus | null;
+  packages: PackageSelection;
   verdicts: Verdict[];
 }

@@ -1,3 +1,4 @@
+import { decideRun } from '../runner/run-outcome.js';
 import type { CaseResult, Outcome, RunRecord } from '../runner/types.js';
 import { countOutcomes } from './counts.js';
 import { describeMetric, formatValue } from './format.js';
@@ -58,30 +59,33 @@ export function renderConsole(record: RunRecord, options: ConsoleOptions = {}): 
 }
 
 /**
- * The run's verdict in one line, e.g. `mlcheck: FAIL lenet/tfjs test error 3.10% > 1%` or
- * `mlcheck: PASS 4 cases (1 skipped)`. Its first word after `mlcheck:` matches the exit code:
- * FAIL 1, UNDECIDED 3, PASS and WARN 0.
+ * The run's verdict in one line, e.g. `mlcheck: FAIL gpu-driver: 2 NVIDIA GPUs on PCI ...`,
+ * `mlcheck: FAIL lenet/tfjs test error 3.10% > 1%` or `mlcheck: PASS 4 cases (1 skipped)`. Its
+ * first word after `mlcheck:` matches the exit code: FAIL 1, UNDECIDED 3, PASS and WARN 0.
  */
 export function verdictLine(record: RunRecord, options: Pick<ConsoleOptions, 'strict'> = {}): string {
   const cases = record.cases;
   const counts = countOutcomes(cases);
-  const extras = [counts.warn && `${counts.warn} warn`, counts.skip && `${counts.skip} skipped`, counts.error && `${counts.error} undecided`].filter(Boolean);
-  const summary = `${cases.length} case${cases.length === 1 ? '' : 's'}${extras.length ? ` (${extras.join(', ')})` : ''}`;
-  const about = (kind: string, of: CaseResult[], fallback: string): string => {
-    const first = of[0]!;
-    const more = of.length > 1 ? ` (+${of.length - 1} more)` : '';
-    return `mlcheck: ${kind} ${first.workload}/${first.engine} ${humanizeReason(first) || fallback}${more}`;
-  };
-  let line: string;
-  if (counts.fail > 0) line = about('FAIL', cases.filter((c) => c.outcome === 'fail'), 'failed');
-  else if (record.session.interrupted) line = `mlcheck: UNDECIDED run interrupted after ${counts.pass + counts.warn + counts.skip} of ${cases.length} cases`;
-  else if (counts.error > 0) line = about('UNDECIDED', cases.filter((c) => c.outcome === 'error'), 'could not be decided');
-  else if (counts.pass + counts.warn === 0) line = `mlcheck: UNDECIDED no case ran: ${counts.skip ? humanizeReason(cases.find((c) => c.outcome === 'skip')!) : 'nothing planned'}`;
-  else if (options.strict && counts.warn > 0) line = about('FAIL', cases.filter((c) => c.outcome === 'warn'), 'outside its performance reference');
-  else if (options.strict && counts.skip > 0) line = about('FAIL', cases.filter((c) => c.outcome === 'skip'), 'skipped');
-  else if (counts.warn > 0) line = about('WARN', cases.filter((c) => c.outcome === 'warn'), 'outside its performance reference');
-  else line = `mlcheck: PASS ${summary}`;
-  return oneLine(line);
+  const outcome = decideRun(record, options);
+  const word = outcome.status === 'undecided' ? 'UNDECIDED' : outcome.status.toUpperCase();
+  const cause = outcome.cause;
+  switch (cause.kind) {
+    case 'node-verdict':
+      return oneLine(`mlcheck: ${word} ${cause.verdict.subject}: ${cause.verdict.reason}`);
+    case 'cases': {
+      const first = cause.cases[0]!;
+      const more = cause.cases.length > 1 ? ` (+${cause.cases.length - 1} more)` : '';
+      return oneLine(`mlcheck: ${word} ${first.workload}/${first.engine} ${humanizeReason(first) || cause.why}${more}`);
+    }
+    case 'interrupted':
+      return oneLine(`mlcheck: ${word} run interrupted after ${counts.pass + counts.warn + counts.skip} of ${cases.length} cases`);
+    case 'nothing-ran':
+      return oneLine(`mlcheck: ${word} no case ran: ${cause.skipped ? humanizeReason(cause.skipped) : 'nothing planned'}`);
+    case 'passed': {
+      const extras = [counts.warn && `${counts.warn} warn`, counts.skip && `${counts.skip} skipped`, counts.error && `${counts.error} undecided`].filter(Boolean);
+      return oneLine(`mlcheck: ${word} ${cases.length} case${cases.length === 1 ? '' : 's'}${extras.length ? ` (${extras.join(', ')})` : ''}`);
+    }
+  }
 }
 
 /** The reason's first line, with metric names written as words ("test_error_pct" -> "test error"). */

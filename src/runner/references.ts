@@ -41,6 +41,8 @@ export interface NodeClass {
   description: string;
   /** Case-insensitive regular expressions on the probe's GPU name / CPU brand. */
   match: { gpu?: string; cpu?: string };
+  /** How many NVIDIA GPUs a node of this class has; fewer seen fails the gpu-count verdict. */
+  expectGpus?: number;
   references: Partial<Record<ProfileId, CaseReferences>>;
 }
 
@@ -137,10 +139,15 @@ export function parseNodeReferences(text: string, file: string): NodeReferenceFi
       }
       references[profile as ProfileId] = caseReferences;
     }
+    const expectGpus = entry.expectGpus;
+    if (expectGpus !== undefined && !(typeof expectGpus === 'number' && Number.isInteger(expectGpus) && expectGpus >= 0)) {
+      return fail(`${at}.expectGpus`, 'the number of NVIDIA GPUs a node of this class has (a whole number >= 0)', expectGpus);
+    }
     nodeClasses.push({
       id: entry.id,
       description: typeof entry.description === 'string' ? entry.description : '',
       match: { ...(typeof match.gpu === 'string' && { gpu: match.gpu }), ...(typeof match.cpu === 'string' && { cpu: match.cpu }) },
+      ...(expectGpus !== undefined && { expectGpus }),
       references,
     });
   }

@@ -53,6 +53,7 @@ static const FakeScenario kScenarios[] = {
     {"zero", 0, 0, 0, kMixed},
     {"cuinit-100", 100, 0, 0, kMixed},
     {"cuinit-35", 35, 0, 0, kMixed},
+    {"cuinit-999", 999, 0, 0, kMixed},
     {"hang", 0, 1, 4, kMixed},
 };
 
@@ -62,6 +63,31 @@ static const FakeScenario* fake_scenario(void) {
   for (size_t i = 0; i < sizeof kScenarios / sizeof kScenarios[0]; ++i)
     if (strcmp(kScenarios[i].id, id) == 0) return &kScenarios[i];
   return &kScenarios[0];
+}
+
+/*
+ * The real libcuda.so.1 shows only the devices CUDA_VISIBLE_DEVICES names (indices here), in
+ * that order, and stops at the first entry it cannot use; NVML ignores the variable.
+ * Returns how many are visible and fills map[visible ordinal] = scenario index.
+ */
+static inline int fake_visible_devices(int map[], int capacity) {
+  const FakeScenario* s = fake_scenario();
+  const char* visible = getenv("CUDA_VISIBLE_DEVICES");
+  int count = 0;
+  if (visible == NULL) {
+    for (int i = 0; i < s->count && count < capacity; ++i) map[count++] = i;
+    return count;
+  }
+  const char* p = visible;
+  while (*p != 0 && count < capacity) {
+    char* end = NULL;
+    long index = strtol(p, &end, 10);
+    if (end == p || index < 0 || index >= s->count) break;
+    map[count++] = (int)index;
+    p = end;
+    if (*p == ',') ++p; else break;
+  }
+  return count;
 }
 
 static void fake_uuid(const FakeDevice* device, unsigned char out[16]) {

@@ -11,8 +11,9 @@ typedef struct { unsigned char bytes[16]; } CUuuid;
 static int initialized = 0;
 
 static const FakeDevice* device_at(CUdevice ordinal) {
-  const FakeScenario* s = fake_scenario();
-  return ordinal >= 0 && ordinal < s->count ? &s->devices[ordinal] : NULL;
+  int map[16];
+  int visible = fake_visible_devices(map, 16);
+  return ordinal >= 0 && ordinal < visible ? &fake_scenario()->devices[map[ordinal]] : NULL;
 }
 
 CUresult cuDriverGetVersion(int* version) {
@@ -31,7 +32,8 @@ CUresult cuInit(unsigned int flags) {
 
 CUresult cuDeviceGetCount(int* count) {
   if (!initialized) return 3; /* CUDA_ERROR_NOT_INITIALIZED */
-  *count = fake_scenario()->count;
+  int map[16];
+  *count = fake_visible_devices(map, 16);
   return 0;
 }
 

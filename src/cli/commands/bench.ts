@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { ENGINE_IDS, type EngineId } from '../../engines/types.js';
-import type { ProbeSnapshot } from '../../probe/index.js';
+import { hasNvidiaGpus, type ProbeSnapshot } from '../../probe/index.js';
 import { aggregateRepetitions } from '../../report/bench-aggregate.js';
 import { formatValue } from '../../report/format.js';
 import { nodeClassFor, referencesFromBench, upsertNodeClass } from '../../report/reference-writer.js';
@@ -16,7 +16,7 @@ import { PROFILE_IDS, type ProfileId } from '../../workloads/types.js';
 import type { CliContext } from '../context.js';
 import { collect, fractionParser, parsePositiveInteger, parsePositiveNumber } from '../option-parsers.js';
 import { checkReportTargets, deliverRun } from '../report-output.js';
-import { loadReferenceFile, parseEngines, takeProbe, withInterruptSignal, workloadOverrides } from '../run-support.js';
+import { applyNodeClassExpectation, loadReferenceFile, parseEngines, takeProbe, withInterruptSignal, workloadOverrides } from '../run-support.js';
 
 /** The workloads whose numbers say how fast a node is (hello and iris are too small to time). */
 export const DEFAULT_BENCH_WORKLOADS: readonly string[] = ['lenet', 'vae', 'inception'];
@@ -83,8 +83,9 @@ export function registerBench(program: Command, context: CliContext): void {
       const engines = parseEngines(flags.engine ?? []);
       checkReportTargets(flags);
       const referenceFile = loadReferenceFile(flags.references);
-      const probe = await takeProbe(context);
-      const nodeClass = selectNodeClass(referenceFile, flags, probe);
+      const measured = await takeProbe(context);
+      const nodeClass = selectNodeClass(referenceFile, flags, measured);
+      const probe = applyNodeClassExpectation(measured, nodeClass, referenceFile);
       context.err(describeNodeClass(referenceFile, nodeClass, probe));
       const selected = workloads.length ? workloads : defaultWorkloads(nodeClass, flags.profile);
 
@@ -117,7 +118,7 @@ async function runRepetitions(workloads: string[], engines: EngineId[], flags: B
         ...(flags.dataDir !== undefined && { dataDir: flags.dataDir }),
         ...(flags.timeout !== undefined && { timeoutSeconds: flags.timeout }),
         paramOverrides: workloadOverrides(flags),
-        gpuPresent: (probe?.gpus.length ?? 0) > 0,
+        gpuPresent: probe !== null && hasNvidiaGpus(probe),
         probe,
         commandLine: process.argv.slice(1),
         signal,

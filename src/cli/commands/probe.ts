@@ -12,10 +12,12 @@ import {
 import { RULE_FEATURE_NAMES } from '../../probe/cpu-feature-names.js';
 import { UsageError } from '../../util/errors.js';
 import { EXIT, type CliContext } from '../context.js';
+import { parseNonNegativeInteger } from '../option-parsers.js';
 import { helpExamples } from '../help-examples.js';
 
 interface ProbeCommandOptions {
   json?: boolean;
+  expectGpus?: number;
   package: string[];
   require: string[];
   requirePackage: string[];
@@ -25,6 +27,8 @@ interface ProbeCommandOptions {
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+const GPU_CHECKS = ['gpu-driver', 'gpu-count'] as const;
+const REQUIRABLE: readonly string[] = [...GPU_CHECKS, ...RULE_FAMILIES];
 
 export function registerProbe(program: Command, context: CliContext): void {
   program
@@ -32,13 +36,16 @@ export function registerProbe(program: Command, context: CliContext): void {
     .summary("check this node's CPU, memory and GPUs against the manual's package rules")
     .description(
       [
-        "Checks this node's CPU (cpuid and the OS-enabled state), memory and NVIDIA GPUs (driver, compute capability, ECC, PCIe) against the ML manual's package rules, and prints a verdict per rule family and per package name.",
+        "Checks this node's CPU (cpuid and the OS-enabled state), memory and NVIDIA GPUs against the ML manual's package rules, and prints a verdict per rule family and per package name.",
+        'GPUs are seen three ways: on the PCI bus (/sys/bus/pci/devices), through the nvidia kernel module (/proc/driver/nvidia/version) and through the driver API (libcuda.so.1, libnvidia-ml.so.1). gpu-driver fails when GPUs are on the bus but the driver cannot use them; gpu-count fails when fewer answer than the bus (or the job, or --expect-gpus) says.',
+        'ML packages installed here (cm-*, found with rpm or dpkg-query) are judged too; `mlcheck run` fails a node on them, the probe only reports them unless --require-package names them.',
         'Exit codes: 0 ok (a verdict that is not required never fails the command), 1 a --require or --require-package verdict failed or was skipped (with --strict, also warned), 2 bad usage.',
       ].join('\n\n'),
     )
     .option('--json', 'print one JSON document (schemaVersion, cpu, memory, gpus, verdicts, ...)')
     .option('--package <name>', 'also judge this package name, e.g. cm-tensorflow-py37-mkl-gcc8 (repeatable)', collect, [])
-    .option('--require <family>', `exit 1 unless this family passes: ${RULE_FAMILIES.join(', ')} (repeatable)`, collect, [])
+    .option('--require <check>', `exit 1 unless this check passes: ${REQUIRABLE.join(', ')} (repeatable)`, collect, [])
+    .option('--expect-gpus <n>', 'gpu-count fails when the driver shows fewer than n NVIDIA GPUs', parseNonNegativeInteger)
     .option('--require-package <name>', 'exit 1 unless this package name passes (repeatable)', collect, [])
     .option('--strict', 'a warning on a required verdict also exits 1')
     .option('--gpu-timeout <seconds>', 'give up on an NVIDIA driver that does not answer', '20')
@@ -58,18 +65,22 @@ export function registerProbe(program: Command, context: CliContext): void {
         return;
       }
       for (const family of options.require) {
-        if (!(RULE_FAMILIES as readonly string[]).includes(family)) {
-          throw new UsageError(`unknown rule family "${family}" in --require`, { expected: RULE_FAMILIES.join(' | '), found: family, fix: `use --require ${RULE_FAMILIES.join('|')}, or --require-package <name>` });
+        if (!REQUIRABLE.includes(family)) {
+          throw new UsageError(`unknown check "${family}" in --require`, { expected: REQUIRABLE.join(' | '), found: family, fix: `use --require ${REQUIRABLE.join('|')}, or --require-package <name>` });
         }
       }
-      const packages = [...new Set([...options.package, ...options.requirePackage])];
-      for (const name of packages) parsePackageName(name);
+      for (const name of [...options.package, ...options.requirePackage]) parsePackageName(name);
       const timeoutSeconds = Number(options.gpuTimeout);
       if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
         throw new UsageError(`--gpu-timeout must be a positive number of seconds`, { found: String(options.gpuTimeout), fix: '--gpu-timeout 20' });
       }
 
-      const snapshot = await probeNode({ packages, gpuTimeoutMs: Math.round(timeoutSeconds * 1000) });
+      const snapshot = await probeNode({
+        packages: options.package,
+        requiredPackages: options.requirePackage,
+        gpuTimeoutMs: Math.round(timeoutSeconds * 1000),
+        ...(options.expectGpus !== undefined && { expectedGpus: { count: options.expectGpus, source: '--expect-gpus' } }),
+      });
       context.out(options.json ? JSON.stringify(snapshot, null, 2) : renderTable(snapshot));
 
       const required = new Set([...options.require, ...options.requirePackage]);
@@ -108,6 +119,11 @@ function renderTable(s: ProbeSnapshot): string {
   const os = s.cpu.osEnabled;
   lines.push(`        OS-enabled state: XMM ${yesNo(os.xmm)}, YMM ${yesNo(os.ymm)}, ZMM opmask ${yesNo(os.zmmOpmask)}, ZMM hi256 ${yesNo(os.zmmHi256)}, ZMM hi16 ${yesNo(os.zmmHi16)}, AMX tile ${yesNo(os.amxTile)}`);
   lines.push(`Memory  ${gib(s.memory.totalBytes)}`);
+  lines.push(`PCI     ${s.pci.error ?? (s.pci.devices.length === 0 ? 'no NVIDIA GPU' : s.pci.devices.map((d) => `${d.address} (${d.deviceId}, ${d.boundDriver ?? 'no driver bound'})`).join(', '))}`);
+  lines.push(`Module  ${s.kernelModule.loaded ? `nvidia ${s.kernelModule.version ?? '(version unknown)'}` : `nvidia not loaded (${s.kernelModule.error})`}`);
+  if (s.jobScope !== null) lines.push(`Job     ${s.jobScope.count} GPU(s) given (${s.jobScope.source}=${s.jobScope.value})`);
+  const installed = s.packages.installed;
+  if (installed !== null) lines.push(`Packages ${installed.names.length > 0 ? installed.names.join(', ') : `no ML packages (cm-*) installed${installed.sources.length > 0 ? ` (${installed.sources.join(', ')})` : ' (neither rpm nor dpkg-query found)'}`}${installed.errors.length > 0 ? `; ${installed.errors.join('; ')}` : ''}`);
   if (s.driver !== null) lines.push(`Driver  NVIDIA ${s.driver.version ?? '(version unknown)'}, CUDA ${s.driver.cudaVersion ?? '(unknown)'}`);
   if (s.gpuError !== null) lines.push(`CUDA    ${s.gpuError}`);
   if (s.nvmlError !== null && s.nvmlError !== s.gpuError) lines.push(`NVML    ${s.nvmlError}`);
@@ -116,7 +132,8 @@ function renderTable(s: ProbeSnapshot): string {
     lines.push(...table(['#', 'name', 'cc', 'memory', 'SMs', 'ECC', 'ECC unc.', 'PCIe', 'temp', 'persist', 'MIG', 'bus id'], s.gpus.map(gpuRow)).map((row) => `  ${row}`));
   }
   lines.push('');
-  lines.push(...table(['verdict', 'status', 'reason'], s.verdicts.map((v: Verdict) => [v.subject, v.status.toUpperCase(), v.reason])));
+  const rows = s.verdicts.flatMap((v: Verdict) => [[v.subject, v.status.toUpperCase(), v.reason], ...(v.fix !== null && v.status !== 'pass' ? [['', '', `fix: ${v.fix}`]] : [])]);
+  lines.push(...table(['verdict', 'status', 'reason'], rows));
   return lines.join('\n');
 }
 

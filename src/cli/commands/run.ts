@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { ENGINE_IDS } from '../../engines/types.js';
+import { hasNvidiaGpus } from '../../probe/index.js';
 import { matchNodeClass, referenceLookup } from '../../runner/references.js';
 import { resumeRun, runPlan, type ExecuteOptions, type RunEvent } from '../../runner/run.js';
 import type { RunRecord } from '../../runner/types.js';
@@ -9,10 +10,10 @@ import { PROFILE_IDS, type ProfileId } from '../../workloads/types.js';
 import { builtinWorkloads } from '../../workloads/index.js';
 import type { CliContext } from '../context.js';
 import { checkReportTargets, deliverRun } from '../report-output.js';
-import { parseInteger, parsePositiveInteger, parsePositiveNumber, collect } from '../option-parsers.js';
-import { loadReferenceFile, parseEngines, takeProbe, withInterruptSignal, workloadOverrides } from '../run-support.js';
+import { parseInteger, parseNonNegativeInteger, parsePackageNames, parsePositiveInteger, parsePositiveNumber, collect } from '../option-parsers.js';
+import { applyNodeClassExpectation, loadReferenceFile, parseEngines, probeOptions, takeProbe, withInterruptSignal, workloadOverrides, type NodeExpectationFlags } from '../run-support.js';
 
-interface RunFlags {
+interface RunFlags extends NodeExpectationFlags {
   engine?: string[];
   backend?: string[];
   ep?: string;
@@ -43,7 +44,9 @@ export function registerRun(program: Command, context: CliContext): void {
         "Profiles: quick (seconds, for a Slurm prolog), standard (minutes), reference (the manual's full schedules and numbers).",
         'Backends: on a node where the probe sees an NVIDIA GPU, each engine runs on its GPU backend (tfjs tensorflow-gpu, onnx cuda) and a backend that cannot run is skipped with its reason; elsewhere the best available backend runs. --backend chooses explicitly.',
         'Data is never downloaded during a run: stage it with `mlcheck datasets fetch <id>` or point --data-dir at a folder with mnist/, iris/, images/, imagenet/.',
-        'Exit codes: 0 all passed (skips and warnings allowed unless --strict), 1 a case failed, 2 bad usage, 3 nothing could be decided (never drain a node on 3). The last line printed is a one-line verdict fit for a Slurm drain reason.',
+        "The node's own verdicts count too: the run fails when NVIDIA GPUs are on the PCI bus but the driver cannot use them (gpu-driver), when fewer GPUs answer than the PCI bus, the job, --expect-gpus or the node class says (gpu-count), or when an ML package installed here (found with rpm/dpkg) or named by --require-package breaks the manual's rules for this hardware. A rule family alone (gcc8 on a CPU without VNNI) never fails a node that has no such package.",
+        '--strict is for acceptance: every planned case that is skipped (an engine or GPU backend not installed, data not staged) and every performance warning fails the run.',
+        'Exit codes: 0 all passed (skips and warnings allowed unless --strict), 1 the node failed (a case, or a node verdict above), 2 bad usage, 3 nothing could be decided (never drain a node on 3). The last line printed is a one-line verdict fit for a Slurm drain reason.',
       ].join('\n\n'),
     )
     .addHelpText(
@@ -73,7 +76,9 @@ export function registerRun(program: Command, context: CliContext): void {
     .option('--threads <n>', 'threads per case (default: every CPU this process may use)', parsePositiveInteger)
     .option('--timeout <seconds>', "watchdog per case (default: the profile's per workload)", parsePositiveNumber)
     .option('--model <file>', 'ImageNet ONNX model for inception; its sidecar is <file>.json/.yaml or a registry match by sha256 (default: Inception-v3)')
-    .option('--strict', 'treat performance warnings and skips as failures')
+    .option('--strict', 'acceptance: a skipped case or a performance warning fails the run')
+    .option('--expect-gpus <n>', 'fail unless the driver shows at least n NVIDIA GPUs (default: as many as the PCI bus has, or the node class in references/nodes.yaml says; inside a job, the job\'s GPUs)', parseNonNegativeInteger)
+    .option('--require-package <name>', 'fail unless this ML package passes the manual\'s rules here, installed or not, e.g. cm-tensorflow-py37-mkl-gcc8 (repeatable)', parsePackageNames)
     .option('--resume <dir>', 'finish an interrupted run in <dir> (cases already finished are kept)')
     .option('--references <file>', 'performance references per node class (default: the shipped references/nodes.yaml)')
     .option('--no-probe', 'do not take a hardware probe snapshot first (and so match no node class)')
@@ -95,7 +100,9 @@ async function runCommand(workloads: string[], flags: RunFlags, context: CliCont
   checkReportTargets(flags);
   if (flags.resume && workloads.length > 0) throw new UsageError('--resume takes the plan of the interrupted run; give no workloads with it');
   const references = loadReferenceFile(flags.references);
-  const probe = flags.probe ? await takeProbe(context) : null;
+  const measured = flags.probe ? await takeProbe(context, probeOptions(flags)) : null;
+  const nodeClass = matchNodeClass(references, measured);
+  const probe = applyNodeClassExpectation(measured, nodeClass, references);
   return withInterruptSignal(context, 'writing the report', async (signal) => {
     const execute: ExecuteOptions = {
       probe,
@@ -103,7 +110,7 @@ async function runCommand(workloads: string[], flags: RunFlags, context: CliCont
       signal,
       onEvent: progressPrinter(context),
       strict: flags.strict === true,
-      references: referenceLookup(matchNodeClass(references, probe)),
+      references: referenceLookup(nodeClass),
     };
     if (flags.resume) return resumeRun(flags.resume, execute);
     return runPlan({
@@ -118,7 +125,7 @@ async function runCommand(workloads: string[], flags: RunFlags, context: CliCont
       ...(flags.timeout !== undefined && { timeoutSeconds: flags.timeout }),
       ...(flags.threads !== undefined && { threads: flags.threads }),
       paramOverrides: workloadOverrides(flags),
-      gpuPresent: (probe?.gpus.length ?? 0) > 0,
+      gpuPresent: probe !== null && hasNvidiaGpus(probe),
     });
   });
 }

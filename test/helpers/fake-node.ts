@@ -1,0 +1,71 @@
+/**
+ * Stand-ins for the parts of a node the probe reads besides the driver: a /sys tree with PCI
+ * devices (MLCHECK_SYSFS_ROOT), a /proc with the nvidia module's version file
+ * (MLCHECK_PROCFS_ROOT), and a dpkg database (dpkg-query's own DPKG_ADMINDIR).
+ */
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface FakePciDevice {
+  address: string;
+  vendor?: string;
+  pciClass?: string;
+  device?: string;
+  /** The kernel driver bound to it; null: none. */
+  driver?: string | null;
+}
+
+/** A sysfs root whose bus/pci/devices holds these devices (NVIDIA 3D controllers unless said otherwise). */
+export function fakeSysfs(devices: readonly FakePciDevice[]): string {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'mlcheck-sysfs-'));
+  const devicesDir = path.join(root, 'bus', 'pci', 'devices');
+  mkdirSync(devicesDir, { recursive: true });
+  for (const device of devices) {
+    const dir = path.join(devicesDir, device.address);
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, 'vendor'), `${device.vendor ?? '0x10de'}\n`);
+    writeFileSync(path.join(dir, 'class'), `${device.pciClass ?? '0x030200'}\n`);
+    writeFileSync(path.join(dir, 'device'), `${device.device ?? '0x20b0'}\n`);
+    const driver = device.driver === undefined ? 'nvidia' : device.driver;
+    if (driver !== null) symlinkSync(path.join('..', '..', '..', 'bus', 'pci', 'drivers', driver), path.join(dir, 'driver'));
+  }
+  return root;
+}
+
+/** `count` NVIDIA GPUs at 0000:07:00.0, 0000:08:00.0, ... (the fake driver's "modern" scenario uses 07 and 08). */
+export function nvidiaGpusFrom(firstBus: number, count: number): FakePciDevice[] {
+  return Array.from({ length: count }, (_, i) => ({ address: `0000:${(firstBus + i).toString(16).padStart(2, '0')}:00.0` }));
+}
+
+/** A procfs root; with a version, the nvidia kernel module counts as loaded. */
+export function fakeProcfs(nvidiaVersion: string | null): string {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'mlcheck-procfs-'));
+  if (nvidiaVersion !== null) {
+    mkdirSync(path.join(root, 'driver', 'nvidia'), { recursive: true });
+    writeFileSync(path.join(root, 'driver', 'nvidia', 'version'), `NVRM version: NVIDIA UNIX x86_64 Kernel Module  ${nvidiaVersion}  Tue Mar  5 22:23:56 UTC 2024\nGCC version:  gcc version 12.2.0 (Debian 12.2.0-14)\n`);
+  }
+  return root;
+}
+
+/** A dpkg database (for DPKG_ADMINDIR) with these packages; `installed: false` leaves only config files. */
+export function fakeDpkgDatabase(packages: ReadonlyArray<{ name: string; installed?: boolean }>): string {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'mlcheck-dpkg-'));
+  mkdirSync(path.join(root, 'info'));
+  mkdirSync(path.join(root, 'updates'));
+  const stanzas = packages.map((p) =>
+    [
+      `Package: ${p.name}`,
+      `Status: ${p.installed === false ? 'deinstall ok config-files' : 'install ok installed'}`,
+      'Priority: optional',
+      'Section: science',
+      'Installed-Size: 1',
+      'Maintainer: mlcheck tests <tests@example.invalid>',
+      'Architecture: amd64',
+      'Version: 1.0-1',
+      'Description: stand-in package for mlcheck tests',
+    ].join('\n'),
+  );
+  writeFileSync(path.join(root, 'status'), `${stanzas.join('\n\n')}\n`);
+  return root;
+}
