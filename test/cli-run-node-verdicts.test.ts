@@ -1,0 +1,133 @@
+/**
+ * `mlcheck run` decides the node, not only its cases: a GPU node whose driver fails never passes
+ * on the CPU, --strict turns every skipped planned case into a failure, and an installed ML
+ * package that the hardware cannot run fails the node. The GPU side runs against the fake
+ * NVIDIA driver (dlopen'd through LD_LIBRARY_PATH), a stand-in /sys and /proc, and a real
+ * dpkg-query reading a stand-in database.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildFakeDrivers, type FakeDriverDirs } from './fake-nvidia/harness.js';
+import { fakeDpkgDatabase, fakeProcfs, fakeSysfs, nvidiaGpusFrom } from './helpers/fake-node.js';
+import { cliPath, sharedDataDir } from './helpers/paths.js';
+
+let dirs: FakeDriverDirs;
+beforeAll(() => {
+  dirs = buildFakeDrivers();
+});
+afterAll(() => {
+  if (dirs !== undefined) rmSync(dirs.root, { recursive: true, force: true });
+});
+
+interface Run {
+  status: number | null;
+  lastLine: string;
+  report: { probe: { verdicts: Array<{ subject: string; status: string; appliesToNode: boolean }> } | null; cases: Array<{ id: string; outcome: string; reason: string | null }> };
+  output: string;
+}
+
+const NO_JOB = { CUDA_VISIBLE_DEVICES: undefined, SLURM_JOB_GPUS: undefined, SLURM_STEP_GPUS: undefined, NVIDIA_VISIBLE_DEVICES: undefined };
+
+function run(args: string[], env: Record<string, string | undefined>): Run {
+  const outDir = mkdtempSync(path.join(os.tmpdir(), 'mlcheck-node-verdicts-'));
+  const result = spawnSync(process.execPath, [cliPath, 'run', ...args, '--out', outDir], {
+    encoding: 'utf8',
+    env: { ...process.env, ...NO_JOB, DPKG_ADMINDIR: fakeDpkgDatabase([]), ...env },
+    timeout: 180_000,
+  });
+  const report = JSON.parse(readFileSync(path.join(outDir, 'report.json'), 'utf8')) as Run['report'];
+  return { status: result.status, lastLine: result.stdout.trimEnd().split('\n').at(-1) ?? '', report, output: result.stdout + result.stderr };
+}
+
+const gpuNode = (scenario: string, libraries: () => string, pciGpus = 2, module: string | null = '550.54.15'): Record<string, string> => ({
+  LD_LIBRARY_PATH: libraries(),
+  MLCHECK_FAKE_GPUS: scenario,
+  MLCHECK_SYSFS_ROOT: fakeSysfs(nvidiaGpusFrom(7, pciGpus)),
+  MLCHECK_PROCFS_ROOT: fakeProcfs(module),
+});
+
+describe('a GPU node never passes on the CPU', () => {
+  it('a failing cuInit (999) fails the run, and the last line names gpu-driver', () => {
+    const result = run(['hello', 'iris', '--data-dir', sharedDataDir], gpuNode('cuinit-999', () => dirs.both));
+    expect(result.status, result.output).toBe(1);
+    expect(result.lastLine).toMatch(/^mlcheck: FAIL gpu-driver: 2 NVIDIA GPUs on PCI .* cuInit: CUDA_ERROR_UNKNOWN \(999\)/);
+    // Its engines were planned on their GPU backends, not quietly on wasm or the CPU.
+    expect(result.report.cases.map((c) => c.id)).toEqual(['hello/tfjs/tensorflow-gpu', 'hello/onnx/cuda', 'iris/tfjs/tensorflow-gpu']);
+  });
+
+  it.each([
+    ['the kernel module is not loaded', () => gpuNode('modern', () => dirs.both, 2, null), /nvidia kernel module is not loaded/],
+    ['libcuda.so.1 is missing', () => gpuNode('modern', () => dirs.empty), /libcuda\.so\.1 not found/],
+  ])('fails when %s', (_what, env, reason) => {
+    const result = run(['hello'], env());
+    expect(result.status, result.output).toBe(1);
+    expect(result.lastLine).toMatch(/^mlcheck: FAIL gpu-driver: /);
+    expect(result.lastLine).toMatch(reason);
+  });
+
+  it('a GPU that fell off the bus fails gpu-count with its PCI address', () => {
+    const result = run(['hello'], gpuNode('modern', () => dirs.both, 3));
+    expect(result.status, result.output).toBe(1);
+    expect(result.lastLine).toMatch(/^mlcheck: FAIL gpu-count: 2 of 3 NVIDIA GPUs on PCI answer through the driver; missing: 0000:09:00\.0/);
+  });
+
+  it('a job given 1 of the node\'s GPUs is not failed by gpu-count', () => {
+    const result = run(['hello'], { ...gpuNode('mixed', () => dirs.both, 8), CUDA_VISIBLE_DEVICES: '1' });
+    const gpuCount = result.report.probe?.verdicts.find((v) => v.subject === 'gpu-count');
+    expect(gpuCount?.status).toBe('pass');
+    expect(result.status).not.toBe(1);
+  });
+});
+
+describe('--strict is acceptance: a skipped planned case fails the run', () => {
+  it('an H100 node without GPU backends: undecided (3) without --strict, failed (1) with it', () => {
+    const node = gpuNode('modern', () => dirs.both);
+    const lenient = run(['hello', 'iris', '--data-dir', sharedDataDir], node);
+    expect(lenient.status, lenient.output).toBe(3);
+    expect(lenient.report.cases.every((c) => c.outcome === 'skip')).toBe(true);
+    const strict = run(['hello', 'iris', '--data-dir', sharedDataDir, '--strict'], node);
+    expect(strict.status, strict.output).toBe(1);
+    expect(strict.lastLine).toMatch(/^mlcheck: FAIL hello\/tfjs .*tfjs-node-gpu/);
+  });
+
+  it('data that is not staged fails an acceptance run', () => {
+    const emptyData = mkdtempSync(path.join(os.tmpdir(), 'mlcheck-no-data-'));
+    const env = { LD_LIBRARY_PATH: dirs.empty, MLCHECK_SYSFS_ROOT: fakeSysfs([]), MLCHECK_PROCFS_ROOT: fakeProcfs(null), XDG_CACHE_HOME: emptyData };
+    const strict = run(['hello', 'iris', '--engine', 'tfjs', '--data-dir', emptyData, '--strict'], env);
+    expect(strict.status, strict.output).toBe(1);
+    expect(strict.lastLine).toMatch(/^mlcheck: FAIL iris\/tfjs .*not staged/);
+    expect(run(['hello', 'iris', '--engine', 'tfjs', '--data-dir', emptyData], env).status).toBe(0);
+  });
+});
+
+describe('ML packages installed on the node decide it', () => {
+  const cpuNode = (packages: string[]) => ({
+    LD_LIBRARY_PATH: dirs.empty,
+    MLCHECK_SYSFS_ROOT: fakeSysfs([]),
+    MLCHECK_PROCFS_ROOT: fakeProcfs(null),
+    DPKG_ADMINDIR: fakeDpkgDatabase(packages.map((name) => ({ name }))),
+  });
+
+  it('a CUDA package installed on a node without GPUs fails the run (the manual\'s common mistake)', () => {
+    const result = run(['hello', '--engine', 'tfjs'], cpuNode(['cm-pytorch-py37-cuda10.1-gcc', 'cm-setup']));
+    expect(result.status, result.output).toBe(1);
+    expect(result.lastLine).toMatch(/^mlcheck: FAIL cm-pytorch-py37-cuda10\.1-gcc: installed: .*CUDA packages on a node without GPUs/);
+  });
+
+  it('a CPU node with no ML packages is never failed by a rule family', () => {
+    const result = run(['hello', '--engine', 'tfjs'], cpuNode(['cm-setup']));
+    expect(result.status, result.output).toBe(0);
+    const families = result.report.probe?.verdicts.filter((v) => ['cuda', 'gcc', 'gcc8', 'memory'].includes(v.subject)) ?? [];
+    expect(families.length).toBe(4);
+    expect(families.every((v) => v.appliesToNode === false)).toBe(true);
+  });
+
+  it('--require-package judges a package that is not installed', () => {
+    const result = run(['hello', '--engine', 'tfjs', '--require-package', 'cm-tensorflow-py37-cuda10.1-gcc'], cpuNode([]));
+    expect(result.status, result.output).toBe(1);
+    expect(result.lastLine).toMatch(/^mlcheck: FAIL cm-tensorflow-py37-cuda10\.1-gcc: required: /);
+  });
+});
