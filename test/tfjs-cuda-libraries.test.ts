@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TFJS_NODE_GPU_CUDA_LIBRARIES } from '../src/engines/tfjs/cuda-libraries.js';
 import { buildStandIn, standInDir } from './fake-cuda-libs/harness.js';
+import { buildFakeDrivers } from './fake-nvidia/harness.js';
 import { distModule } from './helpers/paths.js';
 
 interface Missing {
@@ -35,6 +36,14 @@ describe('the CUDA libraries libtensorflow 2.9 dlopens, looked up by the real lo
     const dir = standInDir('complete');
     for (const file of ALL) buildStandIn(dir, file);
     expect(missingInChild(dir)).toEqual([]);
+  });
+
+  it("loads the fake NVIDIA driver's libcuda.so.1 (the one the probe tests use) beside stand-ins for CUDA 11 and cuDNN 8", () => {
+    const driver = buildFakeDrivers().cudaOnly;
+    const dir = standInDir('with-fake-driver');
+    for (const file of ALL.filter((f) => f !== 'libcuda.so.1')) buildStandIn(dir, file);
+    expect(missingInChild(`${dir}:${driver}`)).toEqual([]);
+    expect(missingInChild(dir).map((m) => m.file)).toEqual(missingOnThisSystem.has('libcuda.so.1') ? ['libcuda.so.1'] : []);
   });
 
   it('names exactly the ones left out, as TensorFlow would fail to open them', () => {
