@@ -36,12 +36,16 @@ describe('reports of a real run (mlcheck run iris hello --json --junit --prom)',
     expect(validate(runDirCopy)).toBe(true);
   });
 
-  it('writes JUnit XML with one testcase per case', () => {
+  it('writes JUnit XML with one testcase per node verdict that decides the node, then one per case', () => {
     const xml = readFileSync(files.junit, 'utf8');
     expect(XMLValidator.validate(xml)).toBe(true);
     const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => name === 'testcase' }).parse(xml) as { testsuites: { tests: string; testsuite: { testcase: { name: string }[] } } };
-    const report = JSON.parse(readFileSync(files.json, 'utf8')) as { cases: { id: string }[] };
-    expect(doc.testsuites.testsuite.testcase.map((t) => t.name)).toEqual(report.cases.map((c) => c.id));
+    const report = JSON.parse(readFileSync(files.json, 'utf8')) as { cases: { id: string }[]; probe: { verdicts: { subject: string; appliesToNode: boolean }[] }; outcome: { status: string; summary: string } };
+    const deciding = report.probe.verdicts.filter((v) => v.appliesToNode).map((v) => v.subject);
+    expect(deciding.slice(0, 2)).toEqual(['gpu-driver', 'gpu-count']);
+    expect(doc.testsuites.testsuite.testcase.map((t) => t.name)).toEqual([...deciding, ...report.cases.map((c) => c.id)]);
+    expect(report.outcome.status).toBe('pass');
+    expect(report.outcome.summary).toMatch(/^mlcheck: PASS/);
   });
 
   it.skipIf(!hasPromtool)('writes a Prometheus textfile that passes `promtool check metrics`', () => {

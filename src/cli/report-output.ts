@@ -42,8 +42,8 @@ export function checkReportTargets(targets: ReportTargets): void {
  * copies where the operator's systems read them. Every write is atomic, so a collector never
  * sees half a file, and one failing write does not stop the others. Returns the failures.
  */
-export function writeReports(record: RunRecord, targets: ReportTargets): string[] {
-  const json = `${JSON.stringify(buildJsonReport(record), null, 2)}\n`;
+export function writeReports(record: RunRecord, targets: ReportTargets, strict: boolean): string[] {
+  const json = `${JSON.stringify(buildJsonReport(record, { strict }), null, 2)}\n`;
   const failures: string[] = [];
   const write = (flag: string, file: string, render: () => string): void => {
     try {
@@ -54,7 +54,7 @@ export function writeReports(record: RunRecord, targets: ReportTargets): string[
   };
   write('report', path.join(record.session.outDir, 'report.json'), () => json);
   if (targets.json) write(FLAGS.json, path.resolve(targets.json), () => json);
-  if (targets.junit) write(FLAGS.junit, path.resolve(targets.junit), () => renderJunit(record));
+  if (targets.junit) write(FLAGS.junit, path.resolve(targets.junit), () => renderJunit(record, { strict }));
   if (targets.prom) write(FLAGS.prom, path.resolve(targets.prom), () => renderPrometheus(record));
   return failures;
 }
@@ -66,7 +66,7 @@ export function writeReports(record: RunRecord, targets: ReportTargets): string[
  */
 export function deliverRun(context: CliContext, record: RunRecord, targets: ReportTargets, strict: boolean): void {
   context.out(renderConsole(record, { color: context.isTTY, strict, showLines: true }));
-  const failures = writeReports(record, targets);
+  const failures = writeReports(record, targets, strict);
   for (const failure of failures) context.err(`mlcheck: ${failure}`);
   const code = exitCodeForRun(record, strict);
   context.setExitCode(failures.length > 0 && code === EXIT.ok ? EXIT.undecided : code);

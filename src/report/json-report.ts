@@ -1,6 +1,8 @@
 import type { ProbeSnapshot } from '../probe/index.js';
 import type { CaseResult, MetricVerdict, Outcome, RunRecord, RunSession, Threshold } from '../runner/types.js';
 import type { ParamValue, ProfileId } from '../workloads/types.js';
+import { decideRun, type RunStatus } from '../runner/run-outcome.js';
+import { verdictLine } from './console.js';
 import { countOutcomes } from './counts.js';
 
 /** Bumped on any change a reader of an older version would misread; schema/report.schema.json matches it. */
@@ -25,20 +27,32 @@ export type ReportSession = Omit<RunSession, 'probe'> & {
   counts: Record<Outcome, number>;
 };
 
+/** What the run decided about the node: the exit code's meaning and the one-line verdict. */
+export interface ReportOutcome {
+  status: RunStatus;
+  /** As printed last on the console, e.g. "mlcheck: FAIL gpu-driver: ...". */
+  summary: string;
+  strict: boolean;
+}
+
 export interface JsonReport {
   schemaVersion: typeof REPORT_SCHEMA_VERSION;
   kind: typeof REPORT_KIND;
+  /** Absent in reports of mlcheck before 0.2. */
+  outcome?: ReportOutcome;
   session: ReportSession;
   probe: ProbeSnapshot | null;
   cases: ReportCase[];
 }
 
 /** The JSON report of a run: everything an operator or a script needs, in one versioned document. */
-export function buildJsonReport(record: RunRecord): JsonReport {
+export function buildJsonReport(record: RunRecord, options: { strict?: boolean } = {}): JsonReport {
   const { session } = record;
+  const strict = options.strict === true;
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     kind: REPORT_KIND,
+    outcome: { status: decideRun(record, { strict }).status, summary: verdictLine(record, { strict }), strict },
     session: {
       id: session.id,
       host: session.host,

@@ -1,3 +1,5 @@
+import type { Verdict } from '../probe/index.js';
+import { nodeVerdicts } from '../runner/run-outcome.js';
 import type { CaseResult, RunRecord } from '../runner/types.js';
 import { countOutcomes } from './counts.js';
 import { describeMetric } from './format.js';
@@ -5,19 +7,24 @@ import { probeVerdicts } from './probe-view.js';
 import { escapeXml } from './xml-escape.js';
 
 /**
- * JUnit XML as CI dashboards read it: one <testcase> per case; fail -> <failure>, error ->
- * <error>, skip -> <skipped>; warn stays a passing test with its reason in <system-out>
- * (the runner already turns warn into fail under --strict). Metrics are <properties>.
+ * JUnit XML as CI dashboards read it: one <testcase> per node verdict that decides the node
+ * (gpu-driver, gpu-count, installed packages) and one per case; fail -> <failure>, error ->
+ * <error>, skip -> <skipped> (a <failure> under --strict, as it fails the run); warn stays a
+ * passing test with its reason in <system-out> (the runner already turns warn into fail under
+ * --strict). Metrics are <properties>.
  */
-export function renderJunit(record: RunRecord): string {
-  const { session, cases } = record;
-  const counts = countOutcomes(cases);
+export function renderJunit(record: RunRecord, options: { strict?: boolean } = {}): string {
+  const { session } = record;
+  const strict = options.strict === true;
+  const cases = strict ? record.cases.map(skipFailsUnderStrict) : record.cases;
+  const verdicts = nodeVerdicts(record);
+  const counts = countOutcomes([...cases, ...verdicts.map(verdictOutcome)]);
   const seconds = totalSeconds(cases);
   const attrs = (values: Record<string, string | number>): string =>
     Object.entries(values)
       .map(([key, value]) => ` ${key}="${escapeXml(String(value))}"`)
       .join('');
-  const suiteCounts = { tests: cases.length, failures: counts.fail, errors: counts.error, skipped: counts.skip, time: seconds.toFixed(3) };
+  const suiteCounts = { tests: cases.length + verdicts.length, failures: counts.fail, errors: counts.error, skipped: counts.skip, time: seconds.toFixed(3) };
   const lines = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites${attrs({ name: 'mlcheck', ...suiteCounts })}>`];
   lines.push(`  <testsuite${attrs({ name: `mlcheck.${session.profile}`, id: session.id, hostname: session.host, timestamp: junitTimestamp(session.startedAt), ...suiteCounts })}>`);
   lines.push('    <properties>');
@@ -32,6 +39,7 @@ export function renderJunit(record: RunRecord): string {
   ];
   for (const [name, value] of sessionProperties) lines.push(`      <property${attrs({ name, value })}/>`);
   lines.push('    </properties>');
+  for (const verdict of verdicts) lines.push(...verdictTestcase(verdict, attrs));
   for (const c of cases) lines.push(...testcase(c, attrs));
   lines.push('  </testsuite>', '</testsuites>');
   return `${lines.join('\n')}\n`;
@@ -68,6 +76,24 @@ function testcase(c: CaseResult, attrs: (values: Record<string, string | number>
   if (c.outcome === 'skip') lines.push(`      <skipped${attrs({ message })}/>`);
   const out = [...(c.outcome === 'warn' && c.reason ? [`WARN: ${c.reason}`] : []), ...c.lines];
   if (out.length) lines.push(`      <system-out>${escapeXml(out.join('\n'))}</system-out>`);
+  lines.push('    </testcase>');
+  return lines;
+}
+
+function skipFailsUnderStrict(c: CaseResult): CaseResult {
+  return c.outcome === 'skip' ? { ...c, outcome: 'fail', failPhase: c.failPhase ?? 'setup', reason: `skipped under --strict: ${c.reason ?? ''}` } : c;
+}
+
+function verdictOutcome(verdict: Verdict): Pick<CaseResult, 'outcome'> {
+  return { outcome: verdict.status === 'fail' ? 'fail' : verdict.status === 'skip' ? 'skip' : 'pass' };
+}
+
+function verdictTestcase(verdict: Verdict, attrs: (values: Record<string, string | number>) => string): string[] {
+  const lines = [`    <testcase${attrs({ classname: `mlcheck.node.${verdict.kind}`, name: verdict.subject, time: '0.000' })}>`];
+  const body = [verdict.reason, ...(verdict.fix !== null ? [`fix: ${verdict.fix}`] : [])].join('\n');
+  if (verdict.status === 'fail') lines.push(`      <failure${attrs({ message: verdict.reason, type: 'node-verdict' })}>${escapeXml(body)}</failure>`);
+  else if (verdict.status === 'skip') lines.push(`      <skipped${attrs({ message: verdict.reason })}/>`);
+  else lines.push(`      <system-out>${escapeXml(`${verdict.status.toUpperCase()}: ${body}`)}</system-out>`);
   lines.push('    </testcase>');
   return lines;
 }
