@@ -22,7 +22,7 @@ export interface ActiveBackend {
   versions: Record<string, string>;
 }
 
-/** Installs and loads @tensorflow/tfjs-node(-gpu); replaced in tests, where tfjs-node-gpu cannot be installed. */
+/** Finds and loads @tensorflow/tfjs-node(-gpu); replaced in tests, where tfjs-node-gpu cannot be installed. */
 export interface NativePackageAccess {
   installedVersion(packageName: string): string | null;
   load(tf: typeof tfc, packageName: NativePackage, tfjsCoreVersion: string): Promise<NativeLoad>;
@@ -76,8 +76,7 @@ export async function checkBackend(tf: typeof tfc, backend: TfjsBackendName, dep
 /** Switches tfjs-core to a backend that `checkBackend` found available. */
 export async function activateBackend(tf: typeof tfc, backend: TfjsBackendName, threads: number | undefined, deps: BackendDependencies = {}): Promise<ActiveBackend> {
   const versions: Record<string, string> = { '@tensorflow/tfjs-core': tf.version_core };
-  const native = deps.nativePackage ?? defaultNativePackage;
-  const packageVersion = backend === 'tensorflow-gpu' || backend === 'tensorflow' ? native.installedVersion(PACKAGE_OF[backend]) : installedVersion(PACKAGE_OF[backend]);
+  const packageVersion = (deps.nativePackage ?? defaultNativePackage).installedVersion(PACKAGE_OF[backend]);
   if (packageVersion !== null) versions[PACKAGE_OF[backend]] = packageVersion;
   const tfjsName = backend === 'tensorflow-gpu' ? 'tensorflow' : backend;
   const wasmThreads = backend === 'wasm' && threads !== undefined && threads > 1 ? threads : 1;
