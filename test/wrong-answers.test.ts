@@ -10,7 +10,7 @@ import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { encodeOnnxModel } from '../src/engines/onnx/onnx-model-builder.js';
 import { compareProduct, createMatmulCheck, MATMUL_ERROR_BOUND } from '../src/workloads/hello/matmul-check.js';
-import { distModule, sharedDataDir } from './helpers/paths.js';
+import { distModule, fixtureWorkload, sharedDataDir } from './helpers/paths.js';
 
 type RunModule = typeof import('../src/runner/run.js');
 type ProfilesModule = typeof import('../src/runner/profiles.js');
@@ -48,13 +48,34 @@ describe('hello: a wrong answer fails, judged by the thresholds', () => {
     expect(placement.profile.startsWith(record.session.outDir)).toBe(true);
   });
 
-  it('fails (not error) when the engine answers 41, on both engines', async () => {
-    // b = 31 stands in for an engine that adds wrongly: the workload reports what it computed.
-    const record = await run({ workloads: ['hello'], paramOverrides: { hello: { b: 31 } } });
+  // The shipped hello on an engine that computes one thing wrongly (test/fixtures/workloads/hello-broken-engine.mjs).
+  const brokenEngine = (corrupt: string) => run({ workloads: ['hello'], extraWorkloadModules: [fixtureWorkload('hello-broken-engine')], paramOverrides: { hello: { corrupt } } });
+
+  it('fails (not error) an engine whose integer Add is off by one, on both engines', async () => {
+    const record = await brokenEngine('sum');
     for (const c of record.cases) {
-      expect(c, c.id).toMatchObject({ outcome: 'fail', failPhase: 'sanity', reason: 'sum 41 < 42' });
-      expect(c.metrics.sum).toMatchObject({ value: 41, verdict: 'fail' });
+      expect(c, c.id).toMatchObject({ outcome: 'fail', failPhase: 'sanity', reason: 'sum 43 > 42' });
+      expect(c.metrics.sum).toMatchObject({ value: 43, verdict: 'fail' });
     }
+  });
+
+  it('fails an engine that returns the greeting altered', async () => {
+    const record = await brokenEngine('greeting');
+    for (const c of record.cases) expect(c, c.id).toMatchObject({ outcome: 'fail', failPhase: 'sanity', reason: 'greeting_matches 0 < 1' });
+    expect(record.cases[0]!.lines[0]).toBe("b'Hello, TensorFlow?'");
+  });
+
+  it('fails an engine whose MatMul silently corrupts one element', async () => {
+    const record = await brokenEngine('matmul');
+    for (const c of record.cases) {
+      expect(c, c.id).toMatchObject({ outcome: 'fail', failPhase: 'sanity', reason: expect.stringMatching(/^matmul_max_rel_error 0\.\d+ > 0\.00200$/) });
+      expect(c.details.matmul).toMatchObject({ worst: { row: 5, column: 7 } });
+    }
+  });
+
+  it('judges the sum by the threshold, whatever a and b the profile gives', async () => {
+    const record = await run({ workloads: ['hello'], paramOverrides: { hello: { b: 31 } } });
+    for (const c of record.cases) expect(c, c.id).toMatchObject({ outcome: 'fail', failPhase: 'sanity', reason: 'sum 41 < 42' });
   });
 
   it('fails a MatMul that disagrees with the float64 reference (silent data corruption)', () => {
