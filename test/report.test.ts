@@ -132,7 +132,7 @@ describe('console', () => {
     const text = renderConsole(mixedRecord(), { color: false });
     expect(text).not.toContain('\u001b[');
     const lines = text.trimEnd().split('\n');
-    expect(lines[0]).toBe('probe: 1/2 rules pass; cuda fail (no NVIDIA GPU: "cuda" packages would segfault)');
+    expect(lines[0]).toBe('advice: cuda fail (no NVIDIA GPU: "cuda" packages would segfault)');
     expect(lines[1]).toMatch(/^CASE +OUTCOME +DEVICE +TIME +METRICS$/);
     expect(text).toMatch(/lenet\/tfjs\/wasm +FAIL +cpu +3\.50 s +test_error_pct 3\.10% \(max 1\) FAIL/);
     expect(lines.at(-1)).toBe('mlcheck: FAIL lenet/tfjs test error 3.10% > 1% (+1 more)');

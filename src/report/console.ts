@@ -31,8 +31,16 @@ export function renderConsole(record: RunRecord, options: ConsoleOptions = {}): 
   const lines: string[] = [];
   const verdicts = probeVerdicts(record.session.probe);
   if (verdicts.length) {
-    const notPassing = verdicts.filter((v) => v.status !== 'pass');
-    lines.push(`probe: ${verdicts.length - notPassing.length}/${verdicts.length} rules pass${notPassing.map((v) => `; ${v.subject} ${v.status}${v.reason ? ` (${v.reason})` : ''}`).join('')}`);
+    // Verdicts that decide the node get a line each (and their fix); rule families are advice.
+    const deciding = verdicts.filter((v) => v.appliesToNode === true);
+    const advice = verdicts.filter((v) => v.appliesToNode !== true && v.status !== 'pass');
+    if (deciding.length > 0) lines.push(`node: ${deciding.map((v) => `${v.subject} ${v.status}`).join(', ')}`);
+    for (const v of deciding.filter((d) => d.status === 'fail' || d.status === 'warn')) {
+      const status = v.status.toUpperCase();
+      lines.push(`  ${v.subject} ${v.status === 'fail' ? paint('fail', status) : status}${v.reason ? `: ${v.reason}` : ''}`);
+      if (v.fix && v.status === 'fail') lines.push(paint('dim', `    fix: ${v.fix}`));
+    }
+    if (advice.length > 0) lines.push(paint('dim', `advice: ${advice.map((v) => `${v.subject} ${v.status}${v.reason ? ` (${v.reason})` : ''}`).join('; ')}`));
   }
   lines.push([...pad(header), 'METRICS'].join('  ').trimEnd());
   for (const { c, cells } of rows) {

@@ -6,6 +6,9 @@ export interface ProbeVerdictView {
   subject: string;
   status: string;
   reason?: string;
+  fix?: string | null;
+  /** Absent in reports of mlcheck before 0.2, where no verdict decided the node. */
+  appliesToNode?: boolean;
 }
 
 export function probeVerdicts(probe: unknown): ProbeVerdictView[] {
