@@ -6,7 +6,7 @@
  * dpkg-query reading a stand-in database.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,7 +38,9 @@ function run(args: string[], env: Record<string, string | undefined>): Run {
     env: { ...process.env, ...NO_JOB, DPKG_ADMINDIR: fakeDpkgDatabase([]), ...env },
     timeout: 180_000,
   });
-  const report = JSON.parse(readFileSync(path.join(outDir, 'report.json'), 'utf8')) as Run['report'];
+  const reportFile = path.join(outDir, 'report.json');
+  // Bad usage (exit 2) stops before any report is written.
+  const report = (existsSync(reportFile) ? JSON.parse(readFileSync(reportFile, 'utf8')) : { probe: null, cases: [] }) as Run['report'];
   return { status: result.status, lastLine: result.stdout.trimEnd().split('\n').at(-1) ?? '', report, output: result.stdout + result.stderr };
 }
 
@@ -72,6 +74,18 @@ describe('a GPU node never passes on the CPU', () => {
     const result = run(['hello'], gpuNode('modern', () => dirs.both, 3));
     expect(result.status, result.output).toBe(1);
     expect(result.lastLine).toMatch(/^mlcheck: FAIL gpu-count: 2 of 3 NVIDIA GPUs on PCI answer through the driver; missing: 0000:09:00\.0/);
+  });
+
+  it("a node class's expectGpus (references/nodes.yaml) fails a node that shows fewer", () => {
+    const references = path.join(mkdtempSync(path.join(os.tmpdir(), 'mlcheck-nodes-')), 'nodes.yaml');
+    writeFileSync(references, ['schemaVersion: 1', 'nodeClasses:', '  - id: dgx-test', "    match: { gpu: 'A100|H100' }", '    expectGpus: 4', ''].join('\n'));
+    const result = run(['hello', '--references', references], gpuNode('modern', () => dirs.both));
+    expect(result.status, result.output).toBe(1);
+    expect(result.lastLine).toMatch(/^mlcheck: FAIL gpu-count: the driver shows 2 GPUs, fewer than expected \(4 expected by node class dgx-test/);
+    writeFileSync(references, ['schemaVersion: 1', 'nodeClasses:', '  - id: bad', "    match: { gpu: 'A100' }", '    expectGpus: two', ''].join('\n'));
+    const bad = run(['hello', '--references', references], gpuNode('modern', () => dirs.both));
+    expect(bad.status).toBe(2);
+    expect(bad.output).toContain('nodeClasses[0].expectGpus');
   });
 
   it('a job given 1 of the node\'s GPUs is not failed by gpu-count', () => {
