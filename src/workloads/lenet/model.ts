@@ -1,4 +1,5 @@
 import type * as tfc from '@tensorflow/tfjs-core';
+import type { ModelVariables } from '../training/trainable-model.js';
 
 export const IMAGE_SIZE = 28;
 export const NUM_LABELS = 10;
@@ -39,8 +40,41 @@ function createVariables(tf: typeof tfc, nextSeed: () => number): LenetVariables
   };
 }
 
+export interface DropoutSpec {
+  rate: number;
+  seed: number;
+}
+
+/** A model the LeNet training loop can train (the workload's own, or a calibration baseline). */
+export interface LenetModel extends ModelVariables {
+  /** Class logits for NHWC images normalised as convolutional.py does; dropout only while training. */
+  logits(images: tfc.Tensor4D, dropout: DropoutSpec | null): tfc.Tensor2D;
+  /** The weight-decay term the loss adds, times `l2` (convolutional.py: the fc weights and biases). */
+  regularizer(): tfc.Scalar;
+}
+
+/** Builds a model; `nextSeed` gives one seed per random initialiser. */
+export type LenetModelFactory = (tf: typeof tfc, nextSeed: () => number) => LenetModel;
+
+export const LENET_ARCHITECTURE = 'conv5x5x32 SAME relu, maxpool2, conv5x5x64 SAME relu, maxpool2, fc512 relu, dropout, fc10';
+
+/** convolutional.py's network, every variable trained: what the shipped workload runs. */
+export const createLenetModel: LenetModelFactory = (tf, nextSeed) => lenetModelOver(tf, createLenetVariables(tf, nextSeed), () => true);
+
+/** LeNet over `v`, training the variables `isTrained` accepts (a baseline freezes some). */
+export function lenetModelOver(tf: typeof tfc, v: LenetVariables, isTrained: (name: keyof LenetVariables) => boolean, architecture = LENET_ARCHITECTURE): LenetModel {
+  const names = Object.keys(v) as (keyof LenetVariables)[];
+  return {
+    variables: names.map((name) => v[name]),
+    trainable: names.filter(isTrained).map((name) => v[name]),
+    architecture,
+    logits: (images, dropout) => lenetLogits(tf, v, images, dropout),
+    regularizer: () => fcL2Loss(tf, v),
+  };
+}
+
 /** The model graph: two SAME 5x5 convolutions with relu and 2x2 max pooling, fc512 relu (+dropout when training), fc10. */
-export function lenetLogits(tf: typeof tfc, v: LenetVariables, images: tfc.Tensor4D, dropout: { rate: number; seed: number } | null): tfc.Tensor2D {
+export function lenetLogits(tf: typeof tfc, v: LenetVariables, images: tfc.Tensor4D, dropout: DropoutSpec | null): tfc.Tensor2D {
   let x = tf.relu(tf.add(tf.conv2d(images, v.conv1Weights, 1, 'same'), v.conv1Biases)) as tfc.Tensor4D;
   x = tf.maxPool(x, 2, 2, 'same');
   x = tf.relu(tf.add(tf.conv2d(x, v.conv2Weights, 1, 'same'), v.conv2Biases)) as tfc.Tensor4D;
@@ -53,7 +87,8 @@ export function lenetLogits(tf: typeof tfc, v: LenetVariables, images: tfc.Tenso
 }
 
 /** tf.nn.l2_loss (sum of squares / 2) of the fully connected weights and biases. */
+export const l2Loss = (tf: typeof tfc, t: tfc.Tensor): tfc.Scalar => tf.div(tf.sum(tf.square(t)), 2);
+
 export function fcL2Loss(tf: typeof tfc, v: LenetVariables): tfc.Scalar {
-  const l2 = (t: tfc.Tensor): tfc.Scalar => tf.div(tf.sum(tf.square(t)), 2);
-  return tf.addN([l2(v.fc1Weights), l2(v.fc1Biases), l2(v.fc2Weights), l2(v.fc2Biases)]);
+  return tf.addN([l2Loss(tf, v.fc1Weights), l2Loss(tf, v.fc1Biases), l2Loss(tf, v.fc2Weights), l2Loss(tf, v.fc2Biases)]);
 }

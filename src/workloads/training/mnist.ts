@@ -1,4 +1,5 @@
 import { readIdxImages, readIdxLabels } from '../../datasets/readers/index.js';
+import { DataError } from '../../util/errors.js';
 import type { WorkloadContext } from '../types.js';
 
 export interface MnistSplit {
@@ -17,7 +18,13 @@ export async function loadMnist(ctx: WorkloadContext, datasetId = 'mnist'): Prom
     const x = readIdxImages(images);
     const y = readIdxLabels(labels, { classes: 10 });
     if (x.rows * x.cols !== MNIST_PIXELS || x.count !== y.count) {
-      throw new RangeError(`${images}: expected 28x28 images matching ${labels}'s ${y.count} labels, found ${x.count} images of ${x.rows}x${x.cols}`);
+      // Mismatched files are bad input, not a wrong answer of the node: undecided, never fail.
+      throw new DataError(`${images}: expected 28x28 images matching ${labels}'s ${y.count} labels, found ${x.count} images of ${x.rows}x${x.cols}`, {
+        file: images,
+        expected: `${y.count} images of 28x28`,
+        found: `${x.count} images of ${x.rows}x${x.cols}`,
+        fix: `re-stage the dataset: mlcheck datasets fetch ${datasetId}`,
+      });
     }
     return { count: x.count, pixels: x.pixels, labels: y.labels };
   };

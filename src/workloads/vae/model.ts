@@ -1,4 +1,6 @@
 import type * as tfc from '@tensorflow/tfjs-core';
+import type { MnistSplit } from '../training/mnist.js';
+import type { ModelVariables } from '../training/trainable-model.js';
 
 export interface Linear {
   /** [in, out], so that y = x W + b. */
@@ -53,18 +55,63 @@ export function decodeLogits(tf: typeof tfc, v: VaeVariables, z: tfc.Tensor2D): 
   return apply(tf, v.fc4, tf.relu(apply(tf, v.fc3, z)));
 }
 
-/**
- * vae/main.py's forward pass and loss_function: BCE(reduction='sum') + KLD, summed over the
- * batch. BCE is computed from the logits (the same value as BCE of sigmoid(logits), without
- * the log(0) that PyTorch clamps at -100).
- */
-export function vaeLoss(tf: typeof tfc, v: VaeVariables, x: tfc.Tensor2D, eps: tfc.Tensor2D): { loss: tfc.Scalar; logits: tfc.Tensor2D } {
+/** The encoder: the code's mean and log-variance. */
+export function encode(tf: typeof tfc, v: VaeVariables, x: tfc.Tensor2D): { mu: tfc.Tensor2D; logvar: tfc.Tensor2D } {
   const h1 = tf.relu(apply(tf, v.fc1, x));
-  const mu = apply(tf, v.fc21, h1);
-  const logvar = apply(tf, v.fc22, h1);
+  return { mu: apply(tf, v.fc21, h1), logvar: apply(tf, v.fc22, h1) };
+}
+
+/**
+ * BCE(sigmoid(logits), x) with reduction 'sum', computed from the logits: the same value without
+ * the log(0) that PyTorch clamps at -100.
+ */
+export function bceSum(tf: typeof tfc, logits: tfc.Tensor2D, x: tfc.Tensor2D): tfc.Scalar {
+  return tf.sum(tf.add(tf.sub(tf.relu(logits), tf.mul(logits, x)), tf.log1p(tf.exp(tf.neg(tf.abs(logits))))));
+}
+
+/** KL(N(mu, exp(logvar)) || N(0, 1)), summed over the batch. */
+export function kldSum(tf: typeof tfc, mu: tfc.Tensor2D, logvar: tfc.Tensor2D): tfc.Scalar {
+  return tf.mul(-0.5, tf.sum(tf.sub(tf.sub(tf.add(1, logvar), tf.square(mu)), tf.exp(logvar))));
+}
+
+/** vae/main.py's forward pass and loss_function: BCE(reduction='sum') + KLD, summed over the batch. */
+export function vaeLoss(tf: typeof tfc, v: VaeVariables, x: tfc.Tensor2D, eps: tfc.Tensor2D): { loss: tfc.Scalar; logits: tfc.Tensor2D } {
+  const { mu, logvar } = encode(tf, v, x);
   const z = tf.add(mu, tf.mul(eps, tf.exp(tf.mul(0.5, logvar)))) as tfc.Tensor2D;
   const logits = decodeLogits(tf, v, z);
-  const bce = tf.sum(tf.add(tf.sub(tf.relu(logits), tf.mul(logits, x)), tf.log1p(tf.exp(tf.neg(tf.abs(logits))))));
-  const kld = tf.mul(-0.5, tf.sum(tf.sub(tf.sub(tf.add(1, logvar), tf.square(mu)), tf.exp(logvar))));
-  return { loss: tf.add(bce, kld) as tfc.Scalar, logits };
+  return { loss: tf.add(bceSum(tf, logits, x), kldSum(tf, mu, logvar)) as tfc.Scalar, logits };
 }
+
+/** A model the VAE training loop can train (the workload's own, or a calibration baseline). */
+export interface VaeModel extends ModelVariables {
+  /** main.py's loss (summed over the batch) for images x in [0, 1] and N(0, 1) noise eps, and the reconstruction logits. */
+  loss(x: tfc.Tensor2D, eps: tfc.Tensor2D): { loss: tfc.Scalar; logits: tfc.Tensor2D };
+  /** Decoder logits for latent codes (the sample grid). */
+  decode(z: tfc.Tensor2D): tfc.Tensor2D;
+}
+
+export interface VaeModelSetup {
+  sizes: VaeSizes;
+  /** One seed per random initialiser. */
+  nextSeed: () => number;
+  /** The training images (a baseline may derive its output from them). */
+  train: MnistSplit;
+}
+
+export type VaeModelFactory = (tf: typeof tfc, setup: VaeModelSetup) => VaeModel;
+
+export const vaeArchitecture = (sizes: VaeSizes): string =>
+  `${sizes.input}-${sizes.hidden}-(${sizes.latent},${sizes.latent})-${sizes.hidden}-${sizes.input}, relu, sigmoid output`;
+
+/** main.py's VAE, every variable trained: what the shipped workload runs. */
+export const createVaeModel: VaeModelFactory = (tf, { sizes, nextSeed }) => {
+  const v = createVaeVariables(tf, sizes, nextSeed);
+  const variables = vaeVariableList(v);
+  return {
+    variables,
+    trainable: variables,
+    architecture: vaeArchitecture(sizes),
+    loss: (x, eps) => vaeLoss(tf, v, x, eps),
+    decode: (z) => decodeLogits(tf, v, z),
+  };
+};

@@ -2,11 +2,13 @@ import path from 'node:path';
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { TfjsSession } from '../../engines/tfjs/session.js';
 import { fillPixels, loadMnist, MNIST_PIXELS, range, type MnistSplit } from '../training/mnist.js';
-import { nonNegativeInteger, numberParam, positiveInteger } from '../training/params.js';
+import { hyperparameters, nonNegativeInteger, positiveInteger } from '../training/params.js';
 import { seededRandom, type SeededRandom } from '../training/random.js';
 import { round, stepTimeMetrics } from '../training/step-times.js';
+import { disposeModel, trainingStep } from '../training/trainable-model.js';
 import type { WorkloadRun } from '../types.js';
-import { createVaeVariables, decodeLogits, vaeLoss, vaeVariableList, type VaeVariables } from './model.js';
+import { vaeDefaults } from './defaults.js';
+import { createVaeModel, type VaeModel, type VaeModelFactory } from './model.js';
 import { writeImageGrid } from './png-grid.js';
 
 const IMAGE_SIDE = 28;
@@ -19,124 +21,133 @@ interface EpochResult {
   test_loss: number;
 }
 
+export interface VaeTrainingOptions {
+  /** The model to train; default: main.py's VAE. Calibration injects broken baselines here. */
+  createModel?: VaeModelFactory;
+}
+
 /**
  * vae/main.py: each epoch shuffles the 60,000 training images into batches of 128 (the last
  * one smaller), trains with Adam, then reports the average training loss per image and the
  * test loss summed over the test set divided by its size, and writes reconstruction_<epoch>.png
  * and sample_<epoch>.png.
  */
-export const vaeTfjs: WorkloadRun<TfjsSession> = async (session, ctx) => {
-  const { tf } = session;
-  const p = ctx.params;
-  const epochs = numberParam('vae', p, 'epochs', 10, positiveInteger);
-  const trainSteps = numberParam('vae', p, 'trainSteps', 0, nonNegativeInteger);
-  const batch = numberParam('vae', p, 'batch', 128, positiveInteger);
-  const learningRate = numberParam('vae', p, 'learningRate', 1e-3, (n) => n > 0);
-  const hidden = numberParam('vae', p, 'hidden', 400, positiveInteger);
-  const latent = numberParam('vae', p, 'latent', 20, positiveInteger);
-  const testSizeParam = numberParam('vae', p, 'testSize', 10000, positiveInteger);
-  const writeImages = p.images !== false && p.images !== 'false';
+export function vaeTraining({ createModel = createVaeModel }: VaeTrainingOptions = {}): WorkloadRun<TfjsSession> {
+  return async (session, ctx) => {
+    const { tf } = session;
+    const param = hyperparameters('vae', vaeDefaults, ctx.params);
+    const epochs = param.number('epochs', positiveInteger);
+    const trainSteps = param.number('trainSteps', nonNegativeInteger);
+    const batch = param.number('batch', positiveInteger);
+    const learningRate = param.number('learningRate', (n) => n > 0);
+    const hidden = param.number('hidden', positiveInteger);
+    const latent = param.number('latent', positiveInteger);
+    const testSizeParam = param.number('testSize', positiveInteger);
+    const writeImages = param.flag('images');
 
-  ctx.progress({ phase: 'load', message: 'reading MNIST' });
-  const { train, test } = await loadMnist(ctx);
-  const testSize = Math.min(testSizeParam, test.count);
-  const stepsPerEpoch = Math.ceil(train.count / batch);
-  const totalSteps = trainSteps > 0 ? Math.min(trainSteps, epochs * stepsPerEpoch) : epochs * stepsPerEpoch;
-  const epochsToRun = Math.ceil(totalSteps / stepsPerEpoch);
+    ctx.progress({ phase: 'load', message: 'reading MNIST' });
+    const { train, test } = await loadMnist(ctx);
+    const testSize = Math.min(testSizeParam, test.count);
+    const stepsPerEpoch = Math.ceil(train.count / batch);
+    const totalSteps = trainSteps > 0 ? Math.min(trainSteps, epochs * stepsPerEpoch) : epochs * stepsPerEpoch;
+    const epochsToRun = Math.ceil(totalSteps / stepsPerEpoch);
 
-  const random = seededRandom(ctx.seed);
-  const variables = createVaeVariables(tf, { input: MNIST_PIXELS, hidden, latent }, random.nextSeed);
-  const trainable = vaeVariableList(variables);
-  const optimizer = tf.train.adam(learningRate, 0.9, 0.999, 1e-8);
+    const random = seededRandom(ctx.seed);
+    const model = createModel(tf, { sizes: { input: MNIST_PIXELS, hidden, latent }, nextSeed: random.nextSeed, train });
+    const optimizer = tf.train.adam(learningRate, 0.9, 0.999, 1e-8);
 
-  const xs = new Float32Array(batch * MNIST_PIXELS);
-  const stepMs: number[] = [];
-  const history: EpochResult[] = [];
-  const artifacts: string[] = [];
-  const lines: string[] = [];
-  let step = 0;
-  try {
-    for (let epoch = 1; epoch <= epochsToRun; epoch++) {
-      const order = random.permutation(train.count);
-      let lossSum = 0;
-      let seen = 0;
-      let epochSteps = 0;
-      for (let start = 0; start < train.count && step < totalSteps; start += batch) {
-        ctx.signal.throwIfAborted();
-        const started = performance.now();
-        const size = Math.min(batch, train.count - start);
-        const view = xs.subarray(0, size * MNIST_PIXELS);
-        fillPixels(view, train, order.subarray(start, start + size), toUnit);
-        const x = tf.tensor2d(view, [size, MNIST_PIXELS]);
-        const eps = tf.randomNormal([size, latent], 0, 1, 'float32', random.nextSeed()) as tfc.Tensor2D;
-        const loss = optimizer.minimize(() => vaeLoss(tf, variables, x, eps).loss, true, trainable);
-        tf.dispose([x, eps]);
-        const value = loss === null ? Number.NaN : (await loss.data())[0];
-        loss?.dispose();
-        stepMs.push(performance.now() - started);
-        if (!Number.isFinite(value)) throw new Error(`vae: the loss diverged to ${value} at step ${step}`);
-        lossSum += value;
-        seen += size;
-        step++;
-        epochSteps++;
-        if (step % 100 === 0 || step === totalSteps) {
-          ctx.progress({
-            phase: 'train',
-            message: `epoch ${epoch} [${start + size}/${train.count}] loss ${(value / size).toFixed(4)}`,
-            step,
-            totalSteps,
-            epoch,
-            loss: value / size,
-          });
+    const xs = new Float32Array(batch * MNIST_PIXELS);
+    const stepMs: number[] = [];
+    const history: EpochResult[] = [];
+    const artifacts: string[] = [];
+    const lines: string[] = [];
+    let step = 0;
+    try {
+      for (let epoch = 1; epoch <= epochsToRun; epoch++) {
+        const order = random.permutation(train.count);
+        let lossSum = 0;
+        let seen = 0;
+        let epochSteps = 0;
+        for (let start = 0; start < train.count && step < totalSteps; start += batch) {
+          ctx.signal.throwIfAborted();
+          const started = performance.now();
+          const size = Math.min(batch, train.count - start);
+          const view = xs.subarray(0, size * MNIST_PIXELS);
+          fillPixels(view, train, order.subarray(start, start + size), toUnit);
+          const x = tf.tensor2d(view, [size, MNIST_PIXELS]);
+          const eps = tf.randomNormal([size, latent], 0, 1, 'float32', random.nextSeed()) as tfc.Tensor2D;
+          const loss = trainingStep(tf, optimizer, model, () => model.loss(x, eps).loss);
+          tf.dispose([x, eps]);
+          const value = loss === null ? Number.NaN : (await loss.data())[0];
+          loss?.dispose();
+          stepMs.push(performance.now() - started);
+          if (!Number.isFinite(value)) throw new Error(`vae: the loss diverged to ${value} at step ${step}`);
+          lossSum += value;
+          seen += size;
+          step++;
+          epochSteps++;
+          if (step % 100 === 0 || step === totalSteps) {
+            ctx.progress({
+              phase: 'train',
+              message: `epoch ${epoch} [${start + size}/${train.count}] loss ${(value / size).toFixed(4)}`,
+              step,
+              totalSteps,
+              epoch,
+              loss: value / size,
+            });
+          }
         }
+        const trainLoss = lossSum / seen;
+        ctx.progress({ phase: 'eval', message: `epoch ${epoch}: test loss on ${testSize} images`, epoch });
+        const testLoss = evaluate(tf, model, test, testSize, batch, latent, random);
+        history.push({ epoch, steps: epochSteps, train_loss: round(trainLoss, 4), test_loss: round(testLoss, 4) });
+        lines.push(`====> Epoch: ${epoch} Average loss: ${trainLoss.toFixed(4)}`, `====> Test set loss: ${testLoss.toFixed(4)}`);
+        if (writeImages) artifacts.push(...writeEpochImages(tf, model, test, epoch, latent, random, ctx.outDir));
       }
-      const trainLoss = lossSum / seen;
-      ctx.progress({ phase: 'eval', message: `epoch ${epoch}: test loss on ${testSize} images`, epoch });
-      const testLoss = evaluate(tf, variables, test, testSize, batch, latent, random);
-      history.push({ epoch, steps: epochSteps, train_loss: round(trainLoss, 4), test_loss: round(testLoss, 4) });
-      lines.push(`====> Epoch: ${epoch} Average loss: ${trainLoss.toFixed(4)}`, `====> Test set loss: ${testLoss.toFixed(4)}`);
-      if (writeImages) artifacts.push(...writeEpochImages(tf, variables, test, epoch, latent, random, ctx.outDir));
-    }
 
-    const last = history[history.length - 1];
-    const timing = stepTimeMetrics(stepMs);
-    lines.push(`${timing.ms_per_step_median.value.toFixed(1)} ms/step (median over ${step} steps; p95 ${timing.ms_per_step_p95.value.toFixed(1)} ms)`);
-    return {
-      metrics: {
-        test_loss: { value: last.test_loss, unit: 'nats/image' },
-        train_loss: { value: last.train_loss, unit: 'nats/image' },
-        ...timing,
-        steps: { value: step, unit: 'steps' },
-        epochs: { value: history.length, unit: 'epochs' },
-      },
-      hyperparameters: {
-        architecture: `${MNIST_PIXELS}-${hidden}-(${latent},${latent})-${hidden}-${MNIST_PIXELS}, relu, sigmoid output`,
-        loss: 'BCE (sum) + KLD',
-        optimizer: 'Adam',
-        learning_rate: learningRate,
-        adam_betas: [0.9, 0.999],
-        adam_eps: 1e-8,
-        batch_size: batch,
-        epochs: history.length,
-        train_steps: step,
-        test_size: testSize,
-        init: 'torch.nn.Linear default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases',
-        pixels: 'p / 255',
-        shuffle: 'every epoch',
-        seed: ctx.seed,
-      },
-      lines,
-      details: { epochs: history },
-      artifacts,
-    };
-  } finally {
-    optimizer.dispose();
-    for (const variable of trainable) variable.dispose();
-  }
-};
+      const last = history[history.length - 1];
+      const timing = stepTimeMetrics(stepMs);
+      lines.push(`${timing.ms_per_step_median.value.toFixed(1)} ms/step (median over ${step} steps; p95 ${timing.ms_per_step_p95.value.toFixed(1)} ms)`);
+      return {
+        metrics: {
+          test_loss: { value: last.test_loss, unit: 'nats/image' },
+          train_loss: { value: last.train_loss, unit: 'nats/image' },
+          ...timing,
+          steps: { value: step, unit: 'steps' },
+          epochs: { value: history.length, unit: 'epochs' },
+        },
+        hyperparameters: {
+          architecture: model.architecture,
+          loss: 'BCE (sum) + KLD',
+          optimizer: 'Adam',
+          learning_rate: learningRate,
+          adam_betas: [0.9, 0.999],
+          adam_eps: 1e-8,
+          batch_size: batch,
+          epochs: history.length,
+          train_steps: step,
+          test_size: testSize,
+          init: 'torch.nn.Linear default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases',
+          pixels: 'p / 255',
+          shuffle: 'every epoch',
+          seed: ctx.seed,
+        },
+        lines,
+        details: { epochs: history },
+        artifacts,
+      };
+    } finally {
+      optimizer.dispose();
+      disposeModel(model);
+    }
+  };
+}
+
+/** The shipped workload: main.py's VAE. */
+export const vaeTfjs: WorkloadRun<TfjsSession> = vaeTraining();
 
 /** The example's test(): loss summed over the test images (z sampled, as main.py does) / count. */
-function evaluate(tf: typeof tfc, v: VaeVariables, test: MnistSplit, count: number, batch: number, latent: number, random: SeededRandom): number {
+function evaluate(tf: typeof tfc, model: VaeModel, test: MnistSplit, count: number, batch: number, latent: number, random: SeededRandom): number {
   let sum = 0;
   const buffer = new Float32Array(batch * MNIST_PIXELS);
   for (let start = 0; start < count; start += batch) {
@@ -144,19 +155,19 @@ function evaluate(tf: typeof tfc, v: VaeVariables, test: MnistSplit, count: numb
     const view = buffer.subarray(0, size * MNIST_PIXELS);
     fillPixels(view, test, range(start, size), toUnit);
     const seed = random.nextSeed();
-    sum += tf.tidy(() => vaeLoss(tf, v, tf.tensor2d(view, [size, MNIST_PIXELS]), tf.randomNormal([size, latent], 0, 1, 'float32', seed) as tfc.Tensor2D).loss.dataSync()[0]);
+    sum += tf.tidy(() => model.loss(tf.tensor2d(view, [size, MNIST_PIXELS]), tf.randomNormal([size, latent], 0, 1, 'float32', seed) as tfc.Tensor2D).loss.dataSync()[0]);
   }
   return sum / count;
 }
 
 /** reconstruction_<epoch>.png (8 test inputs over their reconstructions) and sample_<epoch>.png (64 decoded N(0, 1) codes). */
-function writeEpochImages(tf: typeof tfc, v: VaeVariables, test: MnistSplit, epoch: number, latent: number, random: SeededRandom, outDir: string): string[] {
+function writeEpochImages(tf: typeof tfc, model: VaeModel, test: MnistSplit, epoch: number, latent: number, random: SeededRandom, outDir: string): string[] {
   const n = Math.min(8, test.count);
   const inputs = new Float32Array(n * MNIST_PIXELS);
   fillPixels(inputs, test, range(0, n), toUnit);
   const reconstructionSeed = random.nextSeed();
   const reconstructions = tf.tidy(() => {
-    const { logits } = vaeLoss(tf, v, tf.tensor2d(inputs, [n, MNIST_PIXELS]), tf.randomNormal([n, latent], 0, 1, 'float32', reconstructionSeed) as tfc.Tensor2D);
+    const { logits } = model.loss(tf.tensor2d(inputs, [n, MNIST_PIXELS]), tf.randomNormal([n, latent], 0, 1, 'float32', reconstructionSeed) as tfc.Tensor2D);
     return tf.sigmoid(logits).dataSync() as Float32Array;
   });
   const comparison = new Float32Array(2 * n * MNIST_PIXELS);
@@ -166,7 +177,7 @@ function writeEpochImages(tf: typeof tfc, v: VaeVariables, test: MnistSplit, epo
   writeImageGrid(reconstructionFile, comparison, 2 * n, IMAGE_SIDE, n);
 
   const sampleSeed = random.nextSeed();
-  const samples = tf.tidy(() => tf.sigmoid(decodeLogits(tf, v, tf.randomNormal([64, latent], 0, 1, 'float32', sampleSeed) as tfc.Tensor2D)).dataSync() as Float32Array);
+  const samples = tf.tidy(() => tf.sigmoid(model.decode(tf.randomNormal([64, latent], 0, 1, 'float32', sampleSeed) as tfc.Tensor2D)).dataSync() as Float32Array);
   const sampleFile = path.join(outDir, `sample_${epoch}.png`);
   writeImageGrid(sampleFile, samples, 64, IMAGE_SIDE, 8);
   return [reconstructionFile, sampleFile];
