@@ -32,7 +32,7 @@ describe.runIf(hasCmake)('cmake-js build', () => {
       const run = runProbe(['--json'], { MLCHECK_NATIVE_ADDON: addon, LD_LIBRARY_PATH: '' });
       const snapshot = JSON.parse(run.stdout) as ProbeSnapshot;
       expect(snapshot.source).toBe('native');
-      expect(snapshot.verdicts.map((v) => v.subject)).toEqual(['cuda', 'gcc', 'gcc8', 'memory']);
+      expect(snapshot.verdicts.map((v) => v.subject)).toEqual(['gpu-driver', 'gpu-count', 'cuda', 'gcc', 'gcc8', 'memory']);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
