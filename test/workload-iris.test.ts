@@ -11,6 +11,9 @@ describe('iris workload on tfjs (full: 1,000 steps)', () => {
       const output = await iris.engines.tfjs!(session, ctx);
       expect(output.metrics.test_accuracy.value).toBeGreaterThanOrEqual(0.9);
       expect(output.metrics.predictions_correct.value).toBe(3);
+      // Every variable trained (a zeroed gradient would leave one at exactly 0); the DNN fits far better than a linear model (~0.3).
+      expect(output.metrics.least_variable_change.value).toBeGreaterThan(0.01);
+      expect(output.metrics.test_loss.value).toBeLessThan(0.15);
       expect(output.lines?.[0]).toMatch(/^Test set accuracy: 0\.\d{3}$/);
       expect(output.lines?.slice(1)).toEqual([
         expect.stringMatching(/^Prediction is "Setosa" \(\d+\.\d%\), expected "Setosa"$/),

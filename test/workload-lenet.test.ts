@@ -14,6 +14,8 @@ describe('lenet workload on tfjs', () => {
     expect(output.metrics.test_error_pct.value).toBeLessThan(15);
     expect(output.metrics.validation_error_pct.value).toBeLessThan(15);
     expect(output.metrics.steps.value).toBe(150);
+    expect(output.metrics.least_variable_change.value).toBeGreaterThan(0);
+    expect(Object.keys((output.details as { variableChange: { byVariable: object } }).variableChange.byVariable)).toEqual(['conv1Weights', 'conv1Biases', 'conv2Weights', 'conv2Biases', 'fc1Weights', 'fc1Biases', 'fc2Weights', 'fc2Biases']);
     expect(output.metrics.ms_per_step_median.value).toBeGreaterThan(0);
     expect(output.metrics.ms_per_step_p95.value).toBeGreaterThanOrEqual(output.metrics.ms_per_step_median.value);
     const curve = (output.details as { validationCurve: { step: number; validation_error_pct: number }[] }).validationCurve;

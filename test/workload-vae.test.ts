@@ -16,6 +16,7 @@ describe('vae workload on tfjs', () => {
     expect(output.metrics.test_loss.value).toBeGreaterThan(90);
     expect(output.metrics.train_loss.value).toBeGreaterThan(output.metrics.test_loss.value);
     expect(output.metrics.steps.value).toBe(200);
+    expect(output.metrics.least_variable_change.value).toBeGreaterThan(0);
     expect(output.lines?.[0]).toMatch(/^====> Epoch: 1 Average loss: \d+\.\d{4}$/);
     expect(output.lines?.[1]).toMatch(/^====> Test set loss: \d+\.\d{4}$/);
     expect(output.artifacts).toEqual([path.join(ctx.outDir, 'reconstruction_1.png'), path.join(ctx.outDir, 'sample_1.png')]);

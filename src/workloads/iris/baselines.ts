@@ -16,7 +16,7 @@ export const irisBaselines: Readonly<Record<string, { description: string; creat
     createModel: (tf, { featureCount, classes, nextSeed }) => {
       const layer = tf.tidy(() => glorotDense(tf, featureCount, classes, nextSeed) as unknown as tfc.TensorContainer) as unknown as Dense;
       return {
-        variables: [layer.kernel, layer.bias],
+        variables: { 'logits/kernel': layer.kernel, 'logits/bias': layer.bias },
         trainable: [layer.kernel, layer.bias],
         architecture: `dense ${featureCount} -> ${classes} (linear softmax baseline)`,
         logits: (x) => applyDense(tf, layer, x),

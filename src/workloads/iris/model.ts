@@ -38,10 +38,11 @@ export const applyDense = (tf: typeof tfc, layer: Dense, x: tfc.Tensor2D): tfc.T
 export const createIrisDnn: IrisModelFactory = (tf, { featureCount, classes, hiddenUnits, nextSeed }) => {
   const sizes = [featureCount, ...hiddenUnits, classes];
   const layers = tf.tidy(() => sizes.slice(1).map((fanOut, i) => glorotDense(tf, sizes[i], fanOut, nextSeed)) as unknown as tfc.TensorContainer) as unknown as Dense[];
-  const variables = layers.flatMap((layer) => [layer.kernel, layer.bias]);
+  const name = (i: number): string => (i === layers.length - 1 ? 'logits' : `hiddenlayer_${i}`);
+  const variables = Object.fromEntries(layers.flatMap((layer, i) => [[`${name(i)}/kernel`, layer.kernel], [`${name(i)}/bias`, layer.bias]]));
   return {
     variables,
-    trainable: variables,
+    trainable: Object.values(variables),
     architecture: `DNNClassifier hidden [${hiddenUnits.join(', ')}], relu, ${classes} classes`,
     logits: (x) => layers.reduce((h, layer, i) => (i < layers.length - 1 ? tf.relu(applyDense(tf, layer, h)) : applyDense(tf, layer, h)), x),
   };

@@ -6,6 +6,7 @@ import { hyperparameters, positiveInteger } from '../training/params.js';
 import { seededRandom } from '../training/random.js';
 import { round } from '../training/step-times.js';
 import { disposeModel, trainingStep } from '../training/trainable-model.js';
+import { trackVariableChange } from '../training/variable-change.js';
 import type { WorkloadRun } from '../types.js';
 import { irisDefaults } from './defaults.js';
 import { createIrisDnn, type IrisModelFactory } from './model.js';
@@ -59,6 +60,7 @@ export function irisTraining({ createModel = createIrisDnn }: IrisTrainingOption
 
     const random = seededRandom(ctx.seed);
     const model = createModel(tf, { featureCount, classes, hiddenUnits: [hidden1, hidden2], nextSeed: random.nextSeed });
+    const change = trackVariableChange(tf, model.variables);
     const logitsOf = (x: tfc.Tensor2D): tfc.Tensor2D => model.logits(x);
 
     const optimizer = tf.train.adagrad(learningRate, initialAccumulator);
@@ -90,6 +92,7 @@ export function irisTraining({ createModel = createIrisDnn }: IrisTrainingOption
         }
       }
 
+      const moved = change.measure();
       ctx.progress({ phase: 'eval', message: `evaluating on ${test.count} test rows` });
       const testPredictions = tf.tidy(() => tf.argMax(logitsOf(tf.tensor2d(test.features, [test.count, featureCount])), 1).dataSync());
       let correct = 0;
@@ -122,6 +125,7 @@ export function irisTraining({ createModel = createIrisDnn }: IrisTrainingOption
           train_loss: { value: round(trainLoss, 5), unit: 'nats/row' },
           test_loss: { value: round(testLoss, 5), unit: 'nats/row' },
           final_loss: { value: round(lastLoss, 5), unit: '' },
+          least_variable_change: moved.least,
         },
         hyperparameters: {
           hidden_units: [hidden1, hidden2],
@@ -140,10 +144,11 @@ export function irisTraining({ createModel = createIrisDnn }: IrisTrainingOption
           seed: ctx.seed,
         },
         lines,
-        details: { testCorrect: correct, testCount: test.count, predictions },
+        details: { testCorrect: correct, testCount: test.count, predictions, variableChange: { leastTrained: moved.leastName, byVariable: moved.byVariable } },
       };
     } finally {
       optimizer.dispose();
+      change.dispose();
       disposeModel(model);
     }
   };

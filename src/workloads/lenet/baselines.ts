@@ -33,7 +33,7 @@ function linearSoftmax(tf: typeof tfc, nextSeed: () => number) {
     biases: tf.variable(tf.fill([NUM_LABELS], 0.1)),
   }));
   return {
-    variables: [weights, biases],
+    variables: { weights, biases },
     trainable: [weights, biases],
     architecture: 'fc10 on the 784 pixels (linear softmax baseline)',
     logits: (images: tfc.Tensor4D) => tf.add(tf.matMul(tf.reshape(images, [images.shape[0], pixels]), weights), biases) as tfc.Tensor2D,

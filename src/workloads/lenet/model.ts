@@ -65,7 +65,7 @@ export const createLenetModel: LenetModelFactory = (tf, nextSeed) => lenetModelO
 export function lenetModelOver(tf: typeof tfc, v: LenetVariables, isTrained: (name: keyof LenetVariables) => boolean, architecture = LENET_ARCHITECTURE): LenetModel {
   const names = Object.keys(v) as (keyof LenetVariables)[];
   return {
-    variables: names.map((name) => v[name]),
+    variables: { ...v },
     trainable: names.filter(isTrained).map((name) => v[name]),
     architecture,
     logits: (images, dropout) => lenetLogits(tf, v, images, dropout),

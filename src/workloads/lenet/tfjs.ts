@@ -7,6 +7,7 @@ import { seededRandom } from '../training/random.js';
 import { median } from '../../util/statistics.js';
 import { round, stepTimeMetrics } from '../training/step-times.js';
 import { disposeModel, trainingStep } from '../training/trainable-model.js';
+import { trackVariableChange } from '../training/variable-change.js';
 import type { WorkloadRun } from '../types.js';
 import { lenetDefaults } from './defaults.js';
 import { createLenetModel, IMAGE_SIZE, NUM_LABELS, type LenetModel, type LenetModelFactory } from './model.js';
@@ -58,6 +59,7 @@ export function lenetTraining({ createModel = createLenetModel }: LenetTrainingO
 
     const random = seededRandom(ctx.seed);
     const model = createModel(tf, random.nextSeed);
+    const change = trackVariableChange(tf, model.variables);
     const learningRateAt = (step: number): number => baseRate * decayRate ** Math.floor((step * batch) / trainSize);
     let currentRate = learningRateAt(0);
     const optimizer = tf.train.momentum(currentRate, momentum);
@@ -113,6 +115,7 @@ export function lenetTraining({ createModel = createLenetModel }: LenetTrainingO
         }
       }
 
+      const moved = change.measure();
       ctx.progress({ phase: 'eval', message: `test error on ${testSize} test images` });
       const testError = errorPct(test, 0, testSize);
       const finalValidation = validationCurve.at(-1)?.validation_error_pct ?? errorPct(train, 0, evalSize);
@@ -122,6 +125,7 @@ export function lenetTraining({ createModel = createLenetModel }: LenetTrainingO
           test_error_pct: { value: round(testError, 3), unit: '%' },
           validation_error_pct: { value: round(finalValidation, 3), unit: '%' },
           final_minibatch_loss: { value: round(lastLoss, 4), unit: '' },
+          least_variable_change: moved.least,
           ...timing,
           steps: { value: steps, unit: 'steps' },
         },
@@ -151,10 +155,11 @@ export function lenetTraining({ createModel = createLenetModel }: LenetTrainingO
           `${timing.ms_per_step_median.value.toFixed(1)} ms/step (median over ${steps} steps, training only; p95 ${timing.ms_per_step_p95.value.toFixed(1)} ms)`,
           `Test error: ${testError.toFixed(1)}%`,
         ],
-        details: { validationCurve, stepTiming: 'training steps only; validation passes are not included' },
+        details: { validationCurve, variableChange: { leastTrained: moved.leastName, byVariable: moved.byVariable }, stepTiming: 'training steps only; validation passes are not included' },
       };
     } finally {
       optimizer.dispose();
+      change.dispose();
       disposeModel(model);
     }
   };

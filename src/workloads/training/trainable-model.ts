@@ -6,7 +6,8 @@ import type * as tfc from '@tensorflow/tfjs-core';
  * every variable; calibration baselines (benchmarks/calibrate-thresholds.mjs) freeze some or all.
  */
 export interface ModelVariables {
-  readonly variables: readonly tfc.Variable[];
+  /** Every variable, by a name the report uses (e.g. conv1Weights). */
+  readonly variables: Readonly<Record<string, tfc.Variable>>;
   /** A subset of `variables`; empty for an untrained model, which the loop only evaluates. */
   readonly trainable: readonly tfc.Variable[];
   /** One line for the report, e.g. "conv5x5x32 SAME relu, ..., fc10". */
@@ -23,5 +24,5 @@ export function trainingStep(tf: typeof tfc, optimizer: tfc.Optimizer, model: Mo
 }
 
 export function disposeModel(model: ModelVariables): void {
-  for (const variable of model.variables) variable.dispose();
+  for (const variable of Object.values(model.variables)) variable.dispose();
 }

@@ -1,6 +1,6 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import { MNIST_PIXELS, type MnistSplit } from '../training/mnist.js';
-import { bceSum, createVaeModel, createVaeVariables, decodeLogits, encode, kldSum, vaeArchitecture, vaeVariableList, type VaeModel, type VaeModelFactory } from './model.js';
+import { bceSum, createVaeModel, createVaeVariables, decodeLogits, encode, kldSum, vaeArchitecture, vaeVariableRecord, type VaeModel, type VaeModelFactory } from './model.js';
 
 /**
  * Broken models that the quality threshold must reject, trained by the same loop, optimizer,
@@ -20,10 +20,10 @@ export const vaeBaselines: Readonly<Record<string, { description: string; create
     description: 'the VAE with its decoder fed N(0, 1) noise only, never the encoder\'s code (KLD still in the loss); every variable trained',
     createModel: (tf, { sizes, nextSeed }) => {
       const v = createVaeVariables(tf, sizes, nextSeed);
-      const variables = vaeVariableList(v);
+      const variables = vaeVariableRecord(v);
       return {
         variables,
-        trainable: variables,
+        trainable: Object.values(variables),
         architecture: `${vaeArchitecture(sizes)}; decoder input: noise only (encoder-ignored baseline)`,
         loss: (x, eps) => {
           const { mu, logvar } = encode(tf, v, x);
@@ -52,7 +52,7 @@ function meanImageDecoder(tf: typeof tfc, train: MnistSplit): VaeModel {
   const bias = tf.tidy(() => tf.variable(tf.tensor2d(logits, [1, MNIST_PIXELS]), false));
   const constant = (rows: number): tfc.Tensor2D => tf.tile(bias, [rows, 1]) as tfc.Tensor2D;
   return {
-    variables: [bias],
+    variables: { meanImage: bias },
     trainable: [],
     architecture: 'the mean training image for every input, KLD 0 (mean-image baseline)',
     loss: (x) => {

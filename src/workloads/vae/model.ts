@@ -44,8 +44,9 @@ export function createVaeVariables(tf: typeof tfc, sizes: VaeSizes, nextSeed: ()
   }) as unknown as VaeVariables;
 }
 
-export function vaeVariableList(v: VaeVariables): tfc.Variable[] {
-  return [v.fc1, v.fc21, v.fc22, v.fc3, v.fc4].flatMap((layer) => [layer.weight, layer.bias]);
+/** Every variable by name (fc1.weight, fc1.bias, ..., fc4.bias), as PyTorch's state_dict names them. */
+export function vaeVariableRecord(v: VaeVariables): Record<string, tfc.Variable> {
+  return Object.fromEntries((Object.keys(v) as (keyof VaeVariables)[]).flatMap((layer) => [[`${layer}.weight`, v[layer].weight], [`${layer}.bias`, v[layer].bias]]));
 }
 
 const apply = (tf: typeof tfc, layer: Linear, x: tfc.Tensor2D): tfc.Tensor2D => tf.add(tf.matMul(x, layer.weight), layer.bias) as tfc.Tensor2D;
@@ -106,10 +107,10 @@ export const vaeArchitecture = (sizes: VaeSizes): string =>
 /** main.py's VAE, every variable trained: what the shipped workload runs. */
 export const createVaeModel: VaeModelFactory = (tf, { sizes, nextSeed }) => {
   const v = createVaeVariables(tf, sizes, nextSeed);
-  const variables = vaeVariableList(v);
+  const variables = vaeVariableRecord(v);
   return {
     variables,
-    trainable: variables,
+    trainable: Object.values(variables),
     architecture: vaeArchitecture(sizes),
     loss: (x, eps) => vaeLoss(tf, v, x, eps),
     decode: (z) => decodeLogits(tf, v, z),

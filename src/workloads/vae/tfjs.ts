@@ -6,6 +6,7 @@ import { hyperparameters, nonNegativeInteger, positiveInteger } from '../trainin
 import { seededRandom, type SeededRandom } from '../training/random.js';
 import { round, stepTimeMetrics } from '../training/step-times.js';
 import { disposeModel, trainingStep } from '../training/trainable-model.js';
+import { trackVariableChange } from '../training/variable-change.js';
 import type { WorkloadRun } from '../types.js';
 import { vaeDefaults } from './defaults.js';
 import { createVaeModel, type VaeModel, type VaeModelFactory } from './model.js';
@@ -54,6 +55,7 @@ export function vaeTraining({ createModel = createVaeModel }: VaeTrainingOptions
 
     const random = seededRandom(ctx.seed);
     const model = createModel(tf, { sizes: { input: MNIST_PIXELS, hidden, latent }, nextSeed: random.nextSeed, train });
+    const change = trackVariableChange(tf, model.variables);
     const optimizer = tf.train.adam(learningRate, 0.9, 0.999, 1e-8);
 
     const xs = new Float32Array(batch * MNIST_PIXELS);
@@ -106,12 +108,14 @@ export function vaeTraining({ createModel = createVaeModel }: VaeTrainingOptions
       }
 
       const last = history[history.length - 1];
+      const moved = change.measure();
       const timing = stepTimeMetrics(stepMs);
       lines.push(`${timing.ms_per_step_median.value.toFixed(1)} ms/step (median over ${step} steps; p95 ${timing.ms_per_step_p95.value.toFixed(1)} ms)`);
       return {
         metrics: {
           test_loss: { value: last.test_loss, unit: 'nats/image' },
           train_loss: { value: last.train_loss, unit: 'nats/image' },
+          least_variable_change: moved.least,
           ...timing,
           steps: { value: step, unit: 'steps' },
           epochs: { value: history.length, unit: 'epochs' },
@@ -133,11 +137,12 @@ export function vaeTraining({ createModel = createVaeModel }: VaeTrainingOptions
           seed: ctx.seed,
         },
         lines,
-        details: { epochs: history },
+        details: { epochs: history, variableChange: { leastTrained: moved.leastName, byVariable: moved.byVariable } },
         artifacts,
       };
     } finally {
       optimizer.dispose();
+      change.dispose();
       disposeModel(model);
     }
   };
