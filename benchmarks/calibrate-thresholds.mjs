@@ -23,11 +23,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const scriptName = path.basename(fileURLToPath(import.meta.url));
 
-/** The quality metrics the thresholds judge, and which way is better. */
+/**
+ * The quality metrics to report, and which way is better; any other metric that profiles.yaml gives
+ * a threshold is reported too (its direction from the threshold: max -> lower is better).
+ */
 const QUALITY_METRICS = {
-  lenet: { test_error_pct: 'lower' },
-  vae: { test_loss: 'lower' },
-  iris: { test_accuracy: 'higher', predictions_correct: 'higher' },
+  lenet: { test_error_pct: 'lower', least_variable_change: 'higher' },
+  vae: { test_loss: 'lower', least_variable_change: 'higher' },
+  iris: { test_accuracy: 'higher', predictions_correct: 'higher', test_loss: 'lower', least_variable_change: 'higher' },
 };
 /** The module and export of each workload's injectable training loop and its baselines. */
 const TRAINING = {
@@ -189,7 +192,7 @@ async function calibrate(options) {
 // ---- report ----
 
 const spread = (values) => (values.length === 0 ? '-' : `${fmt(Math.min(...values))}–${fmt(Math.max(...values))}`);
-const fmt = (v) => (Number.isInteger(v) ? String(v) : Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(2));
+const fmt = (v) => (Number.isInteger(v) ? String(v) : Math.abs(v) >= 100 ? v.toFixed(1) : Math.abs(v) >= 1 ? v.toFixed(2) : String(Number(v.toPrecision(3))));
 const seedList = (runs) => `seeds ${compactSeeds(runs.map((r) => r.seed))}`;
 
 function compactSeeds(seeds) {
@@ -221,15 +224,19 @@ async function report(options) {
     groups.get(key).push(r);
   }
   const rows = [];
+  const cases = [];
   for (const [key, group] of groups) {
     const [profile, workload, schedule] = JSON.parse(key);
     const defaults = builtinWorkloads.find((w) => w.id === workload).defaults;
     const current = profileSchedule(defaults, workloadProfile(profiles, profile, workload));
     const isCurrent = JSON.stringify(schedule) === JSON.stringify(current);
-    for (const [metric, better] of Object.entries(QUALITY_METRICS[workload])) {
-      const threshold = workloadProfile(profiles, profile, workload).thresholds[metric] ?? null;
+    const thresholds = workloadProfile(profiles, profile, workload).thresholds;
+    const directions = { ...QUALITY_METRICS[workload], ...Object.fromEntries(Object.entries(thresholds).map(([m, t]) => [m, t.max !== undefined ? 'lower' : 'higher'])) };
+    for (const [metric, better] of Object.entries(directions)) {
+      const threshold = thresholds[metric] ?? null;
       const healthy = group.filter((r) => r.variant === HEALTHY);
       const values = (rs) => rs.map((r) => r.metrics[metric]).filter((v) => typeof v === 'number');
+      if (values(healthy).length === 0) continue;
       const worstHealthy = better === 'lower' ? Math.max(...values(healthy)) : Math.min(...values(healthy));
       const baselines = [...new Set(group.filter((r) => r.variant !== HEALTHY).map((r) => r.variant))].map((variant) => {
         const rs = group.filter((r) => r.variant === variant);
@@ -246,13 +253,37 @@ async function report(options) {
         midpoint: bestBroken === null ? null : (worstHealthy + bestBroken) / 2,
       });
     }
+    cases.push({ profile, workload, schedule, isCurrent, variants: caseVerdicts(group, thresholds) });
   }
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const dates = runs.map((r) => r.date.slice(0, 10)).sort();
   const loads = runs.map((r) => r.loadavg?.[0]).filter((l) => l !== undefined);
   const header = `Calibration runs from ${options.results}: ${runs.length} runs, ${dates[0] ?? '-'}..${dates.at(-1) ?? '-'}, ${cpu}, wasm ${runs[0]?.threads ?? '-'} threads, 1-min load ${loads.length ? `${fmt(Math.min(...loads))}–${fmt(Math.max(...loads))}` : '-'}`;
-  if (options.markdown) printMarkdown(header, rows);
-  else printText(header, rows);
+  if (options.markdown) printMarkdown(header, rows, cases);
+  else printText(header, rows, cases);
+}
+
+/**
+ * What the runner would decide for every run, with all of the case's thresholds: each variant's
+ * count of passing seeds, and the metrics that rejected every one of its seeds.
+ */
+function caseVerdicts(group, thresholds) {
+  const variants = [...new Set(group.map((r) => r.variant))].sort((a, b) => (a === HEALTHY ? -1 : b === HEALTHY ? 1 : 0));
+  return variants.map((variant) => {
+    const runs = group.filter((r) => r.variant === variant);
+    const misses = runs.map((r) => Object.entries(thresholds).filter(([m, t]) => {
+      const v = r.metrics[m];
+      return typeof v !== 'number' || !Number.isFinite(v) || (t.max !== undefined && v > t.max) || (t.min !== undefined && v < t.min);
+    }).map(([m]) => m));
+    const rejectedByAll = Object.keys(thresholds).filter((m) => misses.every((list) => list.includes(m)));
+    return { variant, seeds: seedList(runs), runs: runs.length, passed: misses.filter((list) => list.length === 0).length, rejectedByAll };
+  });
+}
+
+function caseVerdictText(v) {
+  if (v.variant === HEALTHY) return `${v.variant}: ${v.passed}/${v.runs} pass${v.passed < v.runs ? ' (A HEALTHY SEED FAILS)' : ''}`;
+  if (v.passed > 0) return `${v.variant}: ${v.passed}/${v.runs} PASS (not rejected)`;
+  return `${v.variant}: ${v.runs}/${v.runs} fail${v.rejectedByAll.length ? ` (every seed by ${v.rejectedByAll.join(', ')})` : ''}`;
 }
 
 function profileSchedule(defaults, profile) {
@@ -273,8 +304,12 @@ function verdictOf(better, worstHealthy, bestBroken, limit) {
 
 const scheduleText = (s) => (Object.keys(s).length === 0 ? 'defaults (the manual\'s)' : Object.entries(s).map(([k, v]) => `${k} ${v}`).join(', '));
 
-function printText(header, rows) {
+function printText(header, rows, cases) {
   console.log(header);
+  for (const c of cases) {
+    console.log(`\n${c.profile} ${c.workload}${c.isCurrent ? '' : ' [trial schedule]'}: ${scheduleText(c.schedule)}`);
+    for (const v of c.variants) console.log(`  ${caseVerdictText(v)}, ${v.seeds}`);
+  }
   for (const r of rows) {
     console.log(`\n${r.profile} ${r.workload} ${r.metric} (${r.better} is better)${r.isCurrent ? '' : ' [trial schedule, not in profiles.yaml]'}: ${scheduleText(r.schedule)}`);
     console.log(`  healthy          ${r.healthy.spread.padEnd(14)} ${r.healthy.seeds}`);
@@ -284,7 +319,7 @@ function printText(header, rows) {
   }
 }
 
-function printMarkdown(header, rows) {
+function printMarkdown(header, rows, cases) {
   console.log(`${header}\n`);
   console.log('| profile | workload, metric | schedule | healthy (min–max, seeds) | broken baselines: best (spread), seeds | threshold | verdict |');
   console.log('|---|---|---|---|---|---|---|');
@@ -293,6 +328,9 @@ function printMarkdown(header, rows) {
     const op = r.better === 'lower' ? '<=' : '>=';
     console.log(`| ${r.profile} | ${r.workload} \`${r.metric}\` | ${scheduleText(r.schedule)} | ${r.healthy.spread} (${r.healthy.seeds}) | ${baselines || '-'} | ${r.threshold === null ? '-' : `${op} ${r.threshold}`} | ${r.verdict} |`);
   }
+  console.log('\n| profile | workload | every threshold of the case, per variant |');
+  console.log('|---|---|---|');
+  for (const c of cases.filter((x) => x.isCurrent)) console.log(`| ${c.profile} | ${c.workload} | ${c.variants.map(caseVerdictText).join('; ')} |`);
 }
 
 async function main() {

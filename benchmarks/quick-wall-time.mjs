@@ -58,7 +58,14 @@ function runOnce(options) {
   const loadAfter = loadavg();
   try {
     const report = JSON.parse(readFileSync(path.join(outDir, 'report.json'), 'utf8'));
-    const cases = report.cases.map((c) => ({ id: c.id ?? `${c.workload}/${c.engine}/${c.backend}`, outcome: c.outcome, wallSeconds: c.timings?.wallSeconds ?? null }));
+    const cases = report.cases.map((c) => ({
+      id: c.id ?? `${c.workload}/${c.engine}/${c.backend}`,
+      outcome: c.outcome,
+      wallSeconds: c.timings?.wallSeconds ?? null,
+      setupSeconds: c.timings?.setupSeconds ?? null,
+      steps: c.metrics?.steps?.value ?? null,
+      msPerStep: c.metrics?.ms_per_step_median?.value ?? null,
+    }));
     return { exitCode: run.status, wallSeconds, loadBefore, loadAfter, cases };
   } catch (error) {
     return { exitCode: run.status, wallSeconds, loadBefore, loadAfter, cases: [], error: `no report (${error.message}); stderr: ${run.stderr.trim().split('\n').slice(-3).join(' | ')}` };
@@ -77,7 +84,10 @@ function main() {
     console.log(`\nquick run ${i + 1}/${options.runs}: ${result.wallSeconds.toFixed(1)} s wall (goal ${options.goal} s: ${result.wallSeconds <= options.goal ? 'met' : 'MISSED'}), exit ${result.exitCode}`);
     console.log(`  ${cpu}; load average (1, 5, 15 min) before ${result.loadBefore}, after ${result.loadAfter}`);
     if (result.error) console.log(`  ${result.error}`);
-    for (const c of result.cases) console.log(`  ${c.id.padEnd(26)} ${c.outcome.padEnd(5)} ${c.wallSeconds === null ? '-' : `${c.wallSeconds.toFixed(2)} s`}`);
+    for (const c of result.cases) {
+      const training = c.msPerStep === null ? '' : `  (${c.steps} steps, median ${c.msPerStep.toFixed(1)} ms/step; engine setup ${c.setupSeconds?.toFixed(2) ?? '-'} s)`;
+      console.log(`  ${c.id.padEnd(26)} ${c.outcome.padEnd(5)} ${c.wallSeconds === null ? '-' : `${c.wallSeconds.toFixed(2)} s`}${training}`);
+    }
     const caseTotal = result.cases.reduce((sum, c) => sum + (c.wallSeconds ?? 0), 0);
     console.log(`  ${'sum of cases'.padEnd(26)}       ${caseTotal.toFixed(2)} s (the rest is start-up, probe and reports)`);
   }
