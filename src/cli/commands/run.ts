@@ -13,7 +13,7 @@ import { checkReportTargets, deliverRun } from '../report-output.js';
 import { parseInteger, parseNonNegativeInteger, parsePackageNames, parsePositiveInteger, parsePositiveNumber, collect } from '../option-parsers.js';
 import { applyNodeClassExpectation, loadReferenceFile, parseEngines, probeOptions, takeProbe, withInterruptSignal, workloadOverrides, type NodeExpectationFlags } from '../run-support.js';
 
-interface RunFlags extends NodeExpectationFlags {
+export interface RunFlags extends NodeExpectationFlags {
   engine?: string[];
   backend?: string[];
   ep?: string;
@@ -88,7 +88,7 @@ export function registerRun(program: Command, context: CliContext): void {
     });
 }
 
-async function runCommand(workloads: string[], flags: RunFlags, context: CliContext): Promise<RunRecord> {
+export async function runCommand(workloads: string[], flags: RunFlags, context: CliContext): Promise<RunRecord> {
   let backends = flags.backend ?? [];
   let engineNames = flags.engine ?? [];
   if (flags.ep !== undefined) {
