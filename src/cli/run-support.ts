@@ -53,21 +53,25 @@ export function loadReferenceFile(file: string | undefined): NodeReferenceFile {
 }
 
 /**
- * Runs `work` with an AbortSignal that SIGINT/SIGTERM trigger: the running case is stopped and
- * the caller still writes its report. A second signal is not needed and is ignored.
+ * Runs `work` with an AbortSignal that SIGINT/SIGTERM trigger, or the deadline: the running case
+ * is stopped and the caller still writes its report (an interrupted run is undecided, exit 3, so
+ * the checker's own deadline never drains a node). A second signal is not needed and is ignored.
  */
-export async function withInterruptSignal<T>(context: CliContext, what: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withInterruptSignal<T>(context: CliContext, what: string, work: (signal: AbortSignal) => Promise<T>, options: { deadlineSeconds?: number } = {}): Promise<T> {
   const controller = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => {
+  const stop = (why: string): void => {
     if (controller.signal.aborted) return;
-    context.err(`\nmlcheck: ${signal} received: stopping the running case and ${what}`);
-    controller.abort(signal);
+    context.err(`\nmlcheck: ${why}: stopping the running case and ${what}`);
+    controller.abort(why);
   };
+  const onSignal = (signal: NodeJS.Signals): void => stop(`${signal} received`);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  const deadline = options.deadlineSeconds === undefined ? undefined : setTimeout(() => stop(`deadline of ${options.deadlineSeconds} s reached`), options.deadlineSeconds * 1000);
   try {
     return await work(controller.signal);
   } finally {
+    clearTimeout(deadline);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

@@ -13,7 +13,7 @@ import type { CaseSpec } from './types.js';
 export const DEFAULT_TIMEOUT_SECONDS = 600;
 
 export interface PlanOptions {
-  /** Workload ids; empty: every built-in workload. */
+  /** Workload ids; empty: the built-in workloads the profile lists. */
   workloads?: readonly string[];
   engines?: readonly EngineId[];
   /** Backend names; each applies to the engines that have it. Empty: the engine's best available. */
@@ -48,7 +48,9 @@ export async function planCases(options: PlanOptions): Promise<CaseSpec[]> {
     available.set(workload.id, { workload, module: absolute });
   }
 
-  const requested = options.workloads?.length ? options.workloads : builtinWorkloads.map((w) => w.id);
+  // Without names, a profile runs the workloads it lists (smoke: hello only; the others: all five).
+  const listed = builtinWorkloads.map((w) => w.id).filter((id) => id in options.profiles.profiles[options.profile].workloads);
+  const requested = options.workloads?.length ? options.workloads : listed;
   for (const id of requested) {
     if (!available.has(id)) {
       throw new UsageError(`unknown workload "${id}"`, { expected: `one of ${[...available.keys()].join(', ')}` });

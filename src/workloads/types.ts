@@ -5,8 +5,8 @@ import type { TfjsSession } from '../engines/tfjs/session.js';
 
 export type { DataAccess };
 
-export type ProfileId = 'quick' | 'standard' | 'reference';
-export const PROFILE_IDS: readonly ProfileId[] = ['quick', 'standard', 'reference'];
+export type ProfileId = 'smoke' | 'quick' | 'standard' | 'reference';
+export const PROFILE_IDS: readonly ProfileId[] = ['smoke', 'quick', 'standard', 'reference'];
 
 /** A number a workload measured. Judging (thresholds, references) happens in the runner. */
 export interface Measurement {

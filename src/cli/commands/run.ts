@@ -31,6 +31,8 @@ export interface RunFlags extends NodeExpectationFlags {
   probe: boolean;
   references?: string;
   threads?: number;
+  /** Stop the whole run after this many seconds (the cases not finished are undecided). */
+  deadline?: number;
 }
 
 export function registerRun(program: Command, context: CliContext): void {
@@ -40,8 +42,8 @@ export function registerRun(program: Command, context: CliContext): void {
     .description(
       [
         "Runs the manual's reference workloads, each case (workload x engine x backend) in its own process under a watchdog, judges the numbers against references/profiles.yaml (quality) and references/nodes.yaml (this node class's speed), and writes every finished case at once into the run directory (--out).",
-        `Workloads: ${builtinWorkloads.map((w) => w.id).join(', ')} (default: all). inception needs an ImageNet ONNX model: --model FILE, or Inception-v3 staged as its skip message says.`,
-        "Profiles: quick (seconds, for a Slurm prolog), standard (minutes), reference (the manual's full schedules and numbers).",
+        `Workloads: ${builtinWorkloads.map((w) => w.id).join(', ')} (default: those the profile lists). inception needs an ImageNet ONNX model: --model FILE, or Inception-v3 staged as its skip message says.`,
+        "Profiles: smoke (seconds: the node verdicts and hello on every engine, for a Slurm prolog or HealthCheckProgram), quick (about a minute: all five workloads, short schedules), standard (minutes), reference (the manual's full schedules and numbers). Without workload names a profile runs the workloads it lists.",
         'Backends: on a node where the probe sees an NVIDIA GPU, each engine runs on its GPU backend (tfjs tensorflow-gpu, onnx cuda) and a backend that cannot run is skipped with its reason; elsewhere the best available backend runs. --backend chooses explicitly.',
         'Data is never downloaded during a run: stage it with `mlcheck datasets fetch <id>` or point --data-dir at a folder with mnist/, iris/, images/, imagenet/.',
         "The node's own verdicts count too: the run fails when NVIDIA GPUs are on the PCI bus but the driver cannot use them (gpu-driver), when fewer GPUs answer than the PCI bus, the job, --expect-gpus or the node class says (gpu-count), or when an ML package installed here (found with rpm/dpkg) or named by --require-package breaks the manual's rules for this hardware. A rule family alone (gcc8 on a CPU without VNNI) never fails a node that has no such package.",
@@ -79,6 +81,7 @@ export function registerRun(program: Command, context: CliContext): void {
     .option('--strict', 'acceptance: a skipped case or a performance warning fails the run')
     .option('--expect-gpus <n>', 'fail unless the driver shows at least n NVIDIA GPUs (default: as many as the PCI bus has, or the node class in references/nodes.yaml says; inside a job, the job\'s GPUs)', parseNonNegativeInteger)
     .option('--require-package <name>', 'fail unless this ML package passes the manual\'s rules here, installed or not, e.g. cm-tensorflow-py37-mkl-gcc8 (repeatable)', parsePackageNames)
+    .option('--deadline <seconds>', 'stop the whole run after this long; unfinished cases are undecided (exit 3, never a drain)', parsePositiveNumber)
     .option('--resume <dir>', 'finish an interrupted run in <dir> (cases already finished are kept)')
     .option('--references <file>', 'performance references per node class (default: the shipped references/nodes.yaml)')
     .option('--no-probe', 'do not take a hardware probe snapshot first (and so match no node class)')
@@ -100,10 +103,11 @@ export async function runCommand(workloads: string[], flags: RunFlags, context: 
   checkReportTargets(flags);
   if (flags.resume && workloads.length > 0) throw new UsageError('--resume takes the plan of the interrupted run; give no workloads with it');
   const references = loadReferenceFile(flags.references);
-  const measured = flags.probe ? await takeProbe(context, probeOptions(flags)) : null;
-  const nodeClass = matchNodeClass(references, measured);
-  const probe = applyNodeClassExpectation(measured, nodeClass, references);
+  // The deadline covers the probe too: a driver slow to answer counts against it.
   return withInterruptSignal(context, 'writing the report', async (signal) => {
+    const measured = flags.probe ? await takeProbe(context, probeOptions(flags)) : null;
+    const nodeClass = matchNodeClass(references, measured);
+    const probe = applyNodeClassExpectation(measured, nodeClass, references);
     const execute: ExecuteOptions = {
       probe,
       commandLine: process.argv.slice(1),
@@ -127,7 +131,7 @@ export async function runCommand(workloads: string[], flags: RunFlags, context: 
       paramOverrides: workloadOverrides(flags),
       gpuPresent: probe !== null && hasNvidiaGpus(probe),
     });
-  });
+  }, flags.deadline === undefined ? {} : { deadlineSeconds: flags.deadline });
 }
 
 function progressPrinter(context: CliContext): (event: RunEvent) => void {
