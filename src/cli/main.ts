@@ -17,6 +17,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
   ['bench', async () => (await import('./commands/bench.js')).registerBench],
   ['compare', async () => (await import('./commands/compare.js')).registerCompare],
   ['setup', async () => (await import('./commands/setup.js')).registerSetup],
+  ['slurm', async () => (await import('./commands/slurm.js')).registerSlurm],
 ];
 
 /** Runs one mlcheck command line and returns the process exit code. */

@@ -42,7 +42,7 @@ export function checkReportTargets(targets: ReportTargets): void {
  * copies where the operator's systems read them. Every write is atomic, so a collector never
  * sees half a file, and one failing write does not stop the others. Returns the failures.
  */
-export function writeReports(record: RunRecord, targets: ReportTargets, strict: boolean): string[] {
+export function writeReports(record: RunRecord, targets: ReportTargets, strict: boolean, extraPrometheus = ''): string[] {
   const json = `${JSON.stringify(buildJsonReport(record, { strict }), null, 2)}\n`;
   const failures: string[] = [];
   const write = (flag: string, file: string, render: () => string): void => {
@@ -55,7 +55,7 @@ export function writeReports(record: RunRecord, targets: ReportTargets, strict: 
   write('report', path.join(record.session.outDir, 'report.json'), () => json);
   if (targets.json) write(FLAGS.json, path.resolve(targets.json), () => json);
   if (targets.junit) write(FLAGS.junit, path.resolve(targets.junit), () => renderJunit(record, { strict }));
-  if (targets.prom) write(FLAGS.prom, path.resolve(targets.prom), () => renderPrometheus(record));
+  if (targets.prom) write(FLAGS.prom, path.resolve(targets.prom), () => renderPrometheus(record, { strict }) + extraPrometheus);
   return failures;
 }
 
@@ -64,9 +64,9 @@ export function writeReports(record: RunRecord, targets: ReportTargets, strict: 
  * (DESIGN.md §4). A report that cannot be written makes an otherwise passing run undecided: the
  * operator's monitoring would not see the result.
  */
-export function deliverRun(context: CliContext, record: RunRecord, targets: ReportTargets, strict: boolean): void {
+export function deliverRun(context: CliContext, record: RunRecord, targets: ReportTargets, strict: boolean, extraPrometheus = ''): void {
   context.out(renderConsole(record, { color: context.isTTY, strict, showLines: true }));
-  const failures = writeReports(record, targets, strict);
+  const failures = writeReports(record, targets, strict, extraPrometheus);
   for (const failure of failures) context.err(`mlcheck: ${failure}`);
   const code = exitCodeForRun(record, strict);
   context.setExitCode(failures.length > 0 && code === EXIT.ok ? EXIT.undecided : code);

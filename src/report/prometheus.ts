@@ -1,3 +1,4 @@
+import { decideRun, type RunStatus } from '../runner/run-outcome.js';
 import { OUTCOMES, type RunRecord } from '../runner/types.js';
 import { probeVerdicts } from './probe-view.js';
 
@@ -9,7 +10,9 @@ const PROBE_STATUSES = ['pass', 'warn', 'fail', 'skip'] as const;
  * exported (1 for the actual one, 0 for the others), so alerts need no absent() tricks.
  * The caller writes the file atomically: the collector must never read half of it.
  */
-export function renderPrometheus(record: RunRecord): string {
+const RUN_STATUSES: readonly RunStatus[] = ['pass', 'warn', 'fail', 'undecided'];
+
+export function renderPrometheus(record: RunRecord, options: { strict?: boolean } = {}): string {
   const { session, cases } = record;
   const out: string[] = [];
   const family = (name: string, help: string, samples: string[]): void => {
@@ -17,6 +20,12 @@ export function renderPrometheus(record: RunRecord): string {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, ...samples);
   };
 
+  const status = decideRun(record, options).status;
+  family(
+    'mlcheck_run_outcome',
+    'What the last mlcheck run decided about the node: 1 for the actual status (fail exits 1 and may drain; undecided exits 3 and never drains), 0 for the others.',
+    RUN_STATUSES.map((s) => sample('mlcheck_run_outcome', { status: s }, s === status ? 1 : 0)),
+  );
   family(
     'mlcheck_case_outcome',
     'Outcome of each mlcheck case in the last run: 1 for the actual outcome, 0 for the others.',
@@ -50,7 +59,7 @@ export function renderPrometheus(record: RunRecord): string {
   return `${out.join('\n')}\n`;
 }
 
-function sample(name: string, labels: Record<string, string>, value: number): string {
+export function sample(name: string, labels: Record<string, string>, value: number): string {
   const rendered = Object.entries(labels)
     .map(([key, v]) => `${key}="${escapeLabelValue(v)}"`)
     .join(',');

@@ -1,0 +1,159 @@
+import os from 'node:os';
+import { Option, type Command } from 'commander';
+import { verdictLine } from '../../report/console.js';
+import { decideRun } from '../../runner/run-outcome.js';
+import type { RunRecord } from '../../runner/types.js';
+import { actionCommand, applyNodeAction } from '../../slurm/node-actions.js';
+import { decideNodeAction, type CheckVerdict, type NodeAction } from '../../slurm/drain-policy.js';
+import { readNodeState } from '../../slurm/node-state.js';
+import { renderSlurmActionMetrics } from '../../slurm/prometheus.js';
+import { describeError } from '../../util/errors.js';
+import { createPrivateDirectory } from '../../util/private-directory.js';
+import { PROFILE_IDS, type ProfileId } from '../../workloads/types.js';
+import type { CliContext } from '../context.js';
+import { EXIT } from '../context.js';
+import { helpExamples } from '../help-examples.js';
+import { parseNonNegativeInteger, parsePackageNames, parsePositiveNumber } from '../option-parsers.js';
+import { deliverRun } from '../report-output.js';
+import { runCommand, type RunFlags } from './run.js';
+
+/** Inside Slurm's 60 s limit on a HealthCheckProgram, with room for start-up and scontrol. */
+export const DEFAULT_CHECK_DEADLINE_SECONDS = 45;
+
+interface CheckFlags {
+  profile: ProfileId;
+  node?: string;
+  prolog?: boolean;
+  dryRun?: boolean;
+  deadline: number;
+  dataDir?: string;
+  out?: string;
+  json?: string;
+  prom?: string;
+  expectGpus?: number;
+  requirePackage?: string[];
+}
+
+export function registerSlurm(program: Command, context: CliContext): void {
+  const slurm = program
+    .command('slurm')
+    .summary('Slurm integration: health checks and prologs that drain safely, fleet sweeps')
+    .description('Runs mlcheck where Slurm needs it: `slurm check` as a HealthCheckProgram or Prolog on one node, `slurm sweep` over many nodes through sbatch.');
+
+  slurm
+    .command('check')
+    .summary("check this node and drain it (or resume it) through scontrol")
+    .description(
+      [
+        'Runs a profile (default smoke: the probe\'s node verdicts and hello on every engine, a few seconds) on this node under a deadline well inside Slurm\'s limits, then acts on the node named by --node or SLURMD_NODENAME:',
+        '- the check failed (what `mlcheck run` exits 1 for): drain it with the reason "mlcheck: <the one-line verdict>", unless it is already drained or down with a reason that is not mlcheck\'s (an admin\'s reason is never touched);',
+        '- the check passed: resume it only if mlcheck drained it;',
+        '- bad usage (2) or undecided (3: the deadline passed, nothing could run, a corrupt data file): nothing, ever. Undecided is logged on stderr and in --prom.',
+        'As a HealthCheckProgram it exits 0 once it has acted (Slurm does not drain on the exit code; the drain is the action), 2 on bad usage, 3 when scontrol failed. With --prolog it only checks the GPUs of the job (SLURM_JOB_GPUS), never calls scontrol, and exits 1 only when the check failed: Slurm then drains the node and requeues the job.',
+        'A HealthCheckProgram gets no PATH: use the shipped bin/mlcheck-slurm-check (it finds node and scontrol itself), e.g. HealthCheckProgram=/opt/mlcheck/bin/mlcheck-slurm-check.',
+      ].join('\n'),
+    )
+    .argument('[workload...]', 'workloads to run (default: those the profile lists)')
+    .addOption(new Option('-p, --profile <profile>', 'how long and how strict').choices(PROFILE_IDS).default('smoke'))
+    .option('--node <name>', 'the Slurm node to act on (default: SLURMD_NODENAME, else the short host name)')
+    .option('--prolog', "Prolog mode: check only the job's GPUs, never call scontrol, exit 1 on a failure")
+    .option('--dry-run', 'print the scontrol command instead of running it')
+    .option('--deadline <seconds>', 'stop the check after this long; an unfinished check is undecided and drains nothing', parsePositiveNumber, DEFAULT_CHECK_DEADLINE_SECONDS)
+    .option('-d, --data-dir <dir>', 'folder with one sub-folder per dataset; also MLCHECK_DATA_DIR')
+    .option('-o, --out <dir>', 'run directory to keep (default: a private one under $TMPDIR, removed at exit)')
+    .option('--json <file>', 'also write the JSON report here')
+    .option('--prom <file>', 'write a Prometheus textfile with the run and the action taken (node_exporter textfile collector)')
+    .option('--expect-gpus <n>', 'fail unless the driver shows at least n NVIDIA GPUs', parseNonNegativeInteger)
+    .option('--require-package <name>', 'fail unless this ML package passes the manual\'s rules here (repeatable)', parsePackageNames)
+    .addHelpText(
+      'after',
+      helpExamples(
+        { comment: 'slurm.conf', command: 'HealthCheckProgram=/opt/mlcheck/bin/mlcheck-slurm-check' },
+        { comment: 'see what it would do, without touching the node', command: 'mlcheck slurm check --node node001 --dry-run' },
+        { comment: 'in a Prolog script', command: 'mlcheck slurm check --prolog --prom /var/lib/node_exporter/textfile/mlcheck.prom' },
+      ),
+    )
+    .action(async (workloads: string[], flags: CheckFlags) => {
+      context.setExitCode(await slurmCheck(workloads, flags, context));
+    });
+}
+
+async function slurmCheck(workloads: string[], flags: CheckFlags, context: CliContext): Promise<number> {
+  const node = flags.node ?? process.env.SLURMD_NODENAME ?? os.hostname().split('.')[0] ?? os.hostname();
+  if (flags.prolog) scopeToJobGpus(context);
+  const runFlags: RunFlags = {
+    profile: flags.profile,
+    seed: 1,
+    probe: true,
+    deadline: flags.deadline,
+    // Not a fixed name under /tmp: a root health check must not write where another user can plant a link.
+    out: flags.out ?? createPrivateDirectory('mlcheck-slurm-check-'),
+    ...(flags.dataDir !== undefined && { dataDir: flags.dataDir }),
+    ...(flags.json !== undefined && { json: flags.json }),
+    ...(flags.expectGpus !== undefined && { expectGpus: flags.expectGpus }),
+    ...(flags.requirePackage !== undefined && { requirePackage: flags.requirePackage }),
+  };
+  const record = await runCommand(workloads, runFlags, context);
+  const verdict = checkVerdict(record);
+  const summary = verdictLine(record);
+
+  if (flags.prolog) {
+    deliverRun(context, record, { json: flags.json, prom: flags.prom }, false);
+    if (verdict === 'undecided') context.err(`mlcheck slurm check: undecided on ${node}: the job runs (a prolog never fails on "unknown")`);
+    return verdict === 'fail' ? EXIT.failed : EXIT.ok;
+  }
+
+  let action: NodeAction;
+  let actionError: string | null = null;
+  try {
+    const state = await readNodeState(node);
+    action = decideNodeAction(state, verdict, summary);
+  } catch (error) {
+    action = { kind: 'none', why: `could not read the state of ${node}: ${describeError(error)}` };
+    actionError = action.why;
+  }
+  const command = actionCommand(node, action);
+  if (command !== null && flags.dryRun) {
+    context.out(`dry run: ${command.map(shellQuote).join(' ')}`);
+  } else if (command !== null) {
+    try {
+      await applyNodeAction(node, action);
+    } catch (error) {
+      actionError = `${action.kind} of ${node} failed: ${describeError(error)}`;
+    }
+  }
+  deliverRun(context, record, { json: flags.json, prom: flags.prom }, false, flags.prom === undefined ? undefined : renderSlurmActionMetrics(node, action, actionError === null));
+  const done = actionError === null ? (flags.dryRun && command !== null ? 'would ' : '') + describeAction(node, action) : actionError;
+  context.err(`mlcheck slurm check: ${done}${verdict === 'undecided' ? ' (undecided: the check could not decide; never a drain)' : ''}`);
+  // Slurm ignores a health check's exit code; 0 says it acted, 3 that scontrol could not be used.
+  return actionError === null ? EXIT.ok : EXIT.undecided;
+}
+
+function checkVerdict(record: RunRecord): CheckVerdict {
+  const status = decideRun(record).status;
+  return status === 'fail' ? 'fail' : status === 'undecided' ? 'undecided' : 'pass';
+}
+
+/** In a prolog the driver shows every GPU; the check must use only the job's. */
+function scopeToJobGpus(context: CliContext): void {
+  const jobGpus = process.env.SLURM_JOB_GPUS;
+  if (jobGpus !== undefined && process.env.CUDA_VISIBLE_DEVICES === undefined) {
+    process.env.CUDA_VISIBLE_DEVICES = jobGpus;
+    context.err(`mlcheck slurm check: checking the job's GPUs only (CUDA_VISIBLE_DEVICES=${jobGpus} from SLURM_JOB_GPUS)`);
+  }
+}
+
+function describeAction(node: string, action: NodeAction): string {
+  switch (action.kind) {
+    case 'drain':
+      return `drained ${node}: ${action.reason}`;
+    case 'resume':
+      return `resumed ${node} (${action.why})`;
+    case 'none':
+      return action.why;
+  }
+}
+
+function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
