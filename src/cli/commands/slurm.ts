@@ -1,4 +1,5 @@
 import os from 'node:os';
+import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { verdictLine } from '../../report/console.js';
 import { decideRun } from '../../runner/run-outcome.js';
@@ -7,15 +8,21 @@ import { actionCommand, applyNodeAction } from '../../slurm/node-actions.js';
 import { decideNodeAction, type CheckVerdict, type NodeAction } from '../../slurm/drain-policy.js';
 import { readNodeState } from '../../slurm/node-state.js';
 import { renderSlurmActionMetrics } from '../../slurm/prometheus.js';
-import { describeError } from '../../util/errors.js';
+import { compareReports, renderCompare } from '../../report/compare.js';
+import { readReports } from '../../report/read-reports.js';
+import { loadNodeReferences } from '../../runner/references.js';
+import { expandNodeList, partitionNodes, sweepNodes, type SweepNode } from '../../slurm/sweep.js';
+import { UsageError, describeError } from '../../util/errors.js';
 import { createPrivateDirectory } from '../../util/private-directory.js';
 import { PROFILE_IDS, type ProfileId } from '../../workloads/types.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../context.js';
 import { helpExamples } from '../help-examples.js';
-import { parseNonNegativeInteger, parsePackageNames, parsePositiveNumber } from '../option-parsers.js';
+import { fractionParser, parseNonNegativeInteger, parsePackageNames, parsePositiveNumber } from '../option-parsers.js';
+import { withInterruptSignal } from '../run-support.js';
 import { deliverRun } from '../report-output.js';
 import { runCommand, type RunFlags } from './run.js';
+import { shellQuote } from '../../slurm/shell-quote.js';
 
 /** Inside Slurm's 60 s limit on a HealthCheckProgram, with room for start-up and scontrol. */
 export const DEFAULT_CHECK_DEADLINE_SECONDS = 45;
@@ -76,6 +83,114 @@ export function registerSlurm(program: Command, context: CliContext): void {
     .action(async (workloads: string[], flags: CheckFlags) => {
       context.setExitCode(await slurmCheck(workloads, flags, context));
     });
+
+  slurm
+    .command('sweep')
+    .summary('run mlcheck on many nodes through sbatch, then compare them')
+    .description(
+      [
+        'Submits one exclusive job per node (sbatch --exclusive --nodelist=<node>), each running `mlcheck run --json DIR/<node>/report.json` with the given profile; shows progress (done, running, pending with Slurm\'s reason) while it waits; then compares the nodes\' reports (`mlcheck compare`), prints the fleet table and lists the nodes that failed, were undecided, never started or are slower than their peers.',
+        'Nodes that are down or drained are skipped and listed. --time-limit ends a stuck job (its node is undecided, never drained). Ctrl-C cancels the jobs (scancel) and still reports what finished.',
+        '--drain drains the failed nodes with "mlcheck: <their verdict>" and --drain-outliers also the slow ones; an admin\'s drain reason is never overwritten.',
+        'DIR must be on storage every node can write (the jobs write there). Exit codes: 0 no node failed, 1 a node failed (or, with --drain-outliers, was slow), 2 bad usage, 3 Slurm could not be used.',
+      ].join('\n\n'),
+    )
+    .option('--nodes <list>', 'nodes, as Slurm writes them: node[01-16],gpu7')
+    .option('--partition <name>', 'every node of this partition')
+    .addOption(new Option('-p, --profile <profile>', 'the profile each node runs').choices(PROFILE_IDS).default('quick'))
+    .requiredOption('-o, --out <dir>', 'shared directory for the reports: DIR/<node>/report.json')
+    .option('-d, --data-dir <dir>', 'data folder, as the nodes see it (passed to each run)')
+    .option('--strict', 'each node runs with --strict (acceptance)')
+    .option('--time-limit <minutes>', 'Slurm time limit per job', parsePositiveNumber, 30)
+    .option('-t, --tolerance <fraction>', 'how much worse than the fleet median is an outlier (0.10 = 10 %)', fractionParser(), 0.1)
+    .option('--drain', 'drain the nodes that failed')
+    .option('--drain-outliers', 'also drain the nodes slower than their peers')
+    .option('--dry-run', 'print the scontrol commands instead of draining')
+    .addHelpText(
+      'after',
+      helpExamples(
+        'mlcheck slurm sweep --partition gpu --profile quick --out /shared/mlcheck/sweep-$(date +%F) --data-dir /shared/mlcheck-data',
+        'mlcheck slurm sweep --nodes node[001-064] --profile standard --out /shared/mlcheck/acceptance --strict --drain',
+      ),
+    )
+    .action(async (flags: SweepFlags) => {
+      context.setExitCode(await slurmSweep(flags, context));
+    });
+}
+
+interface SweepFlags {
+  nodes?: string;
+  partition?: string;
+  profile: ProfileId;
+  out: string;
+  dataDir?: string;
+  strict?: boolean;
+  timeLimit: number;
+  tolerance: number;
+  drain?: boolean;
+  drainOutliers?: boolean;
+  dryRun?: boolean;
+}
+
+async function slurmSweep(flags: SweepFlags, context: CliContext): Promise<number> {
+  if ((flags.nodes === undefined) === (flags.partition === undefined)) throw new UsageError('give exactly one of --nodes and --partition', { fix: 'mlcheck slurm sweep --nodes node[01-04] --out /shared/mlcheck/sweep' });
+  const out = path.resolve(flags.out);
+  let nodes: string[];
+  try {
+    nodes = flags.nodes !== undefined ? await expandNodeList(flags.nodes) : await partitionNodes(flags.partition!);
+  } catch (error) {
+    throw new UsageError(`cannot list the nodes: ${describeError(error)}`, { fix: 'check the node list or partition name with sinfo' });
+  }
+  if (nodes.length === 0) throw new UsageError(`no node in ${flags.nodes ?? `partition ${flags.partition}`}`);
+  const runArgs = ['--profile', flags.profile, ...(flags.dataDir !== undefined ? ['--data-dir', path.resolve(flags.dataDir)] : []), ...(flags.strict ? ['--strict'] : [])];
+  const mlcheck = [process.execPath, path.resolve(process.argv[1] ?? 'bin/mlcheck.js')];
+  let last = '';
+  const results = await withInterruptSignal(context, 'cancelling the jobs (scancel) and reporting what finished', (signal) =>
+    sweepNodes({
+      nodes,
+      out,
+      mlcheck,
+      runArgs,
+      timeLimitMinutes: Math.ceil(flags.timeLimit),
+      signal,
+      onProgress: (progress) => {
+        const line = `sweep: ${progress.done}/${progress.total} done, running: ${progress.running.join(', ') || '-'}, pending: ${progress.pending.join(', ') || '-'}`;
+        if (line !== last) context.err(line);
+        last = line;
+      },
+    }),
+  );
+
+  const reports = results.filter((r) => r.report !== null).map((r) => ({ node: r.node, loaded: readReports([r.report!])[0]! }));
+  // All jobs of a test cluster share one host name: a report is named by the node it ran on.
+  const named = reports.map(({ node, loaded }) => ({ ...loaded, report: { ...loaded.report, session: { ...loaded.report.session, host: node } } }));
+  const comparison = compareReports(named, { tolerance: flags.tolerance, rules: loadNodeReferences().metrics });
+  if (named.length > 0) context.out(renderCompare(comparison));
+  const outliers = [...new Set(comparison.flags.filter((f) => f.kind === 'worse-than-fleet').map((f) => f.node))];
+
+  context.out(renderSweepTable(results, outliers));
+  const failed = results.filter((r) => r.status === 'fail');
+  for (const target of [...(flags.drain ? failed.map((r) => ({ node: r.node, summary: r.detail })) : []), ...(flags.drainOutliers ? outliers.filter((n) => !failed.some((r) => r.node === n)).map((n) => ({ node: n, summary: `slow: ${comparison.flags.find((f) => f.node === n)?.message ?? 'slower than its peers'}` })) : [])]) {
+    const state = await readNodeState(target.node);
+    const action = decideNodeAction(state, 'fail', target.summary);
+    const command = actionCommand(target.node, action);
+    if (command === null) context.err(`${target.node}: ${action.why}`);
+    else if (flags.dryRun) context.out(`dry run: ${command.map(shellQuote).join(' ')}`);
+    else {
+      await applyNodeAction(target.node, action);
+      context.err(`${target.node}: ${describeAction(target.node, action)}`);
+    }
+  }
+  return failed.length > 0 || (flags.drainOutliers && outliers.length > 0) ? EXIT.failed : EXIT.ok;
+}
+
+function renderSweepTable(results: readonly SweepNode[], outliers: readonly string[]): string {
+  const rows = results.map((r) => [r.node, outliers.includes(r.node) && r.status === 'pass' ? 'pass (outlier)' : r.status, r.jobId === null ? '-' : `${r.jobId} ${r.jobState ?? ''}`.trim(), r.detail]);
+  const header = ['NODE', 'STATUS', 'JOB', 'DETAIL'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const format = (row: string[]): string => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ');
+  const counts = (['fail', 'undecided', 'not started', 'skipped'] as const).map((status) => `${results.filter((r) => r.status === status).length} ${status}`);
+  return [format(header), ...rows.map(format), `sweep: ${results.length} nodes, ${results.filter((r) => r.status === 'pass').length} passed, ${counts.join(', ')}, ${outliers.length} outliers`].join('\n');
 }
 
 async function slurmCheck(workloads: string[], flags: CheckFlags, context: CliContext): Promise<number> {
@@ -152,8 +267,4 @@ function describeAction(node: string, action: NodeAction): string {
     case 'none':
       return action.why;
   }
-}
-
-function shellQuote(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
