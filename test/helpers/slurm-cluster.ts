@@ -13,8 +13,10 @@ export const hasSlurm = ['slurmctld', 'slurmd', 'munged', 'scontrol', 'sbatch'].
 
 export interface ClusterOptions {
   nodes: readonly string[];
-  /** Lines added to slurm.conf (HealthCheckProgram=..., Prolog=..., TaskProlog=...). */
-  extraConfig?: readonly string[];
+  /** Lines added to slurm.conf (HealthCheckProgram=..., Prolog=..., TaskProlog=...), given the cluster's folder and config file. */
+  extraConfig?: (dir: string, conf: string) => readonly string[];
+  /** When the cluster counts as started (default: every node idle). */
+  ready?: (states: Map<string, { state: string; reason: string }>) => boolean;
 }
 
 export interface SlurmCluster {
@@ -80,7 +82,7 @@ export async function startSlurmCluster(options: ClusterOptions): Promise<SlurmC
       'SelectTypeParameters=CR_Core',
       'ReturnToService=2',
       'MinJobAge=600',
-      ...(options.extraConfig ?? []),
+      ...(options.extraConfig?.(dir, conf) ?? []),
       ...options.nodes.map((node, i) => `NodeName=${node} NodeHostname=localhost Port=${base + 1 + i} ${hardware} State=UNKNOWN`),
       'PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP',
       '',
@@ -123,7 +125,8 @@ export async function startSlurmCluster(options: ClusterOptions): Promise<SlurmC
     rmSync(dir, { recursive: true, force: true });
   };
   const cluster: SlurmCluster = { dir, env, run, nodeStates, waitFor, stop };
-  await waitFor(`${options.nodes.length} idle nodes`, () => [...nodeStates().values()].filter((s) => s.state === 'idle').length === options.nodes.length, 90_000).catch(async (error: unknown) => {
+  const ready = options.ready ?? ((states) => [...states.values()].filter((s) => s.state === 'idle').length === options.nodes.length);
+  await waitFor('the cluster to start', () => ready(nodeStates()), 90_000).catch(async (error: unknown) => {
     await stop();
     throw error;
   });
