@@ -52,6 +52,7 @@ async function runCase(spec: CaseSpec, signal: AbortSignal): Promise<void> {
     phase = 'run';
     await send({ type: 'phase', phase });
     ensureDirectory(spec.outDir);
+    const runStart = performance.now();
     const output: WorkloadOutput = await implementation(session, {
       profile: spec.profile,
       seed: spec.seed,
@@ -61,7 +62,7 @@ async function runCase(spec: CaseSpec, signal: AbortSignal): Promise<void> {
       signal,
       progress: (event) => void send({ type: 'progress', event }),
     });
-    await send({ type: 'done', output });
+    await send({ type: 'done', output, runSeconds: (performance.now() - runStart) / 1000 });
   } catch (error) {
     if (signal.aborted) await send({ type: 'stopped', outcome: 'error', phase: 'interrupted', reason: `interrupted in phase ${phase}: ${String(signal.reason)}` });
     else await send({ type: 'stopped', outcome: outcomeOf(error), phase, reason: describeError(error) });

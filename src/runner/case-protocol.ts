@@ -9,6 +9,7 @@ export type ChildMessage =
   | { type: 'phase'; phase: 'setup' | 'run' }
   | { type: 'engine'; info: EngineInfo; setupSeconds: number }
   | { type: 'progress'; event: Progress }
-  | { type: 'done'; output: WorkloadOutput }
+  /** runSeconds: the workload itself, without process start-up and engine set-up. */
+  | { type: 'done'; output: WorkloadOutput; runSeconds: number }
   /** `skip`: a stated requirement is missing; `fail`: the workload or framework failed. */
   | { type: 'stopped'; outcome: 'skip' | 'fail' | 'error'; phase: 'setup' | 'run' | 'interrupted'; reason: string };

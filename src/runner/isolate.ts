@@ -23,6 +23,7 @@ export interface IsolatedCase {
   outcome: IsolatedOutcome;
   engine: EngineInfo | null;
   setupSeconds: number | null;
+  runSeconds?: number;
   stderrTail: string[];
 }
 
@@ -43,6 +44,7 @@ export function runIsolated(spec: CaseSpec, options: IsolateOptions = {}): Promi
     let phase: 'setup' | 'run' = 'setup';
     let engine: EngineInfo | null = null;
     let setupSeconds: number | null = null;
+    let runSeconds: number | undefined;
     let settled: IsolatedOutcome | null = null;
     let stderr = '';
     child.stderr?.setEncoding('utf8');
@@ -85,6 +87,7 @@ export function runIsolated(spec: CaseSpec, options: IsolateOptions = {}): Promi
           options.onProgress?.(message.event);
           break;
         case 'done':
+          runSeconds = message.runSeconds;
           answered({ kind: 'done', output: message.output });
           break;
         case 'stopped':
@@ -104,7 +107,7 @@ export function runIsolated(spec: CaseSpec, options: IsolateOptions = {}): Promi
       options.signal?.removeEventListener('abort', onAbort);
       const stderrTail = tail(stderr, STDERR_TAIL_LINES);
       const outcome = settled ?? { kind: 'crashed', phase, reason: describeCrash(exitCode, signal, phase, stderr), exitCode, signal };
-      resolve({ outcome, engine, setupSeconds, stderrTail });
+      resolve({ outcome, engine, setupSeconds, ...(runSeconds !== undefined && { runSeconds }), stderrTail });
     });
     const start: ParentMessage = { type: 'start', spec };
     child.send(start);

@@ -143,6 +143,7 @@ function toCaseResult(spec: CaseSpec, isolated: IsolatedCase, startedAt: Date, e
       endedAt: endedAt.toISOString(),
       wallSeconds: (endedAt.getTime() - startedAt.getTime()) / 1000,
       ...(isolated.setupSeconds !== null && { setupSeconds: isolated.setupSeconds }),
+      ...(isolated.runSeconds !== undefined && { runSeconds: isolated.runSeconds }),
     },
     metrics: {},
     hyperparameters: { ...spec.params },

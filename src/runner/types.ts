@@ -58,6 +58,8 @@ export interface CaseTimings {
   wallSeconds: number;
   /** Engine/backend load time. */
   setupSeconds?: number;
+  /** The workload itself; wallSeconds minus both is the case process's start-up and teardown. */
+  runSeconds?: number;
 }
 
 export interface CaseResult {
