@@ -43,6 +43,8 @@ export interface OpenOptions {
   backend?: string;
   /** Threads to use where the backend lets us choose. */
   threads?: number;
+  /** The workload trains: load what gradients need (default true). */
+  training?: boolean;
 }
 
 export interface Engine<S extends EngineSession = EngineSession> {

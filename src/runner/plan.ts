@@ -85,7 +85,7 @@ export async function planCases(options: PlanOptions): Promise<CaseSpec[]> {
           seed: options.seed,
           params,
           timeoutSeconds: options.timeoutSeconds ?? profile.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
-          threads: options.threads ?? os.availableParallelism(),
+          threads: Math.min(options.threads ?? os.availableParallelism(), workload.maxThreads ?? Infinity),
           ...(options.dataDir !== undefined && { dataDir: path.resolve(options.dataDir) }),
           outDir: caseArtifactsDir(options.outDir, caseId),
           ...(module !== undefined && { workloadModule: module }),

@@ -60,6 +60,16 @@ export interface Workload {
   readonly datasets: readonly string[];
   /** Hyperparameter defaults: the manual's values (the `reference` profile). */
   readonly defaults: Readonly<Record<string, ParamValue>>;
+  /**
+   * False for a workload that only infers (hello, inception): the tfjs engine then skips loading
+   * the gradient functions, about a second of start-up. Default true.
+   */
+  readonly training?: boolean;
+  /**
+   * At most this many threads per case: hello's work takes milliseconds, less than starting a
+   * wasm worker pool. Default: as many as the case may use.
+   */
+  readonly maxThreads?: number;
   /** One implementation per engine it supports. */
   readonly engines: {
     readonly tfjs?: WorkloadRun<TfjsSession>;

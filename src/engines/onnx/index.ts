@@ -61,7 +61,7 @@ function createSession(loaded: LoadedOrt, provider: OnnxProvider, threads: numbe
   const info: EngineInfo = {
     engine: 'onnx',
     backend: provider,
-    device: provider === 'cpu' ? `CPU: ${os.cpus()[0]?.model.trim() ?? 'unknown'} (${threads !== undefined ? `${threads} threads` : 'onnxruntime default threads'}, ${os.availableParallelism()} logical CPUs)` : `${gpuNames[0] ?? 'NVIDIA GPU'} (GPU 0)`,
+    device: provider === 'cpu' ? `CPU: ${os.cpus()[0]?.model.trim() ?? 'unknown'} (${threads !== undefined ? `${threads} thread${threads === 1 ? '' : 's'}` : 'onnxruntime default threads'}, ${os.availableParallelism()} logical CPUs)` : `${gpuNames[0] ?? 'NVIDIA GPU'} (GPU 0)`,
     versions: { 'onnxruntime-node': loaded.version, 'onnxruntime-common': ort.env.versions.common ?? 'unknown' },
   };
   const open: InferenceSessionFactory = async (model, sessionOptions = {}) => {

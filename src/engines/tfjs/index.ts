@@ -34,7 +34,7 @@ export function createTfjsEngine(deps: BackendDependencies = {}): Engine<TfjsSes
     },
     async open(options: OpenOptions = {}) {
       const chosen = await chooseBackend(options.backend, status);
-      await ensureGradients(tf);
+      if (options.training !== false) await ensureGradients(tf);
       let active;
       try {
         active = await activateBackend(tf, chosen, options.threads, dependencies);

@@ -7,6 +7,8 @@ export const hello: Workload = {
   id: 'hello',
   title: "'Hello, TensorFlow!' and 10 + 32 = 42",
   datasets: [],
+  training: false,
+  maxThreads: 1,
   defaults: { a: 10, b: 32 },
   engines: { tfjs: helloTfjs, onnx: helloOnnx },
 };
