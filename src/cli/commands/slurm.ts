@@ -52,13 +52,11 @@ export function registerSlurm(program: Command, context: CliContext): void {
     .summary("check this node and drain it (or resume it) through scontrol")
     .description(
       [
-        'Runs a profile (default smoke: the probe\'s node verdicts and hello on every engine, a few seconds) on this node under a deadline well inside Slurm\'s limits, then acts on the node named by --node or SLURMD_NODENAME:',
-        '- the check failed (what `mlcheck run` exits 1 for): drain it with the reason "mlcheck: <the one-line verdict>", unless it is already drained or down with a reason that is not mlcheck\'s (an admin\'s reason is never touched);',
-        '- the check passed: resume it only if mlcheck drained it;',
-        '- bad usage (2) or undecided (3: the deadline passed, nothing could run, a corrupt data file): nothing, ever. Undecided is logged on stderr and in --prom.',
-        'As a HealthCheckProgram it exits 0 once it has acted (Slurm does not drain on the exit code; the drain is the action), 2 on bad usage, 3 when scontrol failed. With --prolog it only checks the GPUs of the job (SLURM_JOB_GPUS), never calls scontrol, and exits 1 only when the check failed: Slurm then drains the node and requeues the job.',
-        'A HealthCheckProgram gets no PATH: use the shipped bin/mlcheck-slurm-check (it finds node and scontrol itself), e.g. HealthCheckProgram=/opt/mlcheck/bin/mlcheck-slurm-check.',
-      ].join('\n'),
+        "Runs a profile (default smoke: the probe's node verdicts and hello on every engine, a few seconds) on this node under a deadline well inside Slurm's limits, then acts on the node named by --node or SLURMD_NODENAME.",
+        "When the check failed (what `mlcheck run` exits 1 for) it drains the node with the reason \"mlcheck: <the one-line verdict>\", unless the node is already drained or down with a reason that is not mlcheck's: an admin's reason is never touched. When the check passed it resumes the node only if mlcheck drained it. On bad usage (2) or undecided (3: the deadline passed, nothing could run, a corrupt data file) it does nothing, ever; undecided is logged on stderr and in --prom.",
+        'As a HealthCheckProgram it exits 0 once it has acted (Slurm does not drain on the exit code; the drain is the action), 2 on bad usage, 3 when scontrol failed. With --prolog it checks only the GPUs of the job (SLURM_JOB_GPUS), never calls scontrol, and exits 1 only when the check failed: Slurm then drains the node and requeues the job.',
+        'A HealthCheckProgram gets no PATH: point slurm.conf at the shipped bin/mlcheck-slurm-check, which finds node and scontrol itself (HealthCheckProgram=/opt/mlcheck/bin/mlcheck-slurm-check).',
+      ].join('\n\n'),
     )
     .argument('[workload...]', 'workloads to run (default: those the profile lists)')
     .addOption(new Option('-p, --profile <profile>', 'how long and how strict').choices(PROFILE_IDS).default('smoke'))
@@ -75,7 +73,7 @@ export function registerSlurm(program: Command, context: CliContext): void {
     .addHelpText(
       'after',
       helpExamples(
-        { comment: 'slurm.conf', command: 'HealthCheckProgram=/opt/mlcheck/bin/mlcheck-slurm-check' },
+        { comment: 'what bin/mlcheck-slurm-check runs as a HealthCheckProgram', command: 'mlcheck slurm check --prom /var/lib/node_exporter/textfile/mlcheck.prom' },
         { comment: 'see what it would do, without touching the node', command: 'mlcheck slurm check --node node001 --dry-run' },
         { comment: 'in a Prolog script', command: 'mlcheck slurm check --prolog --prom /var/lib/node_exporter/textfile/mlcheck.prom' },
       ),
