@@ -7,5 +7,7 @@
     'src/gpu_probe.cc',
     'src/error_names.cc',
     'src/process_control.cc',
+    'src/gpu_health.cc',
+    'src/pcie_load.cc',
   ],
 }

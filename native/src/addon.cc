@@ -13,7 +13,7 @@
 namespace mlcheck {
 namespace {
 
-constexpr int kAddonApiVersion = 3;
+constexpr int kAddonApiVersion = 4;
 
 template <typename T>
 Napi::Value Opt(Napi::Env env, const std::optional<T>& value) {
@@ -81,6 +81,38 @@ Napi::Array Strings(Napi::Env env, const std::vector<std::string>& values) {
   return out;
 }
 
+Napi::Object HealthJs(Napi::Env env, const NvmlHealth& h) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("eccAggregateUncorrected", Opt(env, h.ecc_aggregate_uncorrected));
+  o.Set("retiredPagesSingleBit", Opt(env, h.retired_pages_single_bit));
+  o.Set("retiredPagesDoubleBit", Opt(env, h.retired_pages_double_bit));
+  o.Set("retiredPagesPending", Opt(env, h.retired_pages_pending));
+  o.Set("remappedRowsCorrectable", Opt(env, h.remapped_rows_correctable));
+  o.Set("remappedRowsUncorrectable", Opt(env, h.remapped_rows_uncorrectable));
+  o.Set("rowRemapPending", Opt(env, h.row_remap_pending));
+  o.Set("rowRemapFailure", Opt(env, h.row_remap_failure));
+  o.Set("clocksEventReasons", Opt(env, h.clocks_event_reasons));
+  o.Set("clocksEventReasonsHeld", Opt(env, h.clocks_event_reasons_held));
+  o.Set("clocksFunction", h.clocks_function.empty() ? env.Null() : Napi::String::New(env, h.clocks_function));
+  o.Set("inforomValid", Opt(env, h.inforom_valid));
+  if (h.compute_processes.has_value()) {
+    Napi::Array processes = Napi::Array::New(env, h.compute_processes->size());
+    for (size_t i = 0; i < h.compute_processes->size(); ++i) {
+      Napi::Object p = Napi::Object::New(env);
+      p.Set("pid", (*h.compute_processes)[i].pid);
+      p.Set("usedMemoryBytes", Opt(env, (*h.compute_processes)[i].used_memory_bytes));
+      processes.Set(i, p);
+    }
+    o.Set("computeProcesses", processes);
+  } else {
+    o.Set("computeProcesses", env.Null());
+  }
+  o.Set("pcieGenBusy", Opt(env, h.pcie_gen_busy));
+  o.Set("pcieWidthBusy", Opt(env, h.pcie_width_busy));
+  o.Set("pcieBusyNote", Opt(env, h.pcie_busy_note));
+  return o;
+}
+
 Napi::Object GpuReportJs(Napi::Env env, const GpuReport& report) {
   Napi::Object cuda = Napi::Object::New(env);
   cuda.Set("library", report.cuda.library);
@@ -135,6 +167,10 @@ Napi::Object GpuReportJs(Napi::Env env, const GpuReport& report) {
     o.Set("persistenceMode", Opt(env, d.persistence_mode));
     o.Set("migCurrent", Opt(env, d.mig_current));
     o.Set("migPending", Opt(env, d.mig_pending));
+    o.Set("health", HealthJs(env, d.health));
+    Napi::Object unsupported = Napi::Object::New(env);
+    for (const auto& [function, code] : d.unsupported) unsupported.Set(function, code);
+    o.Set("unsupported", unsupported);
     o.Set("errors", Strings(env, d.errors));
     nvml_devices.Set(i, o);
   }
@@ -151,8 +187,7 @@ Napi::Object GpuReportJs(Napi::Env env, const GpuReport& report) {
 struct GpuProbeJob {
   Napi::Promise::Deferred deferred;
   Napi::ThreadSafeFunction done;
-  std::string cuda_library, nvml_library;
-  bool use_nvml = true;
+  GpuProbeOptions options;
   GpuReport report;
 };
 
@@ -164,18 +199,25 @@ std::string StringOption(const Napi::Object& options, const char* key, const cha
   return value.IsString() ? value.As<Napi::String>().Utf8Value() : fallback;
 }
 
+bool BoolOption(const Napi::Object& options, const char* key, bool fallback) {
+  Napi::Value value = options.Get(key);
+  return value.IsBoolean() ? value.As<Napi::Boolean>().Value() : fallback;
+}
+
 Napi::Value ProbeGpusJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object options = info.Length() > 0 && info[0].IsObject() ? info[0].As<Napi::Object>() : Napi::Object::New(env);
-  Napi::Value nvml_flag = options.Get("nvml");
-  auto* job = new GpuProbeJob{Napi::Promise::Deferred::New(env), Napi::ThreadSafeFunction(), StringOption(options, "cudaLibrary", "libcuda.so.1"),
-                              StringOption(options, "nvmlLibrary", "libnvidia-ml.so.1"), nvml_flag.IsBoolean() ? nvml_flag.As<Napi::Boolean>().Value() : true,
-                              GpuReport()};
+  GpuProbeOptions probe_options;
+  probe_options.cuda_library = StringOption(options, "cudaLibrary", "libcuda.so.1");
+  probe_options.nvml_library = StringOption(options, "nvmlLibrary", "libnvidia-ml.so.1");
+  probe_options.use_nvml = BoolOption(options, "nvml", true);
+  probe_options.busy_pcie_reread = BoolOption(options, "busyPcieReread", true);
+  auto* job = new GpuProbeJob{Napi::Promise::Deferred::New(env), Napi::ThreadSafeFunction(), probe_options, GpuReport()};
   job->done = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}), "mlcheck gpu probe", 0, 1);
   g_pending_jobs.push_back(job);
   Napi::Promise promise = job->deferred.Promise();
   std::thread([job]() {
-    job->report = ProbeGpus(job->cuda_library, job->nvml_library, job->use_nvml);
+    job->report = ProbeGpus(job->options);
     Napi::ThreadSafeFunction done = job->done;
     done.BlockingCall(job, [](Napi::Env env, Napi::Function, GpuProbeJob* finished) {
       finished->deferred.Resolve(GpuReportJs(env, finished->report));

@@ -2,23 +2,21 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstring>
+#include <cstdlib>
 
 #include "error_names.h"
+#include "pcie_load.h"
 
 namespace mlcheck {
 namespace {
 
-// The few driver types the probe needs, declared here so no CUDA toolkit is needed to build.
-using CUresult = int;
-using CUdevice = int;
 struct CUuuid {
   unsigned char bytes[16];
 };
-using nvmlReturn_t = int;
-using nvmlDevice_t = struct nvmlDevice_st*;
 struct nvmlMemory_t {
   unsigned long long total, free, used;
 };
@@ -32,7 +30,6 @@ constexpr int kAttrMultiprocessorCount = 16;
 constexpr int kAttrEccEnabled = 32;
 constexpr int kAttrComputeCapabilityMajor = 75;
 constexpr int kAttrComputeCapabilityMinor = 76;
-constexpr int kNvmlErrorNotSupported = 3;
 constexpr int kNvmlMemoryErrorUncorrected = 1;
 constexpr int kNvmlVolatileEcc = 0;
 constexpr int kNvmlTemperatureGpu = 0;
@@ -81,24 +78,6 @@ LibraryFailure MissingSymbol(const std::string& library, const char* function) {
   return failure;
 }
 
-class Library {
- public:
-  explicit Library(void* handle) : handle_(handle) {}
-  // Tries each name in order; the first present wins. Records the first name when none is.
-  template <typename Fn>
-  Fn Find(std::initializer_list<const char*> names, std::vector<std::string>* missing) const {
-    for (const char* name : names) {
-      void* symbol = dlsym(handle_, name);
-      if (symbol != nullptr) return reinterpret_cast<Fn>(symbol);
-    }
-    if (missing != nullptr) missing->push_back(*names.begin());
-    return nullptr;
-  }
-
- private:
-  void* handle_;
-};
-
 std::string FormatUuid(const CUuuid& uuid) {
   const unsigned char* b = uuid.bytes;
   char text[64];
@@ -107,12 +86,13 @@ std::string FormatUuid(const CUuuid& uuid) {
   return text;
 }
 
-void ProbeCuda(CudaReport& report) {
+// Returns the libcuda handle when cuInit succeeded (the busy PCIe re-read needs it), else nullptr.
+void* ProbeCuda(CudaReport& report) {
   Stage("dlopen libcuda");
   void* handle = dlopen(report.library.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
     report.failure = OpenFailure(report.library, "no NVIDIA driver installed");
-    return;
+    return nullptr;
   }
   report.loaded = true;
   Library lib(handle);
@@ -130,7 +110,7 @@ void ProbeCuda(CudaReport& report) {
   auto cu_get = lib.Find<DeviceGetFn>({"cuDeviceGet"}, nullptr);
   if (cu_init == nullptr || cu_count == nullptr || cu_get == nullptr) {
     report.failure = MissingSymbol(report.library, cu_init == nullptr ? "cuInit" : cu_count == nullptr ? "cuDeviceGetCount" : "cuDeviceGet");
-    return;
+    return nullptr;
   }
   auto cu_driver_version = lib.Find<IntOutFn>({"cuDriverGetVersion"}, &missing);
   auto cu_name = lib.Find<NameFn>({"cuDeviceGetName"}, &missing);
@@ -149,14 +129,14 @@ void ProbeCuda(CudaReport& report) {
   CUresult status = cu_init(0);
   if (status != 0) {
     report.failure = CallFailure(report.library, "cuInit", status, false);
-    return;
+    return nullptr;
   }
   Stage("cuDeviceGetCount");
   int count = 0;
   status = cu_count(&count);
   if (status != 0) {
     report.failure = CallFailure(report.library, "cuDeviceGetCount", status, false);
-    return;
+    return nullptr;
   }
   for (int ordinal = 0; ordinal < count; ++ordinal) {
     CudaDevice device;
@@ -217,9 +197,21 @@ void ProbeCuda(CudaReport& report) {
     }
     report.devices.push_back(device);
   }
+  return handle;
 }
 
-void ProbeNvml(NvmlReport& report) {
+// "0000:3B:00.0" (CUDA) and "00000000:3b:00.0" (NVML) name one device.
+bool SamePciAddress(const std::string& a, const std::string& b) {
+  unsigned domain_a = 0, bus_a = 0, device_a = 0, function_a = 0, domain_b = 0, bus_b = 0, device_b = 0, function_b = 0;
+  if (std::sscanf(a.c_str(), "%x:%x:%x.%x", &domain_a, &bus_a, &device_a, &function_a) != 4) return false;
+  if (std::sscanf(b.c_str(), "%x:%x:%x.%x", &domain_b, &bus_b, &device_b, &function_b) != 4) return false;
+  return domain_a == domain_b && bus_a == bus_b && device_a == device_b && function_a == function_b;
+}
+
+// How long one GPU is kept busy at most; a link that trains up does so within milliseconds.
+constexpr int kPcieBusyBudgetMs = 250;
+
+void ProbeNvml(NvmlReport& report, void* cuda_handle, const std::vector<CudaDevice>& cuda_devices, bool busy_pcie_reread) {
   Stage("dlopen libnvidia-ml");
   void* handle = dlopen(report.library.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
@@ -267,6 +259,7 @@ void ProbeNvml(NvmlReport& report) {
   auto get_temperature = lib.Find<TemperatureFn>({"nvmlDeviceGetTemperature"}, &missing);
   auto get_persistence = lib.Find<DevUintFn>({"nvmlDeviceGetPersistenceMode"}, &missing);
   auto get_mig = lib.Find<DevTwoUintFn>({"nvmlDeviceGetMigMode"}, &missing);
+  const NvmlHealthReader health_reader(lib, &missing);
 
   Stage("nvmlInit_v2");
   nvmlReturn_t status = nvml_init();
@@ -290,18 +283,25 @@ void ProbeNvml(NvmlReport& report) {
   if (status != 0) {
     report.failure = CallFailure(report.library, "nvmlDeviceGetCount_v2", status, true);
   }
+  std::vector<nvmlDevice_t> handles;
   for (unsigned int index = 0; status == 0 && index < count; ++index) {
     NvmlDevice device;
     device.index = index;
-    // NOT_SUPPORTED is an answer (e.g. MIG on a pre-Ampere GPU), not a failure.
+    // NOT_SUPPORTED (e.g. MIG on a pre-Ampere GPU) and FUNCTION_NOT_FOUND are answers, not failures.
     auto check = [&](const char* function, nvmlReturn_t code) {
-      if (code != 0 && code != kNvmlErrorNotSupported) device.errors.push_back(CallFailure(report.library, function, code, true).message);
+      if (NvmlUnsupported(code)) {
+        const char* name = NvmlReturnName(code);
+        device.unsupported.emplace_back(function, name != nullptr ? name : std::to_string(code));
+      } else if (code != 0) {
+        device.errors.push_back(CallFailure(report.library, function, code, true).message);
+      }
       return code == 0;
     };
     Stage("nvmlDeviceGetHandleByIndex_v2");
     nvmlDevice_t dev = nullptr;
     if (!check("nvmlDeviceGetHandleByIndex_v2", nvml_handle(index, &dev))) {
       report.devices.push_back(device);
+      handles.push_back(nullptr);
       continue;
     }
     Stage("nvmlDevice queries");
@@ -342,7 +342,40 @@ void ProbeNvml(NvmlReport& report) {
       device.mig_current = current;
       device.mig_pending = pending;
     }
+    Stage("nvmlDevice health queries");
+    health_reader.Read(dev, device.ecc_enabled.has_value(), device.health, check);
     report.devices.push_back(device);
+    handles.push_back(dev);
+  }
+  if (busy_pcie_reread && get_gen_current != nullptr && get_width_current != nullptr) {
+    for (size_t i = 0; i < report.devices.size(); ++i) {
+      NvmlDevice& device = report.devices[i];
+      const bool below_max = device.pcie_gen_current.value_or(0) < device.pcie_gen_max.value_or(0) ||
+                             device.pcie_width_current.value_or(0) < device.pcie_width_max.value_or(0);
+      if (handles[i] == nullptr || !below_max) continue;
+      if (cuda_handle == nullptr) {
+        device.health.pcie_busy_note = "CUDA is unusable, so the GPU could not be kept busy";
+        continue;
+      }
+      int ordinal = -1;
+      for (const CudaDevice& cuda : cuda_devices)
+        if (cuda.pci_bus_id.has_value() && device.pci_bus_id.has_value() && SamePciAddress(*cuda.pci_bus_id, *device.pci_bus_id)) ordinal = cuda.ordinal;
+      if (ordinal < 0) {
+        device.health.pcie_busy_note = "CUDA does not show this GPU (CUDA_VISIBLE_DEVICES?), so it could not be kept busy";
+        continue;
+      }
+      Stage("PCIe busy re-read (cuMemcpyHtoD)");
+      unsigned int gen = 0, width = 0;
+      auto sample = [&]() {
+        if (get_gen_current(handles[i], &gen) != 0 || get_width_current(handles[i], &width) != 0) return false;
+        // The best the link reached under load is what it can do.
+        device.health.pcie_gen_busy = std::max(gen, device.health.pcie_gen_busy.value_or(0));
+        device.health.pcie_width_busy = std::max(width, device.health.pcie_width_busy.value_or(0));
+        return *device.health.pcie_gen_busy >= device.pcie_gen_max.value_or(0) && *device.health.pcie_width_busy >= device.pcie_width_max.value_or(0);
+      };
+      std::string note = KeepPcieLinkBusy(cuda_handle, ordinal, kPcieBusyBudgetMs, sample);
+      if (!note.empty()) device.health.pcie_busy_note = note;
+    }
   }
   if (nvml_shutdown != nullptr) {
     Stage("nvmlShutdown");
@@ -352,12 +385,12 @@ void ProbeNvml(NvmlReport& report) {
 
 }  // namespace
 
-GpuReport ProbeGpus(const std::string& cuda_library, const std::string& nvml_library, bool use_nvml) {
+GpuReport ProbeGpus(const GpuProbeOptions& options) {
   GpuReport report;
-  report.cuda.library = cuda_library;
-  report.nvml.library = nvml_library;
-  ProbeCuda(report.cuda);
-  if (use_nvml) ProbeNvml(report.nvml);
+  report.cuda.library = options.cuda_library;
+  report.nvml.library = options.nvml_library;
+  void* cuda_handle = ProbeCuda(report.cuda);
+  if (options.use_nvml) ProbeNvml(report.nvml, cuda_handle, report.cuda.devices, options.busy_pcie_reread);
   Stage("done");
   return report;
 }

@@ -4,7 +4,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "gpu_health.h"
 
 namespace mlcheck {
 
@@ -45,6 +48,9 @@ struct NvmlDevice {
   std::optional<unsigned> temperature_c;
   std::optional<bool> persistence_mode;
   std::optional<unsigned> mig_current, mig_pending;
+  NvmlHealth health;
+  // Functions that answered NVML_ERROR_NOT_SUPPORTED or FUNCTION_NOT_FOUND for this GPU, with that code's name.
+  std::vector<std::pair<std::string, std::string>> unsupported;
   std::vector<std::string> errors;
 };
 
@@ -63,7 +69,15 @@ struct GpuReport {
   NvmlReport nvml;
 };
 
-GpuReport ProbeGpus(const std::string& cuda_library, const std::string& nvml_library, bool use_nvml);
+struct GpuProbeOptions {
+  std::string cuda_library = "libcuda.so.1";
+  std::string nvml_library = "libnvidia-ml.so.1";
+  bool use_nvml = true;
+  // Re-read a PCIe link found below its maximum while the GPU is kept busy (creates a CUDA context).
+  bool busy_pcie_reread = true;
+};
+
+GpuReport ProbeGpus(const GpuProbeOptions& options);
 
 // The driver call in progress, so a caller that gives up waiting can say where it hung.
 const char* CurrentGpuStage();

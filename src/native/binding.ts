@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { RequirementError } from '../util/errors.js';
 
 /** The addon's interface version; bumped when the shape of its results changes. */
-export const NATIVE_API_VERSION = 3;
+export const NATIVE_API_VERSION = 4;
 
 export interface NativeOsEnabled {
   osxsave: boolean;
@@ -62,6 +62,31 @@ export interface NativeCudaDevice {
   errors: string[];
 }
 
+/** Health facts NVML gives per GPU; null where the driver lacks the function or the GPU does not support it. */
+export interface NativeNvmlHealth {
+  eccAggregateUncorrected: number | null;
+  retiredPagesSingleBit: number | null;
+  retiredPagesDoubleBit: number | null;
+  retiredPagesPending: boolean | null;
+  remappedRowsCorrectable: number | null;
+  remappedRowsUncorrectable: number | null;
+  rowRemapPending: boolean | null;
+  rowRemapFailure: boolean | null;
+  /** NvmlClocksEventReasons bits of the first sample, and those set in every sample. */
+  clocksEventReasons: number | null;
+  clocksEventReasonsHeld: number | null;
+  /** nvmlDeviceGetCurrentClocksEventReasons, or ...ThrottleReasons on drivers before R535. */
+  clocksFunction: string | null;
+  inforomValid: boolean | null;
+  /** Compute processes on the GPU other than mlcheck itself. */
+  computeProcesses: Array<{ pid: number; usedMemoryBytes: number | null }> | null;
+  /** The PCIe link re-read while mlcheck kept the GPU busy; null when the link was at its maximum. */
+  pcieGenBusy: number | null;
+  pcieWidthBusy: number | null;
+  /** Why the GPU could not be kept busy for the re-read. */
+  pcieBusyNote: string | null;
+}
+
 export interface NativeNvmlDevice {
   index: number;
   name: string | null;
@@ -81,6 +106,9 @@ export interface NativeNvmlDevice {
   persistenceMode: boolean | null;
   migCurrent: number | null;
   migPending: number | null;
+  health: NativeNvmlHealth;
+  /** NVML functions that answered NOT_SUPPORTED or FUNCTION_NOT_FOUND for this GPU, with that code's name. */
+  unsupported: Record<string, string>;
   errors: string[];
 }
 
@@ -108,6 +136,8 @@ export interface NativeGpuOptions {
   cudaLibrary?: string;
   nvmlLibrary?: string;
   nvml?: boolean;
+  /** Re-read a PCIe link below its maximum while keeping the GPU busy (default true). */
+  busyPcieReread?: boolean;
 }
 
 export interface NativeProbe {

@@ -22,6 +22,18 @@ typedef struct {
   unsigned int temperature_c;
   int persistence;
   int mig; /* -1: not supported */
+  /* Health, zero when nominal. */
+  int ecc_pending_differs;
+  unsigned long long ecc_aggregate_uncorrected;
+  int retired_pages_unsupported; /* GPUs with row remapping (Ampere and later) */
+  unsigned int retired_single_bit, retired_double_bit;
+  int retired_pending;
+  unsigned int remapped_correctable, remapped_uncorrectable;
+  int remap_pending, remap_failure;
+  unsigned long long clocks_event_reasons;
+  int inforom_corrupt;
+  unsigned int pcie_gen_busy, pcie_width_busy; /* the link while the GPU is busy; 0: as when idle */
+  int other_processes;
 } FakeDevice;
 
 typedef struct {
@@ -30,6 +42,10 @@ typedef struct {
   int hang_in_cu_init;
   int count;
   const FakeDevice* devices;
+  /* nvmlReturn_t every health query answers (3 NOT_SUPPORTED, 13 FUNCTION_NOT_FOUND); 0: the device's values. */
+  int health_answer;
+  int cuda_driver_version; /* 0: 12040 (CUDA 12.4) */
+  int ctx_create_result;   /* CUresult of cuCtxCreate_v2 */
 } FakeScenario;
 
 static const FakeDevice kMixed[] = {
@@ -46,6 +62,73 @@ static const FakeDevice kModern[] = {
     {"NVIDIA H100 80GB HBM3", 9, 0, 85520809984ULL, 132, 0x90, 0x08, 1, 0, 5, 5, 16, 16, 36, 1, 0},
 };
 
+/* Nominal data-center GPUs; a scenario overrides one field after these (later designators win). */
+#define FAKE_A100(bus, seed)                                                                                          \
+  .name = "NVIDIA A100-SXM4-40GB", .cc_major = 8, .cc_minor = 0, .memory_bytes = 42505273344ULL, .multiprocessors = 108, \
+  .uuid_seed = (seed), .pci_bus = (bus), .ecc = 1, .pcie_gen_current = 4, .pcie_gen_max = 4, .pcie_width_current = 16,  \
+  .pcie_width_max = 16, .temperature_c = 33, .persistence = 1, .mig = 0, .retired_pages_unsupported = 1,                 \
+  .clocks_event_reasons = 0x1
+#define FAKE_H100(bus, seed)                                                                                          \
+  .name = "NVIDIA H100 80GB HBM3", .cc_major = 9, .cc_minor = 0, .memory_bytes = 85520809984ULL, .multiprocessors = 132, \
+  .uuid_seed = (seed), .pci_bus = (bus), .ecc = 1, .pcie_gen_current = 5, .pcie_gen_max = 5, .pcie_width_current = 16,  \
+  .pcie_width_max = 16, .temperature_c = 31, .persistence = 1, .mig = 0, .retired_pages_unsupported = 1,                 \
+  .clocks_event_reasons = 0x1
+/* A V100 retires pages instead of remapping rows. */
+#define FAKE_V100(bus, seed)                                                                                           \
+  .name = "Tesla V100-SXM2-32GB", .cc_major = 7, .cc_minor = 0, .memory_bytes = 34089730048ULL, .multiprocessors = 80, \
+  .uuid_seed = (seed), .pci_bus = (bus), .ecc = 1, .pcie_gen_current = 3, .pcie_gen_max = 3, .pcie_width_current = 16, \
+  .pcie_width_max = 16, .temperature_c = 35, .persistence = 1, .mig = -1, .clocks_event_reasons = 0x1
+
+/* One healthy A100 at 07:00.0 and one H100 at 08:00.0 with the fault, as the "modern" pair. */
+#define HEALTH_PAIR(name, ...)                                         \
+  static const FakeDevice name[] = {                                   \
+      {FAKE_A100(0x07, 0x80)},                                         \
+      {FAKE_H100(0x08, 0x90), __VA_ARGS__},                            \
+  }
+HEALTH_PAIR(kHealthy, .temperature_c = 31);
+HEALTH_PAIR(kEccVolatile, .ecc_uncorrected = 3, .ecc_aggregate_uncorrected = 3);
+HEALTH_PAIR(kEccAggregate, .ecc_aggregate_uncorrected = 5);
+HEALTH_PAIR(kEccDisabled, .ecc = 0);
+HEALTH_PAIR(kEccPending, .ecc_pending_differs = 1);
+HEALTH_PAIR(kRemapPending, .remapped_uncorrectable = 1, .remap_pending = 1);
+HEALTH_PAIR(kRemapFailure, .remapped_uncorrectable = 9, .remap_failure = 1);
+HEALTH_PAIR(kRemappedRows, .remapped_correctable = 70);
+HEALTH_PAIR(kPcieWidth, .pcie_width_current = 8, .pcie_width_busy = 8);
+HEALTH_PAIR(kPcieIdle, .pcie_gen_current = 1, .pcie_gen_busy = 5);
+HEALTH_PAIR(kPcieGen, .pcie_gen_current = 1, .pcie_gen_busy = 4);
+HEALTH_PAIR(kHwSlowdown, .clocks_event_reasons = 0x8);
+HEALTH_PAIR(kHwThermal, .clocks_event_reasons = 0x40);
+HEALTH_PAIR(kPowerBrake, .clocks_event_reasons = 0x80);
+HEALTH_PAIR(kSwThermal, .clocks_event_reasons = 0x20);
+HEALTH_PAIR(kInforom, .inforom_corrupt = 1);
+HEALTH_PAIR(kNoPersistence, .persistence = 0);
+HEALTH_PAIR(kBusy, .other_processes = 1);
+/* GeForce-like GPUs: no ECC at all. */
+HEALTH_PAIR(kNoEcc, .ecc = -1);
+
+static const FakeDevice kV100Pair[] = {{FAKE_V100(0x07, 0x70)}, {FAKE_V100(0x08, 0x71)}};
+static const FakeDevice kRetiredPending[] = {{FAKE_V100(0x07, 0x70)}, {FAKE_V100(0x08, 0x71), .retired_double_bit = 2, .retired_pending = 1}};
+static const FakeDevice kRetiredPages[] = {{FAKE_V100(0x07, 0x70)}, {FAKE_V100(0x08, 0x71), .retired_single_bit = 10, .retired_double_bit = 6}};
+
+/* A DGX H100: eight H100 SXM at the buses of a real one. */
+#define H100X8(...)                                                                                                     \
+  {                                                                                                                     \
+    {FAKE_H100(0x18, 0xa0)}, {FAKE_H100(0x2a, 0xa1)}, {FAKE_H100(0x3a, 0xa2)}, {FAKE_H100(0x5d, 0xa3)},                 \
+        {FAKE_H100(0x9a, 0xa4)}, {FAKE_H100(0xab, 0xa5)}, {FAKE_H100(0xba, 0xa6)}, {FAKE_H100(0xdb, 0xa7)}, __VA_ARGS__ \
+  }
+static const FakeDevice kH100x8[] = H100X8();
+/* Three faults at once: GPU 2 uncorrectable ECC, GPU 5 at x8, GPU 7 power brake. */
+static const FakeDevice kH100x8Faulty[] = {
+    {FAKE_H100(0x18, 0xa0)},
+    {FAKE_H100(0x2a, 0xa1)},
+    {FAKE_H100(0x3a, 0xa2), .ecc_uncorrected = 4, .ecc_aggregate_uncorrected = 4},
+    {FAKE_H100(0x5d, 0xa3)},
+    {FAKE_H100(0x9a, 0xa4)},
+    {FAKE_H100(0xab, 0xa5), .pcie_width_current = 8, .pcie_width_busy = 8},
+    {FAKE_H100(0xba, 0xa6)},
+    {FAKE_H100(0xdb, 0xa7), .clocks_event_reasons = 0x80},
+};
+
 static const FakeScenario kScenarios[] = {
     {"mixed", 0, 0, 4, kMixed},
     {"gtx680", 0, 0, 1, kGtx680},
@@ -55,6 +138,35 @@ static const FakeScenario kScenarios[] = {
     {"cuinit-35", 35, 0, 0, kMixed},
     {"cuinit-999", 999, 0, 0, kMixed},
     {"hang", 0, 1, 4, kMixed},
+    /* GPU health: one scenario per verdict row of issue 13, the fault on GPU 1 (08:00.0). */
+    {"healthy", 0, 0, 2, kHealthy},
+    {"ecc-volatile", 0, 0, 2, kEccVolatile},
+    {"ecc-aggregate", 0, 0, 2, kEccAggregate},
+    {"ecc-disabled", 0, 0, 2, kEccDisabled},
+    {"ecc-pending", 0, 0, 2, kEccPending},
+    {"no-ecc", 0, 0, 2, kNoEcc},
+    {"v100", 0, 0, 2, kV100Pair},
+    {"retired-pending", 0, 0, 2, kRetiredPending},
+    {"retired-pages", 0, 0, 2, kRetiredPages},
+    {"remap-pending", 0, 0, 2, kRemapPending},
+    {"remap-failure", 0, 0, 2, kRemapFailure},
+    {"remapped-rows", 0, 0, 2, kRemappedRows},
+    {"pcie-width", 0, 0, 2, kPcieWidth},
+    {"pcie-idle", 0, 0, 2, kPcieIdle},
+    {"pcie-gen", 0, 0, 2, kPcieGen},
+    {"pcie-idle-no-context", 0, 0, 2, kPcieIdle, 0, 0, 46},
+    {"hw-slowdown", 0, 0, 2, kHwSlowdown},
+    {"hw-thermal", 0, 0, 2, kHwThermal},
+    {"power-brake", 0, 0, 2, kPowerBrake},
+    {"sw-thermal", 0, 0, 2, kSwThermal},
+    {"inforom", 0, 0, 2, kInforom},
+    {"no-persistence", 0, 0, 2, kNoPersistence},
+    {"busy", 0, 0, 2, kBusy},
+    {"old-driver", 0, 0, 2, kHealthy, 0, 11010},
+    {"not-supported", 0, 0, 2, kNoEcc, 3},
+    {"function-not-found", 0, 0, 2, kHealthy, 13},
+    {"h100x8", 0, 0, 8, kH100x8},
+    {"h100x8-faulty", 0, 0, 8, kH100x8Faulty},
 };
 
 static const FakeScenario* fake_scenario(void) {
@@ -63,6 +175,11 @@ static const FakeScenario* fake_scenario(void) {
   for (size_t i = 0; i < sizeof kScenarios / sizeof kScenarios[0]; ++i)
     if (strcmp(kScenarios[i].id, id) == 0) return &kScenarios[i];
   return &kScenarios[0];
+}
+
+static inline int fake_cuda_driver_version(void) {
+  const FakeScenario* s = fake_scenario();
+  return s->cuda_driver_version != 0 ? s->cuda_driver_version : 12040;
 }
 
 /*

@@ -1,5 +1,10 @@
-/* A fake libcuda.so.1 exporting the CUDA driver API calls mlcheck's probe makes. */
+/*
+ * A fake libcuda.so.1 exporting the CUDA driver API calls mlcheck's probe makes. Host-to-device
+ * copies mark the device's PCIe link busy until its context is destroyed; the fake NVML asks
+ * mlcheck_fake_link_busy() for that, as a real link trains up under load.
+ */
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "fake_devices.h"
@@ -7,8 +12,14 @@
 typedef int CUresult;
 typedef int CUdevice;
 typedef struct { unsigned char bytes[16]; } CUuuid;
+typedef unsigned long long CUdeviceptr;
+typedef struct FakeContext {
+  const FakeDevice* device;
+} *CUcontext;
 
 static int initialized = 0;
+static CUcontext current_context = NULL;
+static int link_busy[256];
 
 static const FakeDevice* device_at(CUdevice ordinal) {
   int map[16];
@@ -17,7 +28,7 @@ static const FakeDevice* device_at(CUdevice ordinal) {
 }
 
 CUresult cuDriverGetVersion(int* version) {
-  *version = 12040;
+  *version = fake_cuda_driver_version();
   return 0;
 }
 
@@ -83,3 +94,47 @@ CUresult cuDeviceGetPCIBusId(char* bus_id, int length, CUdevice device) {
   snprintf(bus_id, (size_t)length, "0000:%02X:00.0", d->pci_bus);
   return 0;
 }
+
+CUresult cuCtxCreate_v2(CUcontext* context, unsigned int flags, CUdevice device) {
+  const FakeDevice* d = device_at(device);
+  (void)flags;
+  if (!initialized) return 3;
+  if (d == NULL) return 101;
+  if (fake_scenario()->ctx_create_result != 0) return fake_scenario()->ctx_create_result;
+  *context = malloc(sizeof **context);
+  (*context)->device = d;
+  current_context = *context;
+  return 0;
+}
+
+CUresult cuCtxDestroy_v2(CUcontext context) {
+  if (context == NULL) return 201; /* CUDA_ERROR_INVALID_CONTEXT */
+  link_busy[context->device->pci_bus & 0xff] = 0;
+  if (current_context == context) current_context = NULL;
+  free(context);
+  return 0;
+}
+
+CUresult cuMemAlloc_v2(CUdeviceptr* pointer, size_t bytes) {
+  if (current_context == NULL) return 201;
+  *pointer = 0x100000000ULL + bytes;
+  return 0;
+}
+
+CUresult cuMemFree_v2(CUdeviceptr pointer) {
+  (void)pointer;
+  return current_context == NULL ? 201 : 0;
+}
+
+CUresult cuMemcpyHtoD_v2(CUdeviceptr destination, const void* source, size_t bytes) {
+  (void)destination;
+  (void)source;
+  (void)bytes;
+  if (current_context == NULL) return 201;
+  link_busy[current_context->device->pci_bus & 0xff] = 1;
+  usleep(500);
+  return 0;
+}
+
+/* Not part of CUDA: lets the fake NVML see the load mlcheck puts on a GPU. */
+int mlcheck_fake_link_busy(unsigned int pci_bus) { return link_busy[pci_bus & 0xff]; }

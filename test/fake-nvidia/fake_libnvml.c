@@ -1,8 +1,11 @@
 /*
  * A fake libnvidia-ml.so.1. NVML enumerates the devices in reverse CUDA order, as real nodes
  * often do, so the probe must match them by UUID. Build with -DFAKE_NVML_OMIT_OPTIONAL to
- * leave out nvmlDeviceGetMigMode and nvmlDeviceGetTemperature.
+ * leave out nvmlDeviceGetMigMode and nvmlDeviceGetTemperature, with -DFAKE_NVML_OMIT_HEALTH to
+ * leave out every health function (a driver too old for them), and with -DFAKE_NVML_BEFORE_R535
+ * to have only nvmlDeviceGetCurrentClocksThrottleReasons, not its R535 name ...ClocksEventReasons.
  */
+#include <dlfcn.h>
 #include <stdio.h>
 
 #include "fake_devices.h"
@@ -19,6 +22,21 @@ typedef const FakeDevice* nvmlDevice_t;
 #define NVML_ERROR_UNINITIALIZED 1
 #define NVML_ERROR_INVALID_ARGUMENT 2
 #define NVML_ERROR_NOT_SUPPORTED 3
+#define NVML_ERROR_INSUFFICIENT_SIZE 7
+#define NVML_ERROR_CORRUPTED_INFOROM 14
+
+/* The scenario's answer to every health query, when it has one (NOT_SUPPORTED, FUNCTION_NOT_FOUND). */
+static int health_answer(void) { return fake_scenario()->health_answer; }
+
+/* True while mlcheck keeps this GPU busy through the fake libcuda (already loaded by the probe). */
+static int link_busy(nvmlDevice_t d) {
+  static int (*busy)(unsigned int) = NULL;
+  if (busy == NULL) {
+    void* cuda = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_NOLOAD);
+    if (cuda != NULL) busy = (int (*)(unsigned int))dlsym(cuda, "mlcheck_fake_link_busy");
+  }
+  return busy != NULL && busy(d->pci_bus);
+}
 
 static int initialized = 0;
 
@@ -38,7 +56,7 @@ nvmlReturn_t nvmlSystemGetDriverVersion(char* version, unsigned int length) {
 }
 
 nvmlReturn_t nvmlSystemGetCudaDriverVersion_v2(int* version) {
-  *version = 12040;
+  *version = fake_cuda_driver_version();
   return 0;
 }
 
@@ -91,40 +109,48 @@ nvmlReturn_t nvmlDeviceGetCudaComputeCapability(nvmlDevice_t d, int* major, int*
 }
 
 nvmlReturn_t nvmlDeviceGetEccMode(nvmlDevice_t d, unsigned int* current, unsigned int* pending) {
+  if (health_answer() != 0) return health_answer();
   if (d->ecc < 0) return NVML_ERROR_NOT_SUPPORTED;
   *current = (unsigned int)d->ecc;
-  *pending = (unsigned int)d->ecc;
+  *pending = (unsigned int)(d->ecc_pending_differs ? !d->ecc : d->ecc);
   return 0;
 }
 
+/* counter_type 0: volatile (since the last driver load), 1: aggregate (the GPU's lifetime). */
 nvmlReturn_t nvmlDeviceGetTotalEccErrors(nvmlDevice_t d, int error_type, int counter_type, unsigned long long* count) {
+  if (health_answer() != 0) return health_answer();
   if (d->ecc < 0) return NVML_ERROR_NOT_SUPPORTED;
-  if (error_type != 1 || counter_type != 0) return NVML_ERROR_INVALID_ARGUMENT;
-  *count = d->ecc_uncorrected;
+  if (error_type != 1 || (counter_type != 0 && counter_type != 1)) return NVML_ERROR_INVALID_ARGUMENT;
+  *count = counter_type == 0 ? d->ecc_uncorrected : d->ecc_aggregate_uncorrected;
   return 0;
 }
 
 nvmlReturn_t nvmlDeviceGetCurrPcieLinkGeneration(nvmlDevice_t d, unsigned int* value) {
-  *value = d->pcie_gen_current;
+  if (health_answer() != 0) return health_answer();
+  *value = link_busy(d) && d->pcie_gen_busy != 0 ? d->pcie_gen_busy : d->pcie_gen_current;
   return 0;
 }
 
 nvmlReturn_t nvmlDeviceGetMaxPcieLinkGeneration(nvmlDevice_t d, unsigned int* value) {
+  if (health_answer() != 0) return health_answer();
   *value = d->pcie_gen_max;
   return 0;
 }
 
 nvmlReturn_t nvmlDeviceGetCurrPcieLinkWidth(nvmlDevice_t d, unsigned int* value) {
-  *value = d->pcie_width_current;
+  if (health_answer() != 0) return health_answer();
+  *value = link_busy(d) && d->pcie_width_busy != 0 ? d->pcie_width_busy : d->pcie_width_current;
   return 0;
 }
 
 nvmlReturn_t nvmlDeviceGetMaxPcieLinkWidth(nvmlDevice_t d, unsigned int* value) {
+  if (health_answer() != 0) return health_answer();
   *value = d->pcie_width_max;
   return 0;
 }
 
 nvmlReturn_t nvmlDeviceGetPersistenceMode(nvmlDevice_t d, unsigned int* mode) {
+  if (health_answer() != 0) return health_answer();
   *mode = (unsigned int)d->persistence;
   return 0;
 }
@@ -140,6 +166,85 @@ nvmlReturn_t nvmlDeviceGetMigMode(nvmlDevice_t d, unsigned int* current, unsigne
   if (d->mig < 0) return NVML_ERROR_NOT_SUPPORTED;
   *current = (unsigned int)d->mig;
   *pending = (unsigned int)d->mig;
+  return 0;
+}
+#endif
+
+#ifndef FAKE_NVML_OMIT_HEALTH
+/* Signatures as in the NVML API Reference; pages are retired on GPUs before Ampere. */
+nvmlReturn_t nvmlDeviceGetRetiredPages(nvmlDevice_t d, int cause, unsigned int* page_count, unsigned long long* addresses) {
+  if (health_answer() != 0) return health_answer();
+  if (d->retired_pages_unsupported) return NVML_ERROR_NOT_SUPPORTED;
+  if (cause != 0 && cause != 1) return NVML_ERROR_INVALID_ARGUMENT;
+  unsigned int pages = cause == 0 ? d->retired_single_bit : d->retired_double_bit;
+  if (*page_count < pages) {
+    *page_count = pages;
+    return NVML_ERROR_INSUFFICIENT_SIZE;
+  }
+  for (unsigned int i = 0; i < pages; ++i) addresses[i] = 0x1000ULL * (i + 1);
+  *page_count = pages;
+  return 0;
+}
+
+nvmlReturn_t nvmlDeviceGetRetiredPagesPendingStatus(nvmlDevice_t d, int* is_pending) {
+  if (health_answer() != 0) return health_answer();
+  if (d->retired_pages_unsupported) return NVML_ERROR_NOT_SUPPORTED;
+  *is_pending = d->retired_pending;
+  return 0;
+}
+
+nvmlReturn_t nvmlDeviceGetRemappedRows(nvmlDevice_t d, unsigned int* correctable, unsigned int* uncorrectable, unsigned int* pending,
+                                       unsigned int* failure) {
+  if (health_answer() != 0) return health_answer();
+  if (!d->retired_pages_unsupported) return NVML_ERROR_NOT_SUPPORTED;
+  *correctable = d->remapped_correctable;
+  *uncorrectable = d->remapped_uncorrectable;
+  *pending = (unsigned int)d->remap_pending;
+  *failure = (unsigned int)d->remap_failure;
+  return 0;
+}
+
+nvmlReturn_t nvmlDeviceGetCurrentClocksThrottleReasons(nvmlDevice_t d, unsigned long long* reasons) {
+  if (health_answer() != 0) return health_answer();
+  *reasons = d->clocks_event_reasons;
+  return 0;
+}
+
+#ifndef FAKE_NVML_BEFORE_R535
+nvmlReturn_t nvmlDeviceGetCurrentClocksEventReasons(nvmlDevice_t d, unsigned long long* reasons) {
+  return nvmlDeviceGetCurrentClocksThrottleReasons(d, reasons);
+}
+#endif
+
+nvmlReturn_t nvmlDeviceValidateInforom(nvmlDevice_t d) {
+  if (health_answer() != 0) return health_answer();
+  return d->inforom_corrupt ? NVML_ERROR_CORRUPTED_INFOROM : 0;
+}
+
+typedef struct {
+  unsigned int pid;
+  unsigned long long usedGpuMemory;
+  unsigned int gpuInstanceId, computeInstanceId;
+} nvmlProcessInfo_t;
+
+nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v3(nvmlDevice_t d, unsigned int* count, nvmlProcessInfo_t* infos) {
+  if (health_answer() != 0) return health_answer();
+  unsigned int running = (unsigned int)d->other_processes;
+  if (running == 0) {
+    *count = 0;
+    return 0;
+  }
+  if (infos == NULL || *count < running) {
+    *count = running;
+    return NVML_ERROR_INSUFFICIENT_SIZE;
+  }
+  for (unsigned int i = 0; i < running; ++i) {
+    infos[i].pid = 4242 + i;
+    infos[i].usedGpuMemory = 1ULL << 30;
+    infos[i].gpuInstanceId = 0xffffffff;
+    infos[i].computeInstanceId = 0xffffffff;
+  }
+  *count = running;
   return 0;
 }
 #endif

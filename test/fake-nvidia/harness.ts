@@ -16,12 +16,16 @@ export interface FakeDriverDirs {
   nvmlOnly: string;
   /** libcuda.so.1 and a libnvidia-ml.so.1 without nvmlDeviceGetMigMode / nvmlDeviceGetTemperature */
   nvmlPartial: string;
+  /** libcuda.so.1 and a libnvidia-ml.so.1 without any of the health functions (retired pages, remapped rows, clocks, InfoROM, processes) */
+  nvmlNoHealth: string;
+  /** libcuda.so.1 and a libnvidia-ml.so.1 of a driver before R535: nvmlDeviceGetCurrentClocksThrottleReasons only */
+  nvmlBeforeR535: string;
   empty: string;
 }
 
 function compile(source: string, output: string, defines: string[] = []): void {
   const soname = path.basename(output);
-  execFileSync('cc', ['-shared', '-fPIC', '-O1', '-Wall', ...defines, `-Wl,-soname,${soname}`, '-o', output, path.join(sourceDir, source)], { stdio: 'pipe' });
+  execFileSync('cc', ['-shared', '-fPIC', '-O1', '-Wall', ...defines, `-Wl,-soname,${soname}`, '-o', output, path.join(sourceDir, source), '-ldl'], { stdio: 'pipe' });
 }
 
 /** Compiles the fake driver into a fresh temp dir, one sub-directory per library set. */
@@ -33,12 +37,16 @@ export function buildFakeDrivers(): FakeDriverDirs {
     cudaOnly: path.join(root, 'cuda-only'),
     nvmlOnly: path.join(root, 'nvml-only'),
     nvmlPartial: path.join(root, 'nvml-partial'),
+    nvmlNoHealth: path.join(root, 'nvml-no-health'),
+    nvmlBeforeR535: path.join(root, 'nvml-before-r535'),
     empty: path.join(root, 'empty'),
   };
-  for (const dir of [dirs.both, dirs.cudaOnly, dirs.nvmlOnly, dirs.nvmlPartial, dirs.empty]) mkdirSync(dir);
-  for (const dir of [dirs.both, dirs.cudaOnly, dirs.nvmlPartial]) compile('fake_libcuda.c', path.join(dir, 'libcuda.so.1'));
+  for (const dir of [dirs.both, dirs.cudaOnly, dirs.nvmlOnly, dirs.nvmlPartial, dirs.nvmlNoHealth, dirs.nvmlBeforeR535, dirs.empty]) mkdirSync(dir);
+  for (const dir of [dirs.both, dirs.cudaOnly, dirs.nvmlPartial, dirs.nvmlNoHealth, dirs.nvmlBeforeR535]) compile('fake_libcuda.c', path.join(dir, 'libcuda.so.1'));
   for (const dir of [dirs.both, dirs.nvmlOnly]) compile('fake_libnvml.c', path.join(dir, 'libnvidia-ml.so.1'));
   compile('fake_libnvml.c', path.join(dirs.nvmlPartial, 'libnvidia-ml.so.1'), ['-DFAKE_NVML_OMIT_OPTIONAL']);
+  compile('fake_libnvml.c', path.join(dirs.nvmlNoHealth, 'libnvidia-ml.so.1'), ['-DFAKE_NVML_OMIT_HEALTH']);
+  compile('fake_libnvml.c', path.join(dirs.nvmlBeforeR535, 'libnvidia-ml.so.1'), ['-DFAKE_NVML_BEFORE_R535']);
   return dirs;
 }
 
