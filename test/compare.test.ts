@@ -3,14 +3,11 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cliPath, distModule } from './helpers/paths.js';
+import { loadNodeReferences } from '../src/references/node-references.js';
+import type { CaseResult } from '../src/references/results.js';
+import { buildJsonReport, compareReports } from '../src/report/index.js';
+import { cliPath } from './helpers/paths.js';
 import { caseResult, metric, record } from './helpers/run-record-fixtures.js';
-import type { CaseResult } from '../src/runner/types.js';
-
-type ReportModule = typeof import('../src/report/index.js');
-type ReferencesModule = typeof import('../src/runner/references.js');
-const { buildJsonReport, compareReports } = (await import(distModule('report/index.js'))) as ReportModule;
-const { loadNodeReferences } = (await import(distModule('runner/references.js'))) as ReferencesModule;
 const rules = loadNodeReferences().metrics;
 
 function nodeReport(host: string, msPerStep: number, extra: { imagesPerSecond?: number; irisOutcome?: CaseResult['outcome'] } = {}) {

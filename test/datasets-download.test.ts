@@ -4,14 +4,10 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { distModule, sharedDataDir } from './helpers/paths.js';
+import { builtinRegistry, createDataAccess, createRegistry, type DatasetProgress as Progress } from '../src/datasets/index.js';
+import { DataError, RequirementError } from '../src/util/errors.js';
+import { sharedDataDir } from './helpers/paths.js';
 import { rejectionOf } from './helpers/rejection.js';
-
-type Datasets = typeof import('../src/datasets/index.js');
-type Errors = typeof import('../src/util/errors.js');
-type Progress = import('../src/datasets/index.js').DatasetProgress;
-const { createDataAccess, createRegistry, builtinRegistry } = (await import(distModule('datasets/index.js'))) as Datasets;
-const { DataError, RequirementError } = (await import(distModule('util/errors.js'))) as Errors;
 
 /**
  * Serves ../shared/data over HTTP with Range support, under a mode prefix:

@@ -3,13 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { distModule, sharedDataDir } from './helpers/paths.js';
+import { builtinRegistry, createDataAccess, createRegistry, readIrisCsv } from '../src/datasets/index.js';
+import { DataError, RequirementError } from '../src/util/errors.js';
+import { sharedDataDir } from './helpers/paths.js';
 import { rejectionOf } from './helpers/rejection.js';
-
-type Datasets = typeof import('../src/datasets/index.js');
-type Errors = typeof import('../src/util/errors.js');
-const { createDataAccess, createRegistry, builtinRegistry, readIrisCsv } = (await import(distModule('datasets/index.js'))) as Datasets;
-const { DataError, RequirementError } = (await import(distModule('util/errors.js'))) as Errors;
 
 const tempDir = (label: string): string => mkdtempSync(path.join(os.tmpdir(), `mlcheck-datasets-${label}-`));
 

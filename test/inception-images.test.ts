@@ -4,6 +4,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createDataAccess } from '../src/datasets/index.js';
 import { onnxEngine, type OnnxSession } from '../src/engines/onnx/index.js';
+import { loadExpectedLabels } from '../src/references/expected-labels.js';
 import { inception } from '../src/workloads/inception/index.js';
 import { inceptionClassNames } from '../src/workloads/inception/labels.js';
 import { classifyImages } from '../src/workloads/inception/classify-images.js';
@@ -47,6 +48,7 @@ describe('the test model on every shared image (CPU)', () => {
       outDir,
       signal: new AbortController().signal,
       progress: () => undefined,
+      expectedLabels: loadExpectedLabels('standard'),
     };
     const output = await inception.engines.onnx!(session, ctx);
     expect(output.lines![0]).toBe('cropped_panda.jpg:');

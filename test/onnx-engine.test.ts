@@ -4,7 +4,6 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { detectProviders } from '../src/engines/onnx/detect.js';
 import { createOnnxEngine, onnxEngine } from '../src/engines/onnx/index.js';
-import { parseLdconfig } from '../src/engines/onnx/library-search.js';
 import { planCudaSetup } from '../src/engines/onnx/cuda-setup.js';
 import { RequirementError } from '../src/util/errors.js';
 import { helloOnnx, helloOnnxModel } from '../src/workloads/hello/onnx.js';
@@ -69,7 +68,7 @@ describe('provider detection layers', () => {
   const base = { binDir, compiledProviders: ['cpu', 'cuda', 'tensorrt'], platform: 'linux/x64' };
 
   it('names the missing CUDA libraries and the missing GPU', async () => {
-    const statuses = await detectProviders({ ...base, findLibrary: (name) => (name === 'libcudart.so.12' ? '/x/libcudart.so.12' : null), gpuVisibility: async () => ({ gpus: [], error: 'libcuda.so.1 not found: no NVIDIA driver installed' }) });
+    const statuses = await detectProviders({ ...base, checkLibrary: (name) => (name === 'libcudart.so.12' ? null : `${name}: cannot open shared object file: No such file or directory`), gpuVisibility: async () => ({ gpus: [], error: 'libcuda.so.1 not found: no NVIDIA driver installed' }) });
     const cuda = statuses.find((s) => s.backend === 'cuda')!;
     expect(cuda.available).toBe(false);
     expect(cuda.reason).not.toContain('providers_cuda.so not in');
@@ -82,7 +81,7 @@ describe('provider detection layers', () => {
   });
 
   it('reports a failing trial session, and cuda available when it works', async () => {
-    const everything = { ...base, findLibrary: (name: string) => `/usr/lib/${name}`, gpuVisibility: async () => ({ gpus: [{ name: 'Tesla K40c' }], error: null }) };
+    const everything = { ...base, checkLibrary: () => null, gpuVisibility: async () => ({ gpus: [{ name: 'Tesla K40c' }], error: null }) };
     const failing = await detectProviders({ ...everything, trialSession: async () => 'CUDA failure 100: no CUDA-capable device is detected' });
     expect(failing.find((s) => s.backend === 'cuda')!.reason).toBe('a test session on cuda failed: CUDA failure 100: no CUDA-capable device is detected');
     const working = await detectProviders({ ...everything, trialSession: async () => null });
@@ -91,22 +90,16 @@ describe('provider detection layers', () => {
   });
 
   it('says when the platform has no GPU providers', async () => {
-    const statuses = await detectProviders({ ...base, platform: 'darwin/arm64', findLibrary: () => null, gpuVisibility: async () => ({ gpus: [], error: null }) });
+    const statuses = await detectProviders({ ...base, platform: 'darwin/arm64', checkLibrary: (name) => `${name}: cannot open shared object file`, gpuVisibility: async () => ({ gpus: [], error: null }) });
     expect(statuses.find((s) => s.backend === 'cuda')!.reason).toContain('no cuda provider for darwin/arm64');
   });
 
   it('falls back to cpu and reports cpu, never cuda, when cuda is unavailable', async () => {
-    const engine = createOnnxEngine({ detect: { findLibrary: () => null, gpuVisibility: async () => ({ gpus: [], error: 'cuInit: CUDA_ERROR_NO_DEVICE (100)' }) } });
+    const engine = createOnnxEngine({ detect: { checkLibrary: (name) => `${name}: cannot open shared object file`, gpuVisibility: async () => ({ gpus: [], error: 'cuInit: CUDA_ERROR_NO_DEVICE (100)' }) } });
     const session = await engine.open();
     expect(session.info.backend).toBe('cpu');
     expect(session.executionProviders).toEqual(['cpu']);
     expect(session.skippedProviders.find((s) => s.backend === 'cuda')!.reason).toContain('CUDA_ERROR_NO_DEVICE');
-  });
-
-  it('reads ldconfig -p', () => {
-    const entries = parseLdconfig('\tlibcudart.so.12 (libc6,x86-64) => /usr/local/cuda/lib64/libcudart.so.12\n\tlibfoo.so.1 (libc6) => /usr/lib32/libfoo.so.1\n');
-    expect(entries.get('libcudart.so.12')).toBe('/usr/local/cuda/lib64/libcudart.so.12');
-    expect(entries.has('libfoo.so.1')).toBe(false);
   });
 
   it('plans onnxruntime-node installer with the skip settings removed', () => {

@@ -10,8 +10,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createOnnxEngine, onnxEngine, type OnnxSession } from '../src/engines/onnx/index.js';
 import { describeMisplaced, judgePlacement } from '../src/engines/onnx/placement.js';
 import { endProfiling, readNodePlacement, type NodePlacement } from '../src/engines/onnx/profile-file.js';
-import { judgeMetrics } from '../src/runner/judge.js';
-import { loadProfiles } from '../src/runner/profiles.js';
+import { judgeMetrics } from '../src/references/judge.js';
+import { loadProfiles } from '../src/references/profiles.js';
 import { MlcheckError } from '../src/util/errors.js';
 import { helloOnnx } from '../src/workloads/hello/onnx.js';
 import type { WorkloadContext } from '../src/workloads/types.js';
@@ -111,7 +111,7 @@ describe('a GPU provider that detection accepts but ONNX Runtime cannot use', ()
   beforeAll(() => {
     for (const file of ['libonnxruntime_providers_shared.so', 'libonnxruntime_providers_cuda.so']) buildStandIn(binDir, file);
   });
-  const gpuNode = { binDir, findLibrary: (soname: string) => `/usr/local/cuda/lib64/${soname}`, gpuVisibility: async () => ({ gpus: [{ name: 'NVIDIA H100 80GB HBM3' }], error: null }) };
+  const gpuNode = { binDir, checkLibrary: () => null, gpuVisibility: async () => ({ gpus: [{ name: 'NVIDIA H100 80GB HBM3' }], error: null }) };
 
   it('is skipped with ONNX Runtime\'s own error when the trial session fails', async () => {
     const statuses = await createOnnxEngine({ detect: gpuNode }).detect();

@@ -3,12 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { distModule, sharedDataDir } from './helpers/paths.js';
-
-type Datasets = typeof import('../src/datasets/index.js');
-type Errors = typeof import('../src/util/errors.js');
-const { createDataAccess, readIdxImages, readIdxLabels, readIrisCsv } = (await import(distModule('datasets/index.js'))) as Datasets;
-const { DataError } = (await import(distModule('util/errors.js'))) as Errors;
+import { createDataAccess, readIdxImages, readIdxLabels, readIrisCsv } from '../src/datasets/index.js';
+import { DataError } from '../src/util/errors.js';
+import { sharedDataDir } from './helpers/paths.js';
 
 let tmp: string;
 let mnist: Record<string, string>;

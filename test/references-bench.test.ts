@@ -3,12 +3,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cliPath, distModule, sharedDataDir } from './helpers/paths.js';
-
-type ReferencesModule = typeof import('../src/runner/references.js');
-type ReportModule = typeof import('../src/report/index.js');
-const refs = (await import(distModule('runner/references.js'))) as ReferencesModule;
-const { validateReport } = (await import(distModule('report/index.js'))) as ReportModule;
+import { findNodeClass } from '../src/references/node-class.js';
+import { loadNodeReferences } from '../src/references/node-references.js';
+import { validateReport } from '../src/report/index.js';
+import { cliPath, sharedDataDir } from './helpers/paths.js';
 
 const model = path.join(sharedDataDir, 'imagenet', 'mobilenet_v2_1.0_224.onnx');
 const bench = (...args: string[]) => {
@@ -23,8 +21,8 @@ describe('mlcheck bench', () => {
     const first = bench('--repeat', '2', '--out', path.join(dir, 'b1'), '--save-reference', saved);
     expect({ status: first.status, stderr: first.status === 0 ? '' : first.stderr }).toEqual({ status: 0, stderr: '' });
     expect(first.stderr).toMatch(/saved \d+ references \(median of 2, tolerance ±25%\) for node class test-node, profile quick/);
-    const file = refs.loadNodeReferences(saved);
-    const entry = refs.findNodeClass(file, 'test-node').references.quick?.['inception@mobilenet_v2_1.0_224.onnx/onnx/cpu'];
+    const file = loadNodeReferences(saved);
+    const entry = findNodeClass(file, 'test-node').references.quick?.['inception@mobilenet_v2_1.0_224.onnx/onnx/cpu'];
     expect(entry?.throughput_images_per_s).toMatchObject({ lower: -0.25, upper: 0.25, unit: 'images/s' });
     expect(entry?.top1_score).toBeUndefined();
     const firstReport = JSON.parse(readFileSync(path.join(dir, 'b1', 'report.json'), 'utf8')) as { cases: { details: { bench: { samples: Record<string, number[]> } }; metrics: Record<string, { value: number }> }[] };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ProbeSnapshot, Verdict } from '../src/probe/index.js';
-import { decideRun } from '../src/runner/run-outcome.js';
+import { decideRun } from '../src/references/run-outcome.js';
 import { caseResult, record } from './helpers/run-record-fixtures.js';
 
 const verdict = (subject: string, status: Verdict['status'], appliesToNode: boolean): Verdict => ({ subject, kind: 'gpu', status, reason: `${subject} ${status}`, fix: null, appliesToNode });

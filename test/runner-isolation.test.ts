@@ -2,12 +2,9 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { distModule, fixtureWorkload } from './helpers/paths.js';
-
-type RunModule = typeof import('../src/runner/run.js');
-type ProfilesModule = typeof import('../src/runner/profiles.js');
-const { runPlan } = (await import(distModule('runner/run.js'))) as RunModule;
-const { loadProfiles } = (await import(distModule('runner/profiles.js'))) as ProfilesModule;
+import { loadProfiles } from '../src/references/profiles.js';
+import { runPlan } from '../src/runner/run.js';
+import { fixtureWorkload } from './helpers/paths.js';
 
 function profilesWith(workload: string, entry: { thresholds?: Record<string, { min?: number; max?: number }>; timeoutSeconds?: number }) {
   const profiles = loadProfiles();
@@ -16,7 +13,7 @@ function profilesWith(workload: string, entry: { thresholds?: Record<string, { m
 }
 
 /** Runs test-only workloads (id -> fixture module name) through the real runner on tfjs/cpu. */
-function runFixtures(fixtures: Record<string, string>, options: Partial<Parameters<RunModule['runPlan']>[0]> = {}) {
+function runFixtures(fixtures: Record<string, string>, options: Partial<Parameters<typeof runPlan>[0]> = {}) {
   return runPlan({
     workloads: Object.keys(fixtures),
     extraWorkloadModules: Object.values(fixtures).map(fixtureWorkload),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { dlopenCheck, missingCudaLibraries, TFJS_NODE_GPU_CUDA_LIBRARIES } from '../src/engines/tfjs/cuda-libraries.js';
+import { dlopenCheck } from '../src/engines/dynamic-loader.js';
+import { missingCudaLibraries, TFJS_NODE_GPU_CUDA_LIBRARIES } from '../src/engines/tfjs/cuda-libraries.js';
 import { createTfjsEngine, tfjsEngine } from '../src/engines/tfjs/index.js';
 import { classifyLoadError } from '../src/engines/tfjs/native-package.js';
 import { MlcheckError } from '../src/util/errors.js';

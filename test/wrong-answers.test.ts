@@ -10,16 +10,12 @@ import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { encodeOnnxModel } from '../src/engines/onnx/onnx-model-builder.js';
 import { compareProduct, createMatmulCheck, MATMUL_ERROR_BOUND } from '../src/workloads/hello/matmul-check.js';
-import { distModule, fixtureWorkload, sharedDataDir } from './helpers/paths.js';
+import { judgeMetrics } from '../src/references/judge.js';
+import { loadProfiles } from '../src/references/profiles.js';
+import { runPlan } from '../src/runner/run.js';
+import { fixtureWorkload, sharedDataDir } from './helpers/paths.js';
 
-type RunModule = typeof import('../src/runner/run.js');
-type ProfilesModule = typeof import('../src/runner/profiles.js');
-type JudgeModule = typeof import('../src/runner/judge.js');
-const { runPlan } = (await import(distModule('runner/run.js'))) as RunModule;
-const { loadProfiles } = (await import(distModule('runner/profiles.js'))) as ProfilesModule;
-const { judgeMetrics } = (await import(distModule('runner/judge.js'))) as JudgeModule;
-
-function run(options: Partial<Parameters<RunModule['runPlan']>[0]>) {
+function run(options: Partial<Parameters<typeof runPlan>[0]>) {
   return runPlan({
     engines: ['tfjs', 'onnx'],
     backends: ['cpu'],

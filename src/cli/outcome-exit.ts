@@ -1,5 +1,5 @@
-import { decideRun, type RunStatus } from '../runner/run-outcome.js';
-import type { RunRecord } from '../runner/types.js';
+import type { RunRecord } from '../references/results.js';
+import { decideRun, type RunStatus } from '../references/run-outcome.js';
 import { EXIT } from './context.js';
 
 const EXIT_OF: Record<RunStatus, number> = { pass: EXIT.ok, warn: EXIT.ok, fail: EXIT.failed, undecided: EXIT.undecided };

@@ -1,7 +1,7 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { buildJsonReport, renderConsole, renderJunit, renderPrometheus } from '../report/index.js';
-import type { RunRecord } from '../runner/types.js';
+import type { RunRecord } from '../references/results.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { UsageError, describeError } from '../util/errors.js';
 import { EXIT, type CliContext } from './context.js';

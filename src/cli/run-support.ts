@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { ENGINE_IDS, type EngineId } from '../engines/types.js';
 import { probeNode, withExpectedGpus, type ProbeNodeOptions, type ProbeSnapshot } from '../probe/index.js';
-import { loadNodeReferences, type NodeClass, type NodeReferenceFile } from '../runner/references.js';
+import { loadNodeReferences, type NodeClass, type NodeReferenceFile } from '../references/node-references.js';
 import { UsageError, describeError } from '../util/errors.js';
 import type { ParamValue } from '../workloads/types.js';
 import type { CliContext } from './context.js';

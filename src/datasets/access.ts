@@ -4,8 +4,9 @@
  * into the data dir or the cache. Every file is verified by the sha256 of its decompressed
  * content before its path is handed out.
  */
-import { copyFileSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { ensureDirectory } from '../util/ensure-directory.js';
 import { DataError, RequirementError } from '../util/errors.js';
 import type { ContentDigest } from './content-hash.js';
 import { downloadFile } from './download.js';
@@ -230,7 +231,7 @@ export function createDataAccess(options: DataAccessOptions = {}): DatasetAccess
           staged[key] = elsewhere;
         } else if (elsewhere) {
           progress({ datasetId, fileKey: key, phase: 'copy', message: `${elsewhere} -> ${target}/` });
-          mkdirSync(target, { recursive: true });
+          ensureDirectory(target);
           const destination = path.join(target, path.basename(elsewhere));
           const part = `${destination}.part`;
           copyFileSync(elsewhere, part);

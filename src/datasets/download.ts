@@ -3,9 +3,10 @@
  * exponential backoff, resumes an interrupted transfer with an HTTP Range request into a
  * `.part` file, and verifies the decompressed content before the atomic rename into place.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
+import { ensureDirectory } from '../util/ensure-directory.js';
 import { DataError, RequirementError } from '../util/errors.js';
 import { hashContent } from './content-hash.js';
 import type { DatasetFileManifest } from './types.js';
@@ -131,7 +132,7 @@ export async function downloadFile(options: DownloadFileOptions): Promise<string
   const attempts = Math.max(1, options.attempts ?? 3);
   const backoffMs = options.backoffMs ?? 500;
   const sleep = options.sleep ?? defaultSleep;
-  mkdirSync(targetDir, { recursive: true });
+  ensureDirectory(targetDir);
   const partFile = path.join(targetDir, `${file.name}.part`);
   const metaFile = `${partFile}.json`;
   const failures: string[] = [];

@@ -15,11 +15,17 @@ export interface Root {
   origin: string;
 }
 
+/** The folder a --data-dir value (or MLCHECK_DATA_DIR) names, absolute; undefined when it is absent or empty, which means unset. */
+export function chosenDataDir(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : path.resolve(value);
+}
+
 /** The data dir the user chose: --data-dir, else MLCHECK_DATA_DIR; undefined when neither. */
 export function dataDirRoot(options: LocationOptions): Root | undefined {
-  if (options.dataDir !== undefined && options.dataDir !== '') return { dir: path.resolve(options.dataDir), origin: '--data-dir' };
-  const fromEnv = (options.env ?? process.env).MLCHECK_DATA_DIR;
-  if (fromEnv) return { dir: path.resolve(fromEnv), origin: 'MLCHECK_DATA_DIR' };
+  const fromOption = chosenDataDir(options.dataDir);
+  if (fromOption !== undefined) return { dir: fromOption, origin: '--data-dir' };
+  const fromEnv = chosenDataDir((options.env ?? process.env).MLCHECK_DATA_DIR);
+  if (fromEnv !== undefined) return { dir: fromEnv, origin: 'MLCHECK_DATA_DIR' };
   return undefined;
 }
 

@@ -3,10 +3,18 @@ export type EngineId = 'tfjs' | 'onnx';
 
 export const ENGINE_IDS: readonly EngineId[] = ['tfjs', 'onnx'];
 
+/** tfjs backends in preference order: the first available one is used unless `--backend` says otherwise. */
+export const TFJS_BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type TfjsBackendName = (typeof TFJS_BACKENDS)[number];
+
+/** onnxruntime execution providers in preference order: TensorRT builds the fastest engines, CUDA next, the CPU always works. */
+export const ONNX_PROVIDERS = ['tensorrt', 'cuda', 'cpu'] as const;
+export type OnnxProvider = (typeof ONNX_PROVIDERS)[number];
+
 /** Backend names per engine, in preference order; known statically so a plan needs no framework. */
 export const ENGINE_BACKENDS: Readonly<Record<EngineId, readonly string[]>> = {
-  tfjs: ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'],
-  onnx: ['tensorrt', 'cuda', 'cpu'],
+  tfjs: TFJS_BACKENDS,
+  onnx: ONNX_PROVIDERS,
 };
 
 /** The backend that proves an engine's CUDA path works, planned on every node with an NVIDIA GPU. */

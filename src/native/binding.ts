@@ -5,8 +5,8 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { RequirementError } from '../util/errors.js';
+import { packageRoot } from '../util/package-info.js';
 
 /** The addon's interface version; bumped when the shape of its results changes. */
 export const NATIVE_API_VERSION = 4;
@@ -162,7 +162,6 @@ export interface LoadNativeOptions {
 }
 
 const ADDON_FILE = 'mlcheck_native.node';
-const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
  * Where the addon may be, in the order tried: node-gyp's Release and Debug builds, then cmake-js's.

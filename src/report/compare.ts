@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { referenceCaseKeys } from '../runner/reference-key.js';
-import type { MetricRule } from '../runner/references.js';
-import { formatValue, formatWithUnit } from './format.js';
+import { referenceCaseKeys } from '../references/case-key.js';
+import type { MetricRule } from '../references/node-references.js';
+import { formatValue, formatWithUnit } from '../util/format-number.js';
 import type { JsonReport } from './json-report.js';
 import { median } from '../util/statistics.js';
 

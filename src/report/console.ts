@@ -1,7 +1,8 @@
-import { decideRun } from '../runner/run-outcome.js';
-import type { CaseResult, Outcome, RunRecord } from '../runner/types.js';
+import type { CaseResult, Outcome, RunRecord } from '../references/results.js';
+import { decideRun } from '../references/run-outcome.js';
 import { countOutcomes } from './counts.js';
-import { describeMetric, formatValue } from './format.js';
+import { formatValue } from '../util/format-number.js';
+import { describeMetric } from './format.js';
 import { probeVerdicts } from './probe-view.js';
 
 export interface ConsoleOptions {

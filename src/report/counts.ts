@@ -1,4 +1,4 @@
-import { OUTCOMES, type CaseResult, type Outcome } from '../runner/types.js';
+import { OUTCOMES, type CaseResult, type Outcome } from '../references/results.js';
 
 /** How many cases ended with each outcome; every outcome is present (0 when none). */
 export function countOutcomes(cases: readonly Pick<CaseResult, 'outcome'>[]): Record<Outcome, number> {

@@ -1,19 +1,5 @@
-import type { JudgedMetric } from '../runner/types.js';
-
-/** A number for people: integers as they are, otherwise 3–4 significant digits. */
-export function formatValue(value: number): string {
-  if (!Number.isFinite(value)) return String(value);
-  if (Number.isInteger(value)) return String(value);
-  const magnitude = Math.abs(value);
-  if (magnitude >= 100) return value.toFixed(1);
-  if (magnitude >= 1) return value.toFixed(2);
-  return value.toPrecision(3);
-}
-
-export function formatWithUnit(value: number, unit: string): string {
-  if (unit === '%') return `${formatValue(value)}%`;
-  return unit ? `${formatValue(value)} ${unit}` : formatValue(value);
-}
+import type { JudgedMetric } from '../references/results.js';
+import { formatValue, formatWithUnit } from '../util/format-number.js';
 
 /** "3.10% (max 1) fail", "120 ms (ref 100 -50%..+30%) warn". */
 export function describeMetric(metric: Pick<JudgedMetric, 'value' | 'unit' | 'threshold' | 'reference' | 'verdict'>): string {

@@ -5,5 +5,3 @@ export { renderPrometheus, escapeLabelValue } from './prometheus.js';
 export { renderConsole, verdictLine, type ConsoleOptions } from './console.js';
 export { readReports, type LoadedReport } from './read-reports.js';
 export { compareReports, renderCompare, type CompareResult, type CompareFlag, type CompareColumn } from './compare.js';
-export { aggregateRepetitions, type AggregateOptions } from './bench-aggregate.js';
-export { nodeClassFor, referencesFromBench, upsertNodeClass, type NewNodeClass } from './reference-writer.js';

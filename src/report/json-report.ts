@@ -1,7 +1,6 @@
 import type { ProbeSnapshot } from '../probe/index.js';
-import type { CaseResult, MetricVerdict, Outcome, RunRecord, RunSession, Threshold } from '../runner/types.js';
-import type { ParamValue, ProfileId } from '../workloads/types.js';
-import { decideRun, type RunStatus } from '../runner/run-outcome.js';
+import type { CaseResult, MetricVerdict, Outcome, RunRecord, RunSession, Threshold } from '../references/results.js';
+import { decideRun, type RunStatus } from '../references/run-outcome.js';
 import { verdictLine } from './console.js';
 import { countOutcomes } from './counts.js';
 

@@ -1,6 +1,6 @@
 import type { Verdict } from '../probe/index.js';
-import { nodeVerdicts } from '../runner/run-outcome.js';
-import type { CaseResult, RunRecord } from '../runner/types.js';
+import type { CaseResult, RunRecord } from '../references/results.js';
+import { nodeVerdicts } from '../references/run-outcome.js';
 import { countOutcomes } from './counts.js';
 import { describeMetric } from './format.js';
 import { probeVerdicts } from './probe-view.js';

@@ -1,5 +1,5 @@
-import { decideRun, type RunStatus } from '../runner/run-outcome.js';
-import { OUTCOMES, type RunRecord } from '../runner/types.js';
+import { OUTCOMES, type RunRecord } from '../references/results.js';
+import { decideRun, type RunStatus } from '../references/run-outcome.js';
 import { probeVerdicts } from './probe-view.js';
 
 /** Statuses always exported for each probe subject, so an alert can match `== 1` on any of them. */

@@ -61,6 +61,7 @@ async function runCase(spec: CaseSpec, signal: AbortSignal): Promise<void> {
       outDir: spec.outDir,
       signal,
       progress: (event) => void send({ type: 'progress', event }),
+      ...(spec.expectedLabels !== undefined && { expectedLabels: spec.expectedLabels }),
     });
     await send({ type: 'done', output, runSeconds: (performance.now() - runStart) / 1000 });
   } catch (error) {

@@ -1,11 +1,15 @@
 import { fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EngineInfo } from '../engines/types.js';
+import { packageRoot } from '../util/package-info.js';
 import type { Progress, WorkloadOutput } from '../workloads/types.js';
 import type { ChildMessage, ParentMessage } from './case-protocol.js';
-import type { CaseSpec, FailPhase } from './types.js';
+import type { FailPhase } from '../references/results.js';
+import type { CaseSpec } from './types.js';
 
-const childEntry = fileURLToPath(new URL('./case-child.js', import.meta.url));
+const childEntry = caseChildEntry();
 const STDERR_TAIL_LINES = 20;
 /** Time a child gets between SIGTERM and SIGKILL. */
 const KILL_GRACE_MS = 2000;
@@ -112,6 +116,16 @@ export function runIsolated(spec: CaseSpec, options: IsolateOptions = {}): Promi
     const start: ParentMessage = { type: 'start', spec };
     child.send(start);
   });
+}
+
+/**
+ * The case process runs the compiled case-child.js beside this module. When this module itself
+ * runs from src/ (the tests import it through vitest), plain node cannot run the .ts sibling, so
+ * the child is the build's (dist/, made by `npm test` before the tests start).
+ */
+function caseChildEntry(): string {
+  const beside = fileURLToPath(new URL('./case-child.js', import.meta.url));
+  return existsSync(beside) ? beside : path.join(packageRoot, 'dist', 'runner', 'case-child.js');
 }
 
 function describeCrash(exitCode: number | null, signal: NodeJS.Signals | null, phase: string, stderr: string): string {

@@ -1,11 +1,13 @@
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { chosenDataDir } from '../datasets/locations.js';
 import { ENGINE_BACKENDS, ENGINE_GPU_BACKEND, ENGINE_IDS, type EngineId } from '../engines/types.js';
 import { UsageError } from '../util/errors.js';
 import { builtinWorkloads } from '../workloads/index.js';
+import { loadExpectedLabels } from '../references/expected-labels.js';
+import { workloadProfile, type ProfileFile } from '../references/profiles.js';
 import type { ParamValue, ProfileId, Workload } from '../workloads/types.js';
-import { workloadProfile, type ProfileFile } from './profiles.js';
 import { caseArtifactsDir } from './run-dir.js';
 import type { CaseSpec } from './types.js';
 
@@ -22,6 +24,7 @@ export interface PlanOptions {
   profiles: ProfileFile;
   seed: number;
   outDir: string;
+  /** --data-dir: absent or empty, the cases look in MLCHECK_DATA_DIR, the cache and system folders. */
   dataDir?: string;
   /** Overrides the profile's per-workload watchdog. */
   timeoutSeconds?: number;
@@ -64,6 +67,7 @@ export async function planCases(options: PlanOptions): Promise<CaseSpec[]> {
     }
   }
 
+  const dataDir = chosenDataDir(options.dataDir);
   const cases: CaseSpec[] = [];
   for (const id of requested) {
     const { workload, module } = available.get(id)!;
@@ -86,9 +90,10 @@ export async function planCases(options: PlanOptions): Promise<CaseSpec[]> {
           params,
           timeoutSeconds: options.timeoutSeconds ?? profile.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
           threads: Math.min(options.threads ?? os.availableParallelism(), workload.maxThreads ?? Infinity),
-          ...(options.dataDir !== undefined && { dataDir: path.resolve(options.dataDir) }),
+          ...(dataDir !== undefined && { dataDir }),
           outDir: caseArtifactsDir(options.outDir, caseId),
           ...(module !== undefined && { workloadModule: module }),
+          ...(workload.needsExpectedLabels === true && { expectedLabels: loadExpectedLabels(options.profile) }),
         });
       }
     }

@@ -2,7 +2,8 @@ import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { UsageError } from '../util/errors.js';
-import type { CaseResult, CaseSpec, RunSession } from './types.js';
+import type { CaseResult, RunSession } from '../references/results.js';
+import type { CaseSpec } from './types.js';
 
 /**
  * The on-disk layout of one run, so that nothing finished is lost:

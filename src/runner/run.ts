@@ -5,13 +5,16 @@ import type { ProbeSnapshot } from '../probe/index.js';
 import { ensureDirectory } from '../util/ensure-directory.js';
 import { UsageError } from '../util/errors.js';
 import { packageVersion } from '../util/package-info.js';
-import type { Progress, WorkloadOutput } from '../workloads/types.js';
+import type { Progress } from '../workloads/types.js';
+import { referencesFor } from '../references/case-key.js';
+import { judgeMetrics } from '../references/judge.js';
+import type { NodeClass } from '../references/node-references.js';
+import { loadProfiles, workloadProfile, type ProfileFile } from '../references/profiles.js';
+import type { CaseResult, RunRecord, RunSession } from '../references/results.js';
 import { runIsolated, type IsolatedCase } from './isolate.js';
-import { judgeMetrics } from './judge.js';
-import { loadProfiles, workloadProfile, type ProfileFile } from './profiles.js';
 import { planCases, type PlanOptions } from './plan.js';
 import { clearPreviousRun, readCaseResults, readRunState, writeCaseResult, writeRunState, type RunState } from './run-dir.js';
-import type { CaseResult, CaseSpec, PerformanceReference, RunRecord, RunSession } from './types.js';
+import type { CaseSpec } from './types.js';
 
 export type RunEvent =
   | { type: 'case-start'; spec: CaseSpec; index: number; total: number }
@@ -19,20 +22,14 @@ export type RunEvent =
   | { type: 'case-end'; result: CaseResult; index: number; total: number }
   | { type: 'case-reused'; result: CaseResult };
 
-/** Finds the performance references for a case's metrics (by node class); none: only thresholds judge. */
-export type ReferenceLookup = (
-  spec: CaseSpec,
-  backend: string,
-  hyperparameters: WorkloadOutput['hyperparameters'],
-) => Record<string, PerformanceReference> | undefined;
-
 export interface ExecuteOptions {
   probe: ProbeSnapshot | null;
   commandLine: readonly string[];
   signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
-  references?: ReferenceLookup;
-  /** Performance warnings become failures. */
+  /** The node class whose performance references judge the cases; null or absent: only thresholds judge. */
+  nodeClass?: NodeClass | null;
+  /** Acceptance: outside a performance reference fails instead of warning. */
   strict?: boolean;
   profiles?: ProfileFile;
   /** V8 heap limit of each case process. */
@@ -171,22 +168,18 @@ function toCaseResult(spec: CaseSpec, isolated: IsolatedCase, startedAt: Date, e
       const output = outcome.output;
       const judged = judgeMetrics(output.metrics, {
         thresholds: workloadProfile(profiles, spec.profile, spec.workload).thresholds,
-        references: options.references?.(spec, backend, output.hyperparameters),
+        references: referencesFor(options.nodeClass ?? null, { ...spec, backend, hyperparameters: output.hyperparameters }),
+        strict: options.strict === true,
       });
-      const result: CaseResult = {
+      return {
         ...base,
-        outcome: 'pass',
+        ...judged.verdict,
         metrics: judged.metrics,
         hyperparameters: output.hyperparameters,
         lines: output.lines ?? [],
         details: output.details ?? {},
         artifacts: output.artifacts ?? [],
       };
-      if (judged.thresholdFailures.length > 0) return { ...result, outcome: 'fail', failPhase: 'sanity', reason: judged.thresholdFailures.join('; ') };
-      if (judged.referenceMisses.length > 0) {
-        return { ...result, outcome: options.strict ? 'fail' : 'warn', failPhase: 'performance', reason: judged.referenceMisses.join('; ') };
-      }
-      return result;
     }
   }
 }

@@ -8,7 +8,7 @@ export type { DataAccess };
 export type ProfileId = 'smoke' | 'quick' | 'standard' | 'reference';
 export const PROFILE_IDS: readonly ProfileId[] = ['smoke', 'quick', 'standard', 'reference'];
 
-/** A number a workload measured. Judging (thresholds, references) happens in the runner. */
+/** A number a workload measured. Judging (thresholds, references) happens in src/references. */
 export interface Measurement {
   value: number;
   unit: string;
@@ -27,6 +27,14 @@ export interface Progress {
 }
 
 
+/** One acceptance check of an image classifier: the image's top-1 must be one of `top1` (short or full names), with score >= minScore. */
+export interface ExpectedLabel {
+  /** File key in the imagenet-images dataset (e.g. "panda"). */
+  image: string;
+  top1: readonly string[];
+  minScore: number;
+}
+
 export interface WorkloadContext {
   profile: ProfileId;
   seed: number;
@@ -37,6 +45,8 @@ export interface WorkloadContext {
   outDir: string;
   signal: AbortSignal;
   progress(event: Progress): void;
+  /** What the profile says the images must be classified as (references/expected-labels.yaml), for a workload that `needsExpectedLabels`. */
+  expectedLabels?: readonly ExpectedLabel[];
 }
 
 export interface WorkloadOutput {
@@ -58,6 +68,8 @@ export interface Workload {
   readonly title: string;
   /** Dataset ids the workload reads; a missing one makes the case `skip` with the staging command. */
   readonly datasets: readonly string[];
+  /** It classifies images and is judged by the profile's expected labels (given as ctx.expectedLabels). */
+  readonly needsExpectedLabels?: boolean;
   /** Hyperparameter defaults: the manual's values (the `reference` profile). */
   readonly defaults: Readonly<Record<string, ParamValue>>;
   /**

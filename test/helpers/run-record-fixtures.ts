@@ -1,4 +1,4 @@
-import type { CaseResult, JudgedMetric, RunRecord, RunSession } from '../../src/runner/types.js';
+import type { CaseResult, JudgedMetric, RunRecord, RunSession } from '../../src/references/results.js';
 
 /** Hand-built run records for report and compare tests (no workload runs). */
 export function session(overrides: Partial<RunSession> = {}): RunSession {

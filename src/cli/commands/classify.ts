@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { createDataAccess } from '../../datasets/index.js';
 import { onnxEngine } from '../../engines/onnx/index.js';
-import { ONNX_PROVIDERS } from '../../engines/onnx/provider-requirements.js';
+import { ONNX_PROVIDERS } from '../../engines/types.js';
 import { MlcheckError, UsageError } from '../../util/errors.js';
 import { classifyImages } from '../../workloads/inception/classify-images.js';
 import type { CliContext } from '../context.js';

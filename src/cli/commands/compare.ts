@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { fractionParser } from '../option-parsers.js';
 import { compareReports, renderCompare } from '../../report/compare.js';
 import { readReports } from '../../report/read-reports.js';
-import { loadNodeReferences } from '../../runner/references.js';
+import { loadNodeReferences } from '../../references/node-references.js';
 import { MlcheckError, UsageError } from '../../util/errors.js';
 import { EXIT, type CliContext } from '../context.js';
 import { helpExamples } from '../help-examples.js';

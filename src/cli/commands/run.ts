@@ -2,9 +2,9 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { ENGINE_IDS } from '../../engines/types.js';
 import { hasNvidiaGpus } from '../../probe/index.js';
-import { matchNodeClass, referenceLookup } from '../../runner/references.js';
+import { matchNodeClass } from '../../references/node-class.js';
 import { resumeRun, runPlan, type ExecuteOptions, type RunEvent } from '../../runner/run.js';
-import type { RunRecord } from '../../runner/types.js';
+import type { RunRecord } from '../../references/results.js';
 import { UsageError } from '../../util/errors.js';
 import { PROFILE_IDS, type ProfileId } from '../../workloads/types.js';
 import { builtinWorkloads } from '../../workloads/index.js';
@@ -114,7 +114,7 @@ export async function runCommand(workloads: string[], flags: RunFlags, context: 
       signal,
       onEvent: progressPrinter(context),
       strict: flags.strict === true,
-      references: referenceLookup(nodeClass),
+      nodeClass,
     };
     if (flags.resume) return resumeRun(flags.resume, execute);
     return runPlan({

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { BackendStatus } from '../types.js';
+import { describeMissing, ldLibraryPath, loaderCheck, missingLibraries, type LibraryLoadCheck } from '../dynamic-loader.js';
+import { ONNX_PROVIDERS, type BackendStatus, type OnnxProvider } from '../types.js';
 import { probeGpuVisibility, type GpuVisibilityCheck } from './gpu-visibility.js';
-import { createLibraryFinder, type LibraryFinder } from './library-search.js';
-import { GPU_PROVIDER_PLATFORMS, ONNX_PROVIDERS, PROVIDER_REQUIREMENTS, type OnnxProvider } from './provider-requirements.js';
+import { GPU_PROVIDER_PLATFORMS, PROVIDER_REQUIREMENTS } from './provider-requirements.js';
 
 export const SETUP_CUDA_COMMAND = 'npx mlcheck setup onnx-cuda';
 
@@ -13,7 +13,8 @@ export interface ProviderDetectOptions {
   /** Provider names compiled into the onnxruntime-node binding (`listSupportedBackends()`). */
   compiledProviders: readonly string[];
   platform?: string;
-  findLibrary?: LibraryFinder;
+  /** Whether the loader can load a library (replaced in tests); default: load it, the provider's folder first. */
+  checkLibrary?: LibraryLoadCheck;
   gpuVisibility?: GpuVisibilityCheck;
   /**
    * Opens a tiny session on the provider alone; resolves null when it works, else the error.
@@ -28,7 +29,7 @@ export interface ProviderDetectOptions {
  */
 export async function detectProviders(options: ProviderDetectOptions): Promise<BackendStatus[]> {
   const platform = options.platform ?? `${process.platform}/${process.arch}`;
-  const findLibrary = options.findLibrary ?? createLibraryFinder({ directories: [...ldLibraryPath(), options.binDir] });
+  const checkLibrary = options.checkLibrary ?? loaderCheck({ searchFirst: [options.binDir] });
   let gpus: Awaited<ReturnType<GpuVisibilityCheck>> | undefined;
   const statuses: BackendStatus[] = [];
   for (const provider of ONNX_PROVIDERS) {
@@ -46,9 +47,9 @@ export async function detectProviders(options: ProviderDetectOptions): Promise<B
       if (missingFiles.length > 0) {
         reasons.push(`provider librar${missingFiles.length > 1 ? 'ies' : 'y'} ${missingFiles.join(', ')} not in ${options.binDir} (onnxruntime-node was installed CPU-only; fix: ${SETUP_CUDA_COMMAND})`);
       }
-      const missingLibraries = requirement.libraries.filter((library) => findLibrary(library.file) === null);
-      if (missingLibraries.length > 0) {
-        reasons.push(`the dynamic loader cannot find ${missingLibraries.map((l) => `${l.file} (${l.provides})`).join(', ')} (searched LD_LIBRARY_PATH, ${options.binDir} and ldconfig -p; fix: install them and run ldconfig, or add their folder to LD_LIBRARY_PATH)`);
+      const missing = missingLibraries(requirement.libraries, checkLibrary);
+      if (missing.length > 0) {
+        reasons.push(`the dynamic loader cannot load ${describeMissing(missing)} (searched ${[options.binDir, ...ldLibraryPath()].join(', ')} and the ld.so cache; fix: install them and run ldconfig, or add their folder to LD_LIBRARY_PATH)`);
       }
       gpus ??= await (options.gpuVisibility ?? probeGpuVisibility)();
       if (gpus.gpus.length === 0) reasons.push(`the probe sees no NVIDIA GPU${gpus.error ? `: ${gpus.error}` : ''}`);
@@ -60,8 +61,4 @@ export async function detectProviders(options: ProviderDetectOptions): Promise<B
     statuses.push({ backend: provider, available: reasons.length === 0, reason: reasons.length ? reasons.join('; ') : null });
   }
   return statuses;
-}
-
-function ldLibraryPath(): string[] {
-  return (process.env.LD_LIBRARY_PATH ?? '').split(':').filter((d) => d.length > 0);
 }

@@ -1,10 +1,10 @@
 import os from 'node:os';
 import { DataError, RequirementError, UsageError } from '../../util/errors.js';
-import type { BackendStatus, Engine, EngineInfo, OpenOptions } from '../types.js';
+import { ONNX_PROVIDERS, type BackendStatus, type Engine, type EngineInfo, type OnnxProvider, type OpenOptions } from '../types.js';
 import { detectProviders, type ProviderDetectOptions } from './detect.js';
 import { probeGpuVisibility } from './gpu-visibility.js';
 import { loadOrt, type LoadedOrt } from './ort-loader.js';
-import { ONNX_PROVIDERS, PROVIDER_REQUIREMENTS, type OnnxProvider } from './provider-requirements.js';
+import { PROVIDER_REQUIREMENTS } from './provider-requirements.js';
 import type { OnnxSession } from './session.js';
 import { trialSession } from './trial-session.js';
 

@@ -1,6 +1,6 @@
 import { MlcheckError } from '../../util/errors.js';
 import type { NodePlacement } from './profile-file.js';
-import type { OnnxProvider } from './provider-requirements.js';
+import type { OnnxProvider } from '../types.js';
 
 /** ONNX Runtime's names for the providers (kCpuExecutionProvider, kCudaExecutionProvider, kTensorrtExecutionProvider). */
 export const ORT_PROVIDER_NAMES: Readonly<Record<OnnxProvider, string>> = {

@@ -3,16 +3,8 @@
  * The provider libraries come from `mlcheck setup onnx-cuda` (onnxruntime-node's own installer);
  * the CUDA, cuDNN and TensorRT libraries come from the node's CUDA installation.
  */
-export type OnnxProvider = 'tensorrt' | 'cuda' | 'cpu';
-
-/** Preference order: TensorRT builds the fastest engines, CUDA next, the CPU always works. */
-export const ONNX_PROVIDERS: readonly OnnxProvider[] = ['tensorrt', 'cuda', 'cpu'];
-
-export interface SharedLibrary {
-  /** The soname the provider library asks the dynamic loader for. */
-  file: string;
-  provides: string;
-}
+import type { SharedLibrary } from '../dynamic-loader.js';
+import { ONNX_PROVIDERS, type OnnxProvider } from '../types.js';
 
 export interface ProviderRequirement {
   /** Files onnxruntime-node's installer puts into its bin folder. */
@@ -20,6 +12,11 @@ export interface ProviderRequirement {
   libraries: readonly SharedLibrary[];
   /** The execution providers passed to InferenceSession, best first; ORT places unsupported nodes on the next. */
   sessionProviders: readonly string[];
+}
+
+/** A provider and every one after it in preference order: where ORT places the nodes the first cannot run. */
+function fallbackChain(provider: OnnxProvider): readonly OnnxProvider[] {
+  return ONNX_PROVIDERS.slice(ONNX_PROVIDERS.indexOf(provider));
 }
 
 const CUDA_LIBRARIES: readonly SharedLibrary[] = [
@@ -34,14 +31,14 @@ export const PROVIDER_REQUIREMENTS: Readonly<Record<OnnxProvider, ProviderRequir
   tensorrt: {
     providerFiles: ['libonnxruntime_providers_shared.so', 'libonnxruntime_providers_cuda.so', 'libonnxruntime_providers_tensorrt.so'],
     libraries: [...CUDA_LIBRARIES, { file: 'libnvinfer.so.10', provides: 'TensorRT 10' }, { file: 'libnvinfer_plugin.so.10', provides: 'TensorRT 10 plugins' }],
-    sessionProviders: ['tensorrt', 'cuda', 'cpu'],
+    sessionProviders: fallbackChain('tensorrt'),
   },
   cuda: {
     providerFiles: ['libonnxruntime_providers_shared.so', 'libonnxruntime_providers_cuda.so'],
     libraries: CUDA_LIBRARIES,
-    sessionProviders: ['cuda', 'cpu'],
+    sessionProviders: fallbackChain('cuda'),
   },
-  cpu: { providerFiles: [], libraries: [], sessionProviders: ['cpu'] },
+  cpu: { providerFiles: [], libraries: [], sessionProviders: fallbackChain('cpu') },
 };
 
 /** Platforms for which onnxruntime-node's installer can fetch the GPU providers. */

@@ -1,6 +1,6 @@
 import type * as ort from 'onnxruntime-node';
 import type { BackendStatus, EngineSession } from '../types.js';
-import type { OnnxProvider } from './provider-requirements.js';
+import type { OnnxProvider } from '../types.js';
 
 export interface InferenceSessionOptions {
   /**

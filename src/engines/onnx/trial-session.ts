@@ -1,6 +1,6 @@
 import { encodeOnnxModel } from './onnx-model-builder.js';
 import type { OrtModule } from './ort-loader.js';
-import type { OnnxProvider } from './provider-requirements.js';
+import type { OnnxProvider } from '../types.js';
 
 /** y = x + x on a [2] float tensor: enough for the provider to initialise its device. */
 const TRIAL_MODEL = encodeOnnxModel({

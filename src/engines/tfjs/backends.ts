@@ -1,14 +1,11 @@
 import type * as tfc from '@tensorflow/tfjs-core';
-import { describeMissing, missingCudaLibraries, type LibraryLoadCheck } from './cuda-libraries.js';
+import type { TfjsBackendName } from '../types.js';
+import { describeMissing, type LibraryLoadCheck } from '../dynamic-loader.js';
+import { missingCudaLibraries } from './cuda-libraries.js';
 import { describeCpu, describeNvidiaGpus } from './device.js';
 import { requireGpuDevice } from './gpu-device.js';
 import { libtensorflowVersion, loadNativePackage, type NativeLoad, type NativePackage } from './native-package.js';
 import { errorMessage, importOptional, installedVersion } from './optional-package.js';
-
-export type TfjsBackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
-
-/** Preference order: the first available one is used unless `--backend` says otherwise. */
-export const TFJS_BACKENDS: readonly TfjsBackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 
 export interface BackendCheck {
   available: boolean;

@@ -1,5 +1,6 @@
 import type * as tfc from '@tensorflow/tfjs-core';
-import { describeMissing, missingCudaLibraries, TFJS_NODE_GPU_CUDA_LIBRARIES, type LibraryLoadCheck } from './cuda-libraries.js';
+import { describeMissing, type LibraryLoadCheck } from '../dynamic-loader.js';
+import { missingCudaLibraries, TFJS_NODE_GPU_CUDA_LIBRARIES } from './cuda-libraries.js';
 
 /**
  * What tfjs-node(-gpu)'s NodeJSKernelBackend says about its device (tfjs-node/src/nodejs_kernel_backend.ts,

@@ -1,13 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { RequirementError, UsageError } from '../../util/errors.js';
-import type { BackendStatus, Engine, OpenOptions } from '../types.js';
-import { activateBackend, checkBackend, TFJS_BACKENDS, type BackendDependencies, type TfjsBackendName } from './backends.js';
+import { TFJS_BACKENDS, type BackendStatus, type Engine, type OpenOptions, type TfjsBackendName } from '../types.js';
+import { activateBackend, checkBackend, type BackendDependencies } from './backends.js';
 import { ensureGradients } from './gradients.js';
 import { installedVersion } from './optional-package.js';
 import type { TfjsSession } from './session.js';
 
 export type { TfjsSession } from './session.js';
-export { TFJS_BACKENDS, type TfjsBackendName } from './backends.js';
 
 /**
  * The TensorFlow.js engine. Only tfjs-core is imported statically; each backend package is

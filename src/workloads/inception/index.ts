@@ -7,6 +7,7 @@ export const inception: Workload = {
   title: 'ImageNet classification (classify_image.py): top-5, latency, throughput',
   datasets: [IMAGES_DATASET],
   training: false,
+  needsExpectedLabels: true,
   defaults: { model: '', sidecar: '', warmupRuns: 3, latencyRuns: 50, batch: 8, throughputRuns: 5 },
   engines: { onnx: inceptionOnnx },
 };

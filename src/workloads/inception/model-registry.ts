@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, readdirSync, readFileSync } from 'node:fs';
+import { createReadStream, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
-import { MlcheckError } from '../../util/errors.js';
 import { packageRoot } from '../../util/package-info.js';
-import { validateSidecar, type ModelSidecar } from './sidecar.js';
+import { readConfigFile, type ConfigFileKind } from '../../util/schema-check.js';
+import { sidecarFrom, type ModelSidecar, type SidecarDocument } from './sidecar.js';
 
 /** A known model (models/*.yaml): its sidecar plus where it comes from and how to stage it. */
 export interface ModelEntry {
@@ -28,27 +27,31 @@ export function loadModelRegistry(dir: string = defaultModelDir): ModelEntry[] {
   return readdirSync(dir)
     .filter((name) => /\.ya?ml$/.test(name))
     .sort()
-    .map((name) => parseModelEntry(readFileSync(path.join(dir, name), 'utf8'), path.join(dir, name)));
+    .map((name) => readModelEntry(path.join(dir, name)));
 }
 
-export function parseModelEntry(text: string, source: string): ModelEntry {
-  const raw = parse(text) as Record<string, unknown>;
-  const problem = (what: string): never => {
-    throw new MlcheckError('internal', `${source}: ${what}`, { file: source });
-  };
-  const sidecar = validateSidecar(raw, source);
-  const sha = (value: unknown, key: string): string | null => (value === null || value === undefined ? null : typeof value === 'string' && /^[0-9a-f]{64}$/.test(value) ? value : problem(`"${key}" must be 64 lowercase hex digits or null`));
-  const src = (raw.source ?? {}) as Record<string, unknown>;
-  if (typeof raw.file !== 'string') problem('"file" must name the .onnx file');
-  if (typeof src.url !== 'string') problem('"source.url" must be the canonical download URL');
+/** A registry entry as written: a sidecar plus where the model comes from (schema/model-registry-entry.schema.json). */
+interface ModelEntryDocument extends SidecarDocument {
+  file: string;
+  sha256?: string | null;
+  size?: number | null;
+  source: { url: string; sha256?: string | null; license?: string };
+  staging?: string[];
+  default?: boolean;
+}
+
+const REGISTRY_ENTRY: ConfigFileKind = { schema: 'model-registry-entry', what: 'model registry entry', fix: 'see models/mobilenet_v2_1.0_224.yaml in the mlcheck package for a complete example' };
+
+export function readModelEntry(file: string): ModelEntry {
+  const entry = readConfigFile<ModelEntryDocument>(file, REGISTRY_ENTRY);
   return {
-    sidecar,
-    file: raw.file as string,
-    sha256: sha(raw.sha256, 'sha256'),
-    size: typeof raw.size === 'number' ? raw.size : null,
-    source: { url: src.url as string, sha256: sha(src.sha256, 'source.sha256'), license: typeof src.license === 'string' ? src.license : 'unknown' },
-    staging: Array.isArray(raw.staging) ? raw.staging.map(String) : [],
-    isDefault: raw.default === true,
+    sidecar: sidecarFrom(entry, file),
+    file: entry.file,
+    sha256: entry.sha256 ?? null,
+    size: entry.size ?? null,
+    source: { url: entry.source.url, sha256: entry.source.sha256 ?? null, license: entry.source.license ?? 'unknown' },
+    staging: entry.staging ?? [],
+    isDefault: entry.default === true,
   };
 }
 

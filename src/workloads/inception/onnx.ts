@@ -2,10 +2,9 @@ import path from 'node:path';
 import { describeMisplaced, judgePlacement, type PlacementJudgement } from '../../engines/onnx/placement.js';
 import { readNodePlacement } from '../../engines/onnx/profile-file.js';
 import type { OnnxSession } from '../../engines/onnx/session.js';
-import { RequirementError } from '../../util/errors.js';
+import { MlcheckError, RequirementError } from '../../util/errors.js';
 import type { WorkloadContext, WorkloadOutput, WorkloadRun } from '../types.js';
-import { openClassifier, topK, type Classifier, type Prediction } from './classifier.js';
-import { labelMatches, loadExpectedLabels } from './expected-labels.js';
+import { labelMatches, openClassifier, topK, type Classifier, type Prediction } from './classifier.js';
 import { createLabelFileResolver } from './label-files.js';
 import { preprocessImage } from './preprocess.js';
 import { resolveModel } from './resolve-model.js';
@@ -39,7 +38,8 @@ export const inceptionOnnx: WorkloadRun<OnnxSession> = async (session, ctx) => {
 };
 
 async function evaluate(classifier: Classifier, session: OnnxSession, ctx: WorkloadContext, modelFile: string): Promise<WorkloadOutput> {
-  const expectations = loadExpectedLabels(ctx.profile);
+  const expectations = ctx.expectedLabels ?? [];
+  if (expectations.length === 0) throw new MlcheckError('internal', `inception was given no expected labels for profile ${ctx.profile}`, { fix: 'the runner passes references/expected-labels.yaml; a direct caller sets ctx.expectedLabels' });
   const images = await ctx.data.files(IMAGES_DATASET);
   const imageSize = classifier.sidecar.input.height * classifier.sidecar.input.width * 3;
   const lines: string[] = [];

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { cacheRoot } from '../../datasets/locations.js';
 import { DataError, RequirementError, UsageError } from '../../util/errors.js';
 import { loadModelRegistry, sha256File, type ModelEntry } from './model-registry.js';
 import { readSidecar, sidecarCandidates, type ModelSidecar } from './sidecar.js';
@@ -62,8 +62,7 @@ async function verifyChecksum(file: string, expected: string): Promise<void> {
   }
 }
 
-/** The model cache: $XDG_CACHE_HOME/mlcheck/imagenet (as the dataset cache). */
-export function defaultModelDirs(): string[] {
-  const cache = process.env.XDG_CACHE_HOME ? path.join(process.env.XDG_CACHE_HOME, 'mlcheck') : path.join(os.homedir(), '.cache', 'mlcheck');
-  return [path.join(cache, 'imagenet')];
+/** The model cache: imagenet/ in mlcheck's cache (datasets/locations.ts decides where that is). */
+export function defaultModelDirs(env: NodeJS.ProcessEnv = process.env): string[] {
+  return [path.join(cacheRoot({ env }).dir, 'imagenet')];
 }

@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
-import { UsageError } from '../../util/errors.js';
+import { readConfigFile, type ConfigFileKind } from '../../util/schema-check.js';
 
 /**
  * How to feed an image classifier and read its output: the sidecar file beside a model
@@ -40,70 +38,38 @@ export interface ModelSidecar {
   output: { name: string; kind: 'softmax' | 'logits'; classes: number };
 }
 
-export function readSidecar(file: string): ModelSidecar {
-  let raw: unknown;
-  try {
-    raw = parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new UsageError(`cannot read model sidecar ${file}: ${(error as Error).message}`, { file, cause: error });
-  }
-  return validateSidecar(raw, file);
+/** A sidecar or registry entry as written (schema/model.schema.json has checked every key). */
+export interface SidecarDocument {
+  id: string;
+  title?: string;
+  input: Omit<ModelSidecar['input'], 'height' | 'width' | 'mean' | 'std'> & { size: [number, number]; normalization: { mean: [number, number, number]; std: [number, number, number] } };
+  crop?: { kind: ModelSidecar['crop']['kind']; fraction?: number };
+  resize?: ModelSidecar['resize'];
+  labels: Omit<ModelSidecar['labels'], 'offset'> & { offset?: number };
+  output: ModelSidecar['output'];
 }
 
-export function validateSidecar(raw: unknown, source: string): ModelSidecar {
-  const fail = (key: string, expected: string, found: unknown): never => {
-    throw new UsageError(`invalid model sidecar ${source} at ${key}`, {
-      file: source,
-      expected,
-      found: JSON.stringify(found) ?? 'nothing',
-      fix: `see models/mobilenet_v2_1.0_224.yaml in the mlcheck package for a complete example`,
-    });
-  };
-  const record = (value: unknown, key: string): Record<string, unknown> =>
-    typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : fail(key, 'a mapping', value);
-  const positiveInteger = (value: unknown, key: string): number => (Number.isInteger(value) && (value as number) > 0 ? (value as number) : fail(key, 'a positive whole number', value));
-  const triple = (value: unknown, key: string): [number, number, number] =>
-    Array.isArray(value) && value.length === 3 && value.every((v) => typeof v === 'number' && Number.isFinite(v)) ? (value as [number, number, number]) : fail(key, 'three numbers, one per channel', value);
-  const oneOf = <T extends string>(value: unknown, key: string, choices: readonly T[]): T => (choices.includes(value as T) ? (value as T) : fail(key, choices.join(' | '), value));
-  const text = (value: unknown, key: string): string => (typeof value === 'string' && value.length > 0 ? value : fail(key, 'a non-empty string', value));
+export const SIDECAR_FILE: ConfigFileKind = { schema: 'model', what: 'model sidecar', fix: 'see models/mobilenet_v2_1.0_224.yaml in the mlcheck package for a complete example' };
 
-  const top = record(raw, '(top level)');
-  const input = record(top.input, 'input');
-  const size = Array.isArray(input.size) ? input.size : fail('input.size', '[height, width]', input.size);
-  const normalization = record(input.normalization, 'input.normalization');
-  const crop = record(top.crop ?? { kind: 'none' }, 'crop');
-  const cropKind = oneOf(crop.kind, 'crop.kind', ['central-square', 'central-fraction', 'none'] as const);
-  const fraction = cropKind === 'central-fraction' ? (typeof crop.fraction === 'number' && crop.fraction > 0 && crop.fraction <= 1 ? crop.fraction : fail('crop.fraction', 'a number in (0, 1]', crop.fraction)) : 1;
-  const labels = record(top.labels, 'labels');
-  const labelKind = oneOf(labels.kind, 'labels.kind', ['lines', 'inception-synsets'] as const);
-  const output = record(top.output, 'output');
-  const offset = labels.offset ?? 0;
-  if (!Number.isInteger(offset) || (offset as number) < 0) fail('labels.offset', 'a whole number >= 0', offset);
+export function readSidecar(file: string): ModelSidecar {
+  return sidecarFrom(readConfigFile<SidecarDocument>(file, SIDECAR_FILE), file);
+}
 
+/** The sidecar of a checked document, with the defaults of what it may leave out (no crop, PIL's bilinear resize, label offset 0). */
+export function sidecarFrom(document: SidecarDocument, source: string): ModelSidecar {
+  const { input, labels, crop } = document;
   return {
     source,
-    id: text(top.id, 'id'),
-    title: typeof top.title === 'string' ? top.title : text(top.id, 'id'),
-    input: {
-      name: text(input.name, 'input.name'),
-      layout: oneOf(input.layout, 'input.layout', ['NHWC', 'NCHW'] as const),
-      height: positiveInteger(size[0], 'input.size[0]'),
-      width: positiveInteger(size[1], 'input.size[1]'),
-      channels: oneOf(input.channels, 'input.channels', ['RGB', 'BGR'] as const),
-      mean: triple(normalization.mean, 'input.normalization.mean'),
-      std: triple(normalization.std, 'input.normalization.std'),
-    },
-    crop: cropKind === 'central-fraction' ? { kind: cropKind, fraction } : { kind: cropKind },
-    resize: oneOf(top.resize ?? 'bilinear', 'resize', ['bilinear', 'bilinear-asymmetric'] as const),
+    id: document.id,
+    title: document.title ?? document.id,
+    input: { name: input.name, layout: input.layout, height: input.size[0], width: input.size[1], channels: input.channels, mean: input.normalization.mean, std: input.normalization.std },
+    crop: crop?.kind === 'central-fraction' ? { kind: 'central-fraction', fraction: crop.fraction! } : { kind: crop?.kind ?? 'none' },
+    resize: document.resize ?? 'bilinear',
     labels:
-      labelKind === 'lines'
-        ? { kind: labelKind, file: text(labels.file, 'labels.file'), offset: offset as number }
-        : { kind: labelKind, labelMap: text(labels.labelMap, 'labels.labelMap'), synsets: text(labels.synsets, 'labels.synsets'), offset: offset as number },
-    output: {
-      name: text(output.name, 'output.name'),
-      kind: oneOf(output.kind, 'output.kind', ['softmax', 'logits'] as const),
-      classes: positiveInteger(output.classes, 'output.classes'),
-    },
+      labels.kind === 'lines'
+        ? { kind: 'lines', file: labels.file!, offset: labels.offset ?? 0 }
+        : { kind: 'inception-synsets', labelMap: labels.labelMap!, synsets: labels.synsets!, offset: labels.offset ?? 0 },
+    output: { name: document.output.name, kind: document.output.kind, classes: document.output.classes },
   };
 }
 

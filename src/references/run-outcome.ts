@@ -1,5 +1,5 @@
 import type { Verdict } from '../probe/index.js';
-import type { CaseResult, RunRecord } from './types.js';
+import type { CaseResult, RunRecord } from './results.js';
 
 /** What a run says about the node, and the exit code that goes with it (DESIGN.md §4). */
 export type RunStatus = 'pass' | 'warn' | 'fail' | 'undecided';

@@ -1,8 +1,8 @@
-import { referenceCaseKeys } from '../runner/reference-key.js';
 import { isMap, isSeq, parseDocument, YAMLMap, YAMLSeq, type Document } from 'yaml';
-import { metricRule, parseNodeReferences, type CaseReferences, type MetricRule, type NodeIdentity, type ReferenceValue } from '../runner/references.js';
-import type { RunRecord } from '../runner/types.js';
 import type { ProfileId } from '../workloads/types.js';
+import { referenceCaseKeys } from './case-key.js';
+import { metricRule, parseNodeReferences, type CaseReferences, type MetricRule, type ReferenceValue } from './node-references.js';
+import type { RunRecord } from './results.js';
 
 export interface NewNodeClass {
   id: string;
@@ -10,12 +10,6 @@ export interface NewNodeClass {
   match: { gpu?: string; cpu?: string };
   profile: ProfileId;
   references: CaseReferences;
-}
-
-/** A node class id and match pattern for a node no class matches yet: `cpu-amd-epyc-7b13`, `^AMD EPYC 7B13$`. */
-export function nodeClassFor(identity: NodeIdentity): { id: string; match: { gpu?: string; cpu?: string } } {
-  const slug = identity.model.toLowerCase().replace(/\(r\)|\(tm\)|@.*$/g, '').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
-  return { id: `${identity.kind}-${slug || 'unknown'}`, match: { [identity.kind]: `^${identity.model.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$` } };
 }
 
 export interface ReferenceFromBenchOptions {

@@ -1,6 +1,8 @@
-import { judgeMetric, referencesFor, type NodeClass } from '../runner/references.js';
-import type { CaseResult, JudgedMetric, Outcome, RunRecord } from '../runner/types.js';
 import { median } from '../util/statistics.js';
+import { referencesFor } from './case-key.js';
+import { judgeMetrics } from './judge.js';
+import type { NodeClass } from './node-references.js';
+import type { CaseResult, JudgedMetric, Outcome, RunRecord } from './results.js';
 
 export interface AggregateOptions {
   /** The node class whose references judge the medians; null: nothing to judge against. */
@@ -48,20 +50,17 @@ function aggregateCase(repetitions: CaseResult[], planned: number, options: Aggr
   if (measured.length === 0) return worst;
 
   const base = measured[0]!;
-  const reference = options.nodeClass ? referencesFor(options.nodeClass, { profile: base.profile, workload: base.workload, engine: base.engine, backend: base.backend, hyperparameters: base.hyperparameters }) : {};
   const samples: Record<string, number[]> = {};
   for (const c of measured) {
     for (const [name, m] of Object.entries(c.metrics)) (samples[name] ??= []).push(m.value);
   }
+  const template = (name: string): JudgedMetric => base.metrics[name] ?? measured.find((c) => c.metrics[name])!.metrics[name]!;
+  const medians = Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, { value: median(values), unit: template(name).unit }]));
+  const judged = judgeMetrics(medians, { thresholds: {}, references: referencesFor(options.nodeClass, base), strict: options.strict === true });
   const metrics: Record<string, JudgedMetric> = {};
-  const misses: string[] = [];
-  for (const [name, values] of Object.entries(samples)) {
-    const template = base.metrics[name] ?? measured.find((c) => c.metrics[name])!.metrics[name]!;
-    const judged = judgeMetric(name, { value: median(values), unit: template.unit }, reference[name] ?? null, options);
-    if (judged.miss) misses.push(judged.miss);
+  for (const [name, judgedMedian] of Object.entries(judged.metrics)) {
     // Quality thresholds were judged per repetition (all passed here): keep them shown.
-    const verdict = judged.reference ? judged.verdict : template.verdict;
-    metrics[name] = { value: judged.value, unit: judged.unit, threshold: template.threshold, reference: judged.reference, verdict };
+    metrics[name] = { ...judgedMedian, threshold: template(name).threshold, verdict: judgedMedian.reference ? judgedMedian.verdict : template(name).verdict };
   }
   const wallSeconds = median(measured.map((c) => c.timings.wallSeconds));
   const result: CaseResult = {
@@ -78,6 +77,6 @@ function aggregateCase(repetitions: CaseResult[], planned: number, options: Aggr
       bench: { repetitions: planned, measured: measured.length, samples, nodeClass: options.nodeClass?.id ?? null },
     },
   };
-  if (misses.length) return { ...result, outcome: options.strict ? 'fail' : 'warn', failPhase: 'performance', reason: misses.join('; ') };
-  return result;
+  const { outcome, failPhase, reason } = judged.verdict;
+  return outcome === 'pass' ? result : { ...result, outcome, failPhase, reason };
 }

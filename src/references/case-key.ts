@@ -1,11 +1,17 @@
 import path from 'node:path';
-import type { ParamValue } from '../workloads/types.js';
+import type { ParamValue, ProfileId } from '../workloads/types.js';
+import type { NodeClass } from './node-references.js';
+import type { PerformanceReference } from './results.js';
 
 export interface ReferenceCaseIdentity {
   workload: string;
   engine: string;
   backend: string;
   hyperparameters: Readonly<Record<string, ParamValue | readonly ParamValue[]>>;
+}
+
+export interface CaseKey extends ReferenceCaseIdentity {
+  profile: ProfileId;
 }
 
 /**
@@ -17,4 +23,12 @@ export function referenceCaseKeys(identity: ReferenceCaseIdentity): string[] {
   const model = identity.hyperparameters.model;
   const workload = typeof model === 'string' && model !== '' ? `${identity.workload}@${path.basename(model)}` : identity.workload;
   return [`${workload}/${identity.engine}/${identity.backend}`, `${workload}/${identity.engine}`];
+}
+
+/** A case's references: the `workload/engine/backend` entry, else the `workload/engine` one; none without a node class. */
+export function referencesFor(nodeClass: NodeClass | null, key: CaseKey): Record<string, PerformanceReference> {
+  if (!nodeClass) return {};
+  const byCase = nodeClass.references[key.profile] ?? {};
+  const entry = referenceCaseKeys(key).map((k) => byCase[k]).find((e) => e !== undefined) ?? {};
+  return Object.fromEntries(Object.entries(entry).map(([metric, ref]) => [metric, { ...ref, nodeClass: nodeClass.id }]));
 }
