@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { installedEngineCudaNeeds } from '../engines/cuda-needs.js';
 import { ENGINE_IDS, type EngineId } from '../engines/types.js';
 import { probeNode, withExpectedGpus, type ProbeNodeOptions, type ProbeSnapshot } from '../probe/index.js';
 import { loadNodeReferences, type NodeClass, type NodeReferenceFile } from '../references/node-references.js';
@@ -8,9 +9,10 @@ import type { CliContext } from './context.js';
 
 /** What `run` and `bench` share: the probe snapshot, engine names, signals, overrides, references. */
 
+/** Every probe the CLI takes judges the driver against the engines installed here (gpu-driver-compat). */
 export async function takeProbe(context: CliContext, options: ProbeNodeOptions = {}): Promise<ProbeSnapshot | null> {
   try {
-    return await probeNode(options);
+    return await probeNode({ engineCudaNeeds: installedEngineCudaNeeds(), ...options });
   } catch (error) {
     context.err(`mlcheck: the hardware probe failed, continuing without it: ${describeError(error)}`);
     return null;
@@ -21,11 +23,14 @@ export async function takeProbe(context: CliContext, options: ProbeNodeOptions =
 export interface NodeExpectationFlags {
   requirePackage?: string[];
   expectGpus?: number;
+  /** A Slurm prolog: another process on the job's GPUs fails the node (gpu-processes). */
+  checkGpuProcesses?: boolean;
 }
 
 export function probeOptions(flags: NodeExpectationFlags): ProbeNodeOptions {
   return {
     requiredPackages: flags.requirePackage ?? [],
+    ...(flags.checkGpuProcesses === true && { checkGpuProcesses: true }),
     ...(flags.expectGpus !== undefined && { expectedGpus: { count: flags.expectGpus, source: '--expect-gpus' } }),
   };
 }

@@ -1,10 +1,18 @@
-import type { NativeCudaDevice, NativeGpuReport, NativeNvmlDevice, NativeProbe } from '../native/binding.js';
+import type { NativeCudaDevice, NativeGpuReport, NativeNvmlDevice, NativeNvmlHealth, NativeProbe } from '../native/binding.js';
 import { normalizePciBusId } from './pci-address.js';
 import type { DriverSnapshot, GpuErrorKind, GpuSnapshot } from './types.js';
+
+/** What NVML said about one GPU's health, beside its GpuSnapshot. */
+export interface NvmlGpuHealth {
+  health: NativeNvmlHealth;
+  unsupported: Record<string, string>;
+}
 
 export interface GpuFacts {
   driver: DriverSnapshot | null;
   gpus: GpuSnapshot[];
+  /** Aligned with `gpus`: NVML's health facts, or null for a GPU NVML does not show. */
+  nvmlHealth: Array<NvmlGpuHealth | null>;
   gpuError: string | null;
   gpuErrorKind: GpuErrorKind | null;
   nvmlError: string | null;
@@ -17,6 +25,8 @@ export interface ProbeGpusOptions {
   nvmlLibrary?: string;
   /** Give up on a driver that does not answer after this long (default 20 s). */
   timeoutMs?: number;
+  /** Re-read a PCIe link below its maximum while keeping the GPU busy (default true). */
+  busyPcieReread?: boolean;
 }
 
 const CUDA_ERROR_NO_DEVICE = 100;
@@ -29,6 +39,7 @@ export async function probeGpuFacts(native: NativeProbe, options: ProbeGpusOptio
   const nativeOptions = {
     ...(options.cudaLibrary !== undefined ? { cudaLibrary: options.cudaLibrary } : {}),
     ...(options.nvmlLibrary !== undefined ? { nvmlLibrary: options.nvmlLibrary } : {}),
+    ...(options.busyPcieReread !== undefined ? { busyPcieReread: options.busyPcieReread } : {}),
   };
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((resolve) => {
@@ -39,7 +50,7 @@ export async function probeGpuFacts(native: NativeProbe, options: ProbeGpusOptio
     if (result === 'timeout') {
       native.abandonGpuProbes();
       const message = `GPU probe timed out after ${timeoutMs} ms in ${native.gpuStage()}: the NVIDIA driver did not answer (hung GPU or driver; check dmesg and nvidia-smi)`;
-      return { driver: null, gpus: [], gpuError: message, gpuErrorKind: 'timeout', nvmlError: message, missingSymbols: { cuda: [], nvml: [] }, timedOut: true };
+      return { driver: null, gpus: [], nvmlHealth: [], gpuError: message, gpuErrorKind: 'timeout', nvmlError: message, missingSymbols: { cuda: [], nvml: [] }, timedOut: true };
     }
     return gpuFactsFromReport(result);
   } finally {
@@ -56,16 +67,16 @@ export function gpuFactsFromReport(report: NativeGpuReport): GpuFacts {
     ? { version: nvml.driverVersion, cudaVersion: cudaVersion === null ? null : formatCudaVersion(cudaVersion) }
     : null;
   const unmatchedNvml = [...nvml.devices];
-  const gpus: GpuSnapshot[] = cuda.devices.map((device) => {
+  const pairs: Array<{ cuda: NativeCudaDevice | undefined; nvml: NativeNvmlDevice | undefined }> = cuda.devices.map((device) => {
     const matchIndex = unmatchedNvml.findIndex((candidate) => sameDevice(device, candidate));
-    const match = matchIndex >= 0 ? unmatchedNvml.splice(matchIndex, 1)[0] : undefined;
-    return mergeDevice(device, match);
+    return { cuda: device, nvml: matchIndex >= 0 ? unmatchedNvml.splice(matchIndex, 1)[0] : undefined };
   });
   // With CUDA unusable, NVML still tells which GPUs the node has.
-  if (cuda.failure !== null) for (const device of unmatchedNvml) gpus.push(mergeDevice(undefined, device));
+  if (cuda.failure !== null) for (const device of unmatchedNvml) pairs.push({ cuda: undefined, nvml: device });
   return {
     driver,
-    gpus,
+    gpus: pairs.map((pair) => mergeDevice(pair.cuda, pair.nvml)),
+    nvmlHealth: pairs.map((pair) => (pair.nvml === undefined ? null : { health: pair.nvml.health, unsupported: pair.nvml.unsupported })),
     gpuError: cuda.failure?.message ?? null,
     gpuErrorKind: cuda.failure === null ? null : cuda.failure.libraryMissing ? 'no-driver' : cuda.failure.code === CUDA_ERROR_NO_DEVICE ? 'no-device' : 'driver-error',
     nvmlError: nvml.failure?.message ?? null,

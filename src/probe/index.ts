@@ -3,12 +3,18 @@ import { loadNativeProbe, type NativeProbe } from '../native/binding.js';
 import { describeError } from '../util/errors.js';
 import { readCpuFromProc, readMemTotalFromProc } from './cpuinfo-fallback.js';
 import { probeGpuFacts, type GpuFacts } from './gpu.js';
+import { buildGpuHealth } from './gpu-health.js';
+import type { EngineCudaNeed, KernelLogSummary } from './health-types.js';
+import { loadHealthThresholds } from './health-thresholds.js';
+import { readKernelLog } from './kernel-log.js';
+import { loadXidCatalog } from './xid-catalog.js';
+import { classifyXids, extractXids } from './xid-events.js';
 import { listInstalledManualPackages, type InstalledPackagesOptions } from './installed-packages.js';
 import { jobScopeFromDeviceCgroup, jobScopeFromEnvironment, type DeviceCgroupOptions } from './job-gpus.js';
 import { readNvidiaKernelModule } from './kernel-module.js';
 import { scanPciGpus } from './pci-gpus.js';
 import { evaluateRules, type ProbeFacts } from './rules.js';
-import { PROBE_SCHEMA_VERSION, type CpuSnapshot, type ExpectedGpus, type InstalledPackages, type JobGpuScope, type ProbeSnapshot } from './types.js';
+import { PROBE_SCHEMA_VERSION, type CpuSnapshot, type ExpectedGpus, type GpuHealth, type InstalledPackages, type JobGpuScope, type ProbeSnapshot } from './types.js';
 
 export type {
   ProbeSnapshot,
@@ -26,7 +32,22 @@ export type {
   KernelModuleState,
   JobGpuScope,
   InstalledPackages,
+  GpuHealth,
+  HealthCheckId,
+  HealthFinding,
+  KernelLogSummary,
+  XidEvent,
+  XidSeverity,
+  EngineCudaNeed,
+  ComputeProcessInfo,
 } from './types.js';
+export { HEALTH_CHECKS } from './health-types.js';
+export { gpuLabel } from './health-rules.js';
+export { clockReasonNames } from './health-checks.js';
+export { parseKernelLog, readKernelLog, type KernelLog, type KernelRecord } from './kernel-log.js';
+export { extractXids, classifyXids, pciDeviceAddress, type LoggedXid } from './xid-events.js';
+export { loadXidCatalog, defaultXidCatalogFile, type XidCatalog, type XidMeaning } from './xid-catalog.js';
+export { loadHealthThresholds, defaultHealthThresholdsFile, type HealthThresholds } from './health-thresholds.js';
 export type { ProbeFacts } from './rules.js';
 export { PROBE_SCHEMA_VERSION } from './types.js';
 export { evaluateRules, type EvaluateRulesOptions } from './rules.js';
@@ -44,7 +65,13 @@ export interface ProbeNodeOptions {
   installedPackages?: boolean | InstalledPackagesOptions;
   /** --expect-gpus, or the node class's expectation. */
   expectedGpus?: ExpectedGpus | null;
-  /** Environment for the test hooks (MLCHECK_SYSFS_ROOT, MLCHECK_PROCFS_ROOT) and the job's GPUs; default process.env. */
+  /** What the installed engines need of the driver (src/engines/cuda-needs.ts); without it gpu-driver-compat skips. */
+  engineCudaNeeds?: readonly EngineCudaNeed[] | null;
+  /** Fail the node when another process holds one of its (the job's) GPUs: `mlcheck slurm check --prolog`. */
+  checkGpuProcesses?: boolean;
+  /** Re-read a PCIe link below its maximum while keeping the GPU busy (default true; creates a CUDA context). */
+  busyPcieReread?: boolean;
+  /** Environment for the test hooks (MLCHECK_SYSFS_ROOT, MLCHECK_PROCFS_ROOT, MLCHECK_KMSG) and the job's GPUs; default process.env. */
   env?: NodeJS.ProcessEnv;
   /** How a job's device cgroup is detected (stand-in /dev, opener). */
   deviceCgroup?: DeviceCgroupOptions;
@@ -99,6 +126,7 @@ export async function probeNode(options: ProbeNodeOptions = {}): Promise<ProbeSn
       ...(options.cudaLibrary !== undefined ? { cudaLibrary: options.cudaLibrary } : {}),
       ...(options.nvmlLibrary !== undefined ? { nvmlLibrary: options.nvmlLibrary } : {}),
       ...(options.gpuTimeoutMs !== undefined ? { timeoutMs: options.gpuTimeoutMs } : {}),
+      ...(options.busyPcieReread !== undefined ? { busyPcieReread: options.busyPcieReread } : {}),
     });
   } else {
     const procOptions = {
@@ -110,6 +138,7 @@ export async function probeNode(options: ProbeNodeOptions = {}): Promise<ProbeSn
     gpu = {
       driver: null,
       gpus: [],
+      nvmlHealth: [],
       gpuError: NO_GPU_FACTS_IN_FALLBACK,
       gpuErrorKind: 'not-probed',
       nvmlError: NO_GPU_FACTS_IN_FALLBACK,
@@ -120,12 +149,14 @@ export async function probeNode(options: ProbeNodeOptions = {}): Promise<ProbeSn
 
   const env = options.env ?? process.env;
   const pci = scanPciGpus({ sysfsRoot: env.MLCHECK_SYSFS_ROOT || '/sys' });
-  const kernelModule = readNvidiaKernelModule({ procfsRoot: env.MLCHECK_PROCFS_ROOT || '/proc' });
+  const procfsRoot = env.MLCHECK_PROCFS_ROOT || '/proc';
+  const kernelModule = readNvidiaKernelModule({ procfsRoot });
   let jobScope: JobGpuScope | null = jobScopeFromEnvironment({ env });
   const cudaCount = gpu.gpus.filter((g) => g.seenBy.cuda).length;
   // Only a node that shows fewer GPUs than its PCI bus needs to know whether a cgroup hides some.
   if (jobScope === null && gpu.gpuError === null && pci.devices.length > cudaCount) jobScope = await jobScopeFromDeviceCgroup(options.deviceCgroup);
   const installed = installedPackages(options.installedPackages);
+  const { health, kernelLog } = gpuHealth(gpu, pci.devices.length > 0, { env, procfsRoot, checkGpuProcesses: options.checkGpuProcesses === true });
 
   const facts: ProbeFacts = {
     schemaVersion: PROBE_SCHEMA_VERSION,
@@ -146,6 +177,10 @@ export async function probeNode(options: ProbeNodeOptions = {}): Promise<ProbeSn
     jobScope,
     expectedGpus: options.expectedGpus ?? null,
     packages: { judged: [...(options.packages ?? [])], required: [...(options.requiredPackages ?? [])], installed },
+    health,
+    kernelLog,
+    engineCudaNeeds: options.engineCudaNeeds === undefined || options.engineCudaNeeds === null ? null : [...options.engineCudaNeeds],
+    gpuProcessesChecked: options.checkGpuProcesses === true,
   };
   return { ...facts, verdicts: evaluateRules(facts) };
 }
@@ -164,6 +199,15 @@ export function withExpectedGpus(snapshot: ProbeSnapshot, expectedGpus: Expected
   const { verdicts: _previous, ...facts } = snapshot;
   const updated: ProbeFacts = { ...facts, expectedGpus };
   return { ...updated, verdicts: evaluateRules(updated) };
+}
+
+/** On a GPU node (by PCI or the driver): the kernel log's Xids and each GPU's health. A CPU node's log is not read. */
+function gpuHealth(gpu: GpuFacts, onPci: boolean, options: { env: NodeJS.ProcessEnv; procfsRoot: string; checkGpuProcesses: boolean }): { health: GpuHealth[]; kernelLog: KernelLogSummary } {
+  if (!onPci && gpu.gpus.length === 0) return { health: [], kernelLog: { source: null, error: null, xids: [] } };
+  const log = readKernelLog({ env: options.env });
+  const xids = classifyXids(extractXids(log.records), loadXidCatalog(), gpu.gpus);
+  const health = buildGpuHealth(gpu, { thresholds: loadHealthThresholds(), xids, kernelLogError: log.error, checkProcesses: options.checkGpuProcesses, procfsRoot: options.procfsRoot });
+  return { health, kernelLog: { source: log.source, error: log.error, xids } };
 }
 
 function installedPackages(option: ProbeNodeOptions['installedPackages']): InstalledPackages | null {

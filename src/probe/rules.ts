@@ -1,4 +1,5 @@
 import { judgeGpuCount, judgeGpuDriver, type GpuPresenceFacts } from './gpu-presence-rules.js';
+import { healthVerdicts, type HealthFacts } from './health-rules.js';
 import { MANUAL_RULES, type CpuFeatureRule, type ManualRules } from './rules-data.js';
 import { parsePackageName, type ParsedPackageName } from './package-name.js';
 import type { GpuSnapshot, ProbeSnapshot, Verdict, VerdictStatus } from './types.js';
@@ -9,15 +10,17 @@ export interface EvaluateRulesOptions {
 
 /** A probe snapshot without its verdicts: what they are derived from. */
 export type ProbeFacts = Omit<ProbeSnapshot, 'verdicts'>;
-/** The facts the rules read. */
-export type RuleFacts = Pick<ProbeFacts, 'source' | 'cpu' | 'memory' | 'gpus' | 'gpuError' | 'gpuErrorKind' | 'driver' | 'pci' | 'kernelModule' | 'jobScope' | 'expectedGpus' | 'packages'>;
+/** The facts the rules read (the health facts are optional: snapshots before schema 3 lack them). */
+export type RuleFacts = Pick<ProbeFacts, 'source' | 'cpu' | 'memory' | 'gpus' | 'gpuError' | 'gpuErrorKind' | 'driver' | 'pci' | 'kernelModule' | 'jobScope' | 'expectedGpus' | 'packages'> &
+  HealthFacts;
 type Facts = Pick<ProbeSnapshot, 'cpu' | 'memory' | 'gpus' | 'gpuError' | 'gpuErrorKind' | 'source' | 'pci'>;
 type Judgement = { status: VerdictStatus; reason: string };
 
 const SEVERITY: Record<VerdictStatus, number> = { pass: 0, skip: 1, warn: 2, fail: 3 };
 
 /**
- * The GPU checks (gpu-driver, gpu-count), one verdict per rule family (cuda, gcc, gcc8, memory),
+ * The GPU checks (gpu-driver, gpu-count, then on a GPU node the health checks gpu-ecc ...
+ * gpu-persistence), one verdict per rule family (cuda, gcc, gcc8, memory),
  * then one per package name: those installed here or required decide the node, those only
  * asked about (--package) are reported.
  */
@@ -29,6 +32,7 @@ export function evaluateRules(facts: RuleFacts, options: EvaluateRulesOptions = 
   const verdicts: Verdict[] = [
     gpu('gpu-driver', judgeGpuDriver(presence)),
     gpu('gpu-count', judgeGpuCount(presence)),
+    ...healthVerdicts(facts),
     family('cuda', judgeCuda(facts, rules)),
     family('gcc', judgeCpuFeatures(facts, rules.gcc)),
     family('gcc8', judgeCpuFeatures(facts, rules.gcc8)),

@@ -1,21 +1,26 @@
 /** What `mlcheck probe` reports about a node; `--json` prints a ProbeSnapshot. */
+import type { EngineCudaNeed, GpuHealth, KernelLogSummary } from './health-types.js';
 import type { InstalledPackages } from './installed-packages.js';
 import type { JobGpuScope } from './job-gpus.js';
 import type { KernelModuleState } from './kernel-module.js';
 import type { PciGpuScan } from './pci-gpus.js';
 
 export type { InstalledPackages, JobGpuScope, KernelModuleState, PciGpuScan };
+export type { ComputeProcessInfo, EngineCudaNeed, GpuHealth, HealthCheckId, HealthFinding, KernelLogSummary, XidEvent, XidSeverity } from './health-types.js';
 export type { PciGpu } from './pci-gpus.js';
 
-/** 2: the PCI bus, the kernel module, the job's GPUs, installed packages; gpu-driver and gpu-count verdicts. */
-export const PROBE_SCHEMA_VERSION = 2;
+/**
+ * 2: the PCI bus, the kernel module, the job's GPUs, installed packages; gpu-driver and gpu-count verdicts.
+ * 3: GPU health (`health`, `kernelLog`, `engineCudaNeeds`, `gpuProcessesChecked`) and its verdicts.
+ */
+export const PROBE_SCHEMA_VERSION = 3;
 
 export type GpuErrorKind = 'no-driver' | 'no-device' | 'driver-error' | 'timeout' | 'not-probed';
 
 export type VerdictStatus = 'pass' | 'warn' | 'fail' | 'skip';
 
 export interface Verdict {
-  /** A rule family (`cuda`, `gcc`, `gcc8`, `memory`), a GPU check (`gpu-driver`, `gpu-count`) or a package name. */
+  /** A rule family (`cuda`, `gcc`, `gcc8`, `memory`), a GPU check (`gpu-driver`, `gpu-count`, `gpu-ecc`, ...) or a package name. */
   subject: string;
   kind: 'family' | 'gpu' | 'package';
   status: VerdictStatus;
@@ -128,5 +133,13 @@ export interface ProbeSnapshot {
   /** From --expect-gpus or the node class; null when only the PCI bus says how many there are. */
   expectedGpus: ExpectedGpus | null;
   packages: PackageSelection;
+  /** Per-GPU health (schema/probe-health.schema.json), one entry per GPU in `gpus`. */
+  health: GpuHealth[];
+  /** The kernel log since boot and its Xids. */
+  kernelLog: KernelLogSummary;
+  /** What the installed engines need of the driver; null when the caller did not say (gpu-driver-compat then skips). */
+  engineCudaNeeds: EngineCudaNeed[] | null;
+  /** True when another process on the GPUs fails the node (`mlcheck slurm check --prolog`). */
+  gpuProcessesChecked: boolean;
   verdicts: Verdict[];
 }

@@ -10,6 +10,7 @@ import {
   type Verdict,
 } from '../../probe/index.js';
 import { RULE_FEATURE_NAMES } from '../../probe/cpu-feature-names.js';
+import { installedEngineCudaNeeds } from '../../engines/cuda-needs.js';
 import { UsageError } from '../../util/errors.js';
 import { EXIT, type CliContext } from '../context.js';
 import { parseNonNegativeInteger } from '../option-parsers.js';
@@ -76,6 +77,7 @@ export function registerProbe(program: Command, context: CliContext): void {
       }
 
       const snapshot = await probeNode({
+        engineCudaNeeds: installedEngineCudaNeeds(),
         packages: options.package,
         requiredPackages: options.requirePackage,
         gpuTimeoutMs: Math.round(timeoutSeconds * 1000),

@@ -61,7 +61,7 @@ export function registerSlurm(program: Command, context: CliContext): void {
     .argument('[workload...]', 'workloads to run (default: those the profile lists)')
     .addOption(new Option('-p, --profile <profile>', 'how long and how strict').choices(PROFILE_IDS).default('smoke'))
     .option('--node <name>', 'the Slurm node to act on (default: SLURMD_NODENAME, else the short host name)')
-    .option('--prolog', "Prolog mode: check only the job's GPUs, never call scontrol, exit 1 on a failure")
+    .option('--prolog', "Prolog mode: check only the job's GPUs and that no other process holds them (gpu-processes), never call scontrol, exit 1 on a failure")
     .option('--dry-run', 'print the scontrol command instead of running it')
     .option('--deadline <seconds>', 'stop the check after this long; an unfinished check is undecided and drains nothing', parsePositiveNumber, DEFAULT_CHECK_DEADLINE_SECONDS)
     .option('-d, --data-dir <dir>', 'folder with one sub-folder per dataset; also MLCHECK_DATA_DIR')
@@ -205,6 +205,7 @@ async function slurmCheck(workloads: string[], flags: CheckFlags, context: CliCo
     ...(flags.json !== undefined && { json: flags.json }),
     ...(flags.expectGpus !== undefined && { expectGpus: flags.expectGpus }),
     ...(flags.requirePackage !== undefined && { requirePackage: flags.requirePackage }),
+    ...(flags.prolog === true && { checkGpuProcesses: true }),
   };
   const record = await runCommand(workloads, runFlags, context);
   const verdict = checkVerdict(record);
