@@ -89,7 +89,8 @@ describe('a GPU node never passes on the CPU', () => {
   });
 
   it('a job given 1 of the node\'s GPUs is not failed by gpu-count', () => {
-    const result = run(['hello'], { ...gpuNode('mixed', () => dirs.both, 8), CUDA_VISIBLE_DEVICES: '1' });
+    // GPU 2, the mixed node's A100 (its P100, GPU 1, has uncorrectable ECC errors and fails gpu-ecc).
+    const result = run(['hello'], { ...gpuNode('mixed', () => dirs.both, 8), CUDA_VISIBLE_DEVICES: '2' });
     const gpuCount = result.report.probe?.verdicts.find((v) => v.subject === 'gpu-count');
     expect(gpuCount?.status).toBe('pass');
     expect(result.status).not.toBe(1);

@@ -44,12 +44,9 @@ NvmlHealthReader::NvmlHealthReader(const Library& library, std::vector<std::stri
   retired_pending_ = library.Find<PendingFn>({"nvmlDeviceGetRetiredPagesPendingStatus"}, missing);
   remapped_rows_ = library.Find<RemappedRowsFn>({"nvmlDeviceGetRemappedRows"}, missing);
   // R535 renamed the throttle reasons to clocks event reasons; older drivers have only the old name.
-  clock_reasons_ = library.Find<ReasonsFn>({"nvmlDeviceGetCurrentClocksEventReasons"}, nullptr);
-  clock_reasons_name_ = "nvmlDeviceGetCurrentClocksEventReasons";
-  if (clock_reasons_ == nullptr) {
-    clock_reasons_ = library.Find<ReasonsFn>({"nvmlDeviceGetCurrentClocksThrottleReasons"}, missing);
-    clock_reasons_name_ = "nvmlDeviceGetCurrentClocksThrottleReasons";
-  }
+  clock_reasons_ = library.Find<ReasonsFn>({"nvmlDeviceGetCurrentClocksEventReasons", "nvmlDeviceGetCurrentClocksThrottleReasons"}, missing);
+  clock_reasons_name_ = library.Find<ReasonsFn>({"nvmlDeviceGetCurrentClocksEventReasons"}, nullptr) != nullptr ? "nvmlDeviceGetCurrentClocksEventReasons"
+                                                                                                        : "nvmlDeviceGetCurrentClocksThrottleReasons";
   validate_inforom_ = library.Find<DeviceFn>({"nvmlDeviceValidateInforom"}, missing);
   processes_ = library.Find<ProcessesFn>({"nvmlDeviceGetComputeRunningProcesses_v3", "nvmlDeviceGetComputeRunningProcesses_v2"}, nullptr);
   processes_name_ = "nvmlDeviceGetComputeRunningProcesses_v3";

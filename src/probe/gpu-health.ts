@@ -40,8 +40,8 @@ export function buildGpuHealth(gpu: GpuFacts, options: GpuHealthOptions): GpuHea
       uuid: snapshot.uuid,
       pciBusId: snapshot.pciBusId,
       ecc: {
-        supported: eccUnsupported ? false : snapshot.ecc.enabled === null ? null : true,
-        enabled: snapshot.seenBy.nvml ? snapshot.ecc.enabled : null,
+        supported: eccUnsupported ? false : (nvml?.eccEnabled ?? null) === null ? null : true,
+        enabled: nvml?.eccEnabled ?? null,
         pendingEnabled: snapshot.ecc.pendingEnabled,
         volatileUncorrected: snapshot.ecc.volatileUncorrected,
         aggregateUncorrected: facts?.eccAggregateUncorrected ?? null,

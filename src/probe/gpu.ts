@@ -5,6 +5,8 @@ import type { DriverSnapshot, GpuErrorKind, GpuSnapshot } from './types.js';
 /** What NVML said about one GPU's health, beside its GpuSnapshot. */
 export interface NvmlGpuHealth {
   health: NativeNvmlHealth;
+  /** NVML's own ECC mode (GpuSnapshot.ecc falls back to CUDA's attribute). */
+  eccEnabled: boolean | null;
   unsupported: Record<string, string>;
 }
 
@@ -76,7 +78,7 @@ export function gpuFactsFromReport(report: NativeGpuReport): GpuFacts {
   return {
     driver,
     gpus: pairs.map((pair) => mergeDevice(pair.cuda, pair.nvml)),
-    nvmlHealth: pairs.map((pair) => (pair.nvml === undefined ? null : { health: pair.nvml.health, unsupported: pair.nvml.unsupported })),
+    nvmlHealth: pairs.map((pair) => (pair.nvml === undefined ? null : { health: pair.nvml.health, eccEnabled: pair.nvml.eccEnabled, unsupported: pair.nvml.unsupported })),
     gpuError: cuda.failure?.message ?? null,
     gpuErrorKind: cuda.failure === null ? null : cuda.failure.libraryMissing ? 'no-driver' : cuda.failure.code === CUDA_ERROR_NO_DEVICE ? 'no-device' : 'driver-error',
     nvmlError: nvml.failure?.message ?? null,

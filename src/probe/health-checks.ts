@@ -26,10 +26,10 @@ const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ?
 /** Why NVML has no answer for these functions on this GPU: a missing function, NOT_SUPPORTED, or an error. */
 function unanswered(gpu: GpuHealth, context: GpuCheckContext, functions: readonly string[]): string {
   if (context.nvmlUnavailable !== null) return context.nvmlUnavailable;
-  const missing = functions.filter((name) => context.nvmlMissing.includes(name));
-  if (missing.length === functions.length) return `libnvidia-ml.so.1 lacks ${missing.join(' and ')} (NVML_ERROR_FUNCTION_NOT_FOUND: a driver older than this function)`;
   const answers = Object.entries(gpu.unsupported).filter(([name]) => functions.some((fn) => name === fn || name.startsWith(`${fn}(`)));
   if (answers.length > 0) return `${answers.map(([name, code]) => `${name}: ${code}`).join(', ')} for this GPU`;
+  const missing = functions.filter((name) => context.nvmlMissing.includes(name));
+  if (missing.length > 0) return `libnvidia-ml.so.1 lacks ${missing.join(' and ')} (NVML_ERROR_FUNCTION_NOT_FOUND: a driver older than this function)`;
   return `NVML did not answer ${functions.join(' / ')} (see gpus[].errors)`;
 }
 

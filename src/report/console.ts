@@ -35,7 +35,10 @@ export function renderConsole(record: RunRecord, options: ConsoleOptions = {}): 
     // Verdicts that decide the node get a line each (and their fix); rule families are advice.
     const deciding = verdicts.filter((v) => v.appliesToNode === true);
     const advice = verdicts.filter((v) => v.appliesToNode !== true && v.status !== 'pass');
-    if (deciding.length > 0) lines.push(`node: ${deciding.map((v) => `${v.subject} ${v.status}`).join(', ')}`);
+    // With the GPU health checks a node has a dozen deciding verdicts: those that pass are counted, not listed.
+    const passing = deciding.filter((v) => v.status === 'pass').length;
+    const others = deciding.filter((v) => v.status !== 'pass').map((v) => `${v.subject} ${v.status}`);
+    if (deciding.length > 0) lines.push(`node: ${[...others, ...(passing > 0 ? [others.length === 0 ? `all ${passing} verdicts pass` : `${passing} more pass`] : [])].join(', ')}`);
     for (const v of deciding.filter((d) => d.status === 'fail' || d.status === 'warn')) {
       const status = v.status.toUpperCase();
       lines.push(`  ${v.subject} ${v.status === 'fail' ? paint('fail', status) : status}${v.reason ? `: ${v.reason}` : ''}`);

@@ -1,5 +1,6 @@
 import { OUTCOMES, type RunRecord } from '../references/results.js';
 import { decideRun, type RunStatus } from '../references/run-outcome.js';
+import { gpuHealthFamilies, probeHealth } from './gpu-health-metrics.js';
 import { probeVerdicts } from './probe-view.js';
 
 /** Statuses always exported for each probe subject, so an alert can match `== 1` on any of them. */
@@ -43,20 +44,35 @@ export function renderPrometheus(record: RunRecord, options: { strict?: boolean 
     'Wall time of each mlcheck case in the last run.',
     cases.map((c) => sample('mlcheck_case_duration_seconds', { workload: c.workload, engine: c.engine, backend: c.backend }, c.timings.wallSeconds)),
   );
-  const verdicts = probeVerdicts(session.probe);
-  family(
-    'mlcheck_probe_verdict',
-    "Verdict of each of the manual's node rules in the last probe: 1 for the actual status, 0 for the others.",
-    verdicts.flatMap((v) => {
-      const statuses = PROBE_STATUSES.includes(v.status as (typeof PROBE_STATUSES)[number]) ? PROBE_STATUSES : [...PROBE_STATUSES, v.status];
-      return statuses.map((status) => sample('mlcheck_probe_verdict', { subject: v.subject, status }, v.status === status ? 1 : 0));
-    }),
-  );
+  out.push(...probeFamilies(session.probe));
   family('mlcheck_run_interrupted', '1 when the last mlcheck run was stopped before every case finished.', [sample('mlcheck_run_interrupted', {}, session.interrupted ? 1 : 0)]);
   family('mlcheck_last_run_timestamp_seconds', 'Unix time at which the last mlcheck run ended (or started, if it never ended).', [
     sample('mlcheck_last_run_timestamp_seconds', {}, Date.parse(session.endedAt ?? session.startedAt) / 1000),
   ]);
   return `${out.join('\n')}\n`;
+}
+
+/** `mlcheck probe --prom`: the probe's verdicts and each GPU's health, without a run. */
+export function renderProbePrometheus(probe: unknown): string {
+  return `${probeFamilies(probe).join('\n')}\n`;
+}
+
+/** The probe's verdicts, then the per-GPU health series (mlcheck_gpu_...{gpu,uuid,pci}). */
+function probeFamilies(probe: unknown): string[] {
+  const out: string[] = [];
+  const family = (name: string, help: string, samples: string[]): void => {
+    if (samples.length > 0) out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, ...samples);
+  };
+  family(
+    'mlcheck_probe_verdict',
+    "Verdict of each of the manual's node rules and GPU checks in the last probe: 1 for the actual status, 0 for the others.",
+    probeVerdicts(probe).flatMap((v) => {
+      const statuses = PROBE_STATUSES.includes(v.status as (typeof PROBE_STATUSES)[number]) ? PROBE_STATUSES : [...PROBE_STATUSES, v.status];
+      return statuses.map((status) => sample('mlcheck_probe_verdict', { subject: v.subject, status }, v.status === status ? 1 : 0));
+    }),
+  );
+  for (const metric of gpuHealthFamilies(probeHealth(probe))) family(metric.name, metric.help, metric.samples.map((s) => sample(metric.name, s.labels, s.value)));
+  return out;
 }
 
 export function sample(name: string, labels: Record<string, string>, value: number): string {

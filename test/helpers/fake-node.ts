@@ -1,11 +1,13 @@
 /**
  * Stand-ins for the parts of a node the probe reads besides the driver: a /sys tree with PCI
  * devices (MLCHECK_SYSFS_ROOT), a /proc with the nvidia module's version file
- * (MLCHECK_PROCFS_ROOT), and a dpkg database (dpkg-query's own DPKG_ADMINDIR).
+ * (MLCHECK_PROCFS_ROOT), a kernel log standing in for /dev/kmsg (MLCHECK_KMSG), and a dpkg
+ * database (dpkg-query's own DPKG_ADMINDIR).
  */
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface FakePciDevice {
   address: string;
@@ -36,6 +38,22 @@ export function fakeSysfs(devices: readonly FakePciDevice[]): string {
 /** `count` NVIDIA GPUs at 0000:07:00.0, 0000:08:00.0, ... (the fake driver's "modern" scenario uses 07 and 08). */
 export function nvidiaGpusFrom(firstBus: number, count: number): FakePciDevice[] {
   return Array.from({ length: count }, (_, i) => ({ address: `0000:${(firstBus + i).toString(16).padStart(2, '0')}:00.0` }));
+}
+
+/** NVIDIA GPUs at these PCI buses (the fake driver's "h100x8" scenarios use 18, 2a, 3a, 5d, 9a, ab, ba, db). */
+export function nvidiaGpusOnBuses(buses: readonly number[]): FakePciDevice[] {
+  return buses.map((bus) => ({ address: `0000:${bus.toString(16).padStart(2, '0')}:00.0`, device: '0x2330' }));
+}
+
+/** The fixture kernel logs of test/fixtures/kernel-log (kmsg or dmesg format), for MLCHECK_KMSG. */
+export const kernelLogFixture = (name: 'xids-dmesg.log' | 'xids-kmsg.log' | 'no-xid.log'): string =>
+  path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'kernel-log', name);
+
+/** A kernel log file with these lines (dmesg format unless they start with a kmsg header), for MLCHECK_KMSG. */
+export function fakeKernelLog(lines: readonly string[]): string {
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'mlcheck-kmsg-')), 'kmsg');
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
 }
 
 /** A procfs root; with a version, the nvidia kernel module counts as loaded. */

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import {
+  HEALTH_CHECKS,
   MANUAL_PACKAGE_FAMILIES,
   RULE_FAMILIES,
   manualPackageNames,
@@ -11,6 +12,9 @@ import {
 } from '../../probe/index.js';
 import { RULE_FEATURE_NAMES } from '../../probe/cpu-feature-names.js';
 import { installedEngineCudaNeeds } from '../../engines/cuda-needs.js';
+import { renderGpuHealthTable } from '../../report/gpu-health-table.js';
+import { renderProbePrometheus } from '../../report/prometheus.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 import { UsageError } from '../../util/errors.js';
 import { EXIT, type CliContext } from '../context.js';
 import { parseNonNegativeInteger } from '../option-parsers.js';
@@ -25,11 +29,12 @@ interface ProbeCommandOptions {
   listPackages?: boolean;
   strict?: boolean;
   gpuTimeout?: string;
+  prom?: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 const GPU_CHECKS = ['gpu-driver', 'gpu-count'] as const;
-const REQUIRABLE: readonly string[] = [...GPU_CHECKS, ...RULE_FAMILIES];
+const REQUIRABLE: readonly string[] = [...GPU_CHECKS, ...HEALTH_CHECKS.filter((check) => check !== 'gpu-processes'), ...RULE_FAMILIES];
 
 export function registerProbe(program: Command, context: CliContext): void {
   program
@@ -50,6 +55,7 @@ export function registerProbe(program: Command, context: CliContext): void {
     .option('--require-package <name>', 'exit 1 unless this package name passes (repeatable)', collect, [])
     .option('--strict', 'a warning on a required verdict also exits 1')
     .option('--gpu-timeout <seconds>', 'give up on an NVIDIA driver that does not answer', '20')
+    .option('--prom <file>', "also write the verdicts and each GPU's health as a Prometheus textfile (node_exporter textfile collector)")
     .option('--list-packages', "print the manual's package families and names, then exit")
     .addHelpText(
       'after',
@@ -84,6 +90,7 @@ export function registerProbe(program: Command, context: CliContext): void {
         ...(options.expectGpus !== undefined && { expectedGpus: { count: options.expectGpus, source: '--expect-gpus' } }),
       });
       context.out(options.json ? JSON.stringify(snapshot, null, 2) : renderTable(snapshot));
+      if (options.prom !== undefined) writeFileAtomic(options.prom, renderProbePrometheus(snapshot));
 
       const required = new Set([...options.require, ...options.requirePackage]);
       const unmet = snapshot.verdicts.filter(
@@ -132,6 +139,15 @@ function renderTable(s: ProbeSnapshot): string {
   if (s.gpus.length > 0) {
     lines.push('GPUs');
     lines.push(...table(['#', 'name', 'cc', 'memory', 'SMs', 'ECC', 'ECC unc.', 'PCIe', 'temp', 'persist', 'MIG', 'bus id'], s.gpus.map(gpuRow)).map((row) => `  ${row}`));
+  }
+  if (s.health.length > 0) {
+    lines.push('GPU health');
+    const [header = [], ...rows] = renderGpuHealthTable(s.health);
+    lines.push(...table(header, rows).map((row) => `  ${row}`));
+  }
+  if (s.kernelLog.source !== null || s.kernelLog.error !== null) {
+    const xids = s.kernelLog.xids.length;
+    lines.push(`Kernel  ${s.kernelLog.error ?? `${xids === 0 ? 'no Xid' : `${xids} Xid line${xids === 1 ? '' : 's'}`} since boot (${s.kernelLog.source})`}`);
   }
   lines.push('');
   const rows = s.verdicts.flatMap((v: Verdict) => [[v.subject, v.status.toUpperCase(), v.reason], ...(v.fix !== null && v.status !== 'pass' ? [['', '', `fix: ${v.fix}`]] : [])]);
