@@ -93,7 +93,7 @@ describe('a healthy node passes every health check', () => {
 
 describe('every row of the table: the fault fails (or warns) and names the GPU', () => {
   const rows: Array<[check: (typeof NVML_CHECKS)[number], scenario: string, status: 'fail' | 'warn', detail: RegExp]> = [
-    ['gpu-ecc', 'ecc-volatile', 'fail', /: 3 volatile uncorrectable ECC errors since the driver loaded; 1 other GPU pass$/],
+    ['gpu-ecc', 'ecc-volatile', 'fail', /: 3 volatile uncorrectable ECC errors since the driver loaded; 1 other GPU passes$/],
     ['gpu-ecc', 'ecc-aggregate', 'warn', /: 5 uncorrectable ECC errors in its lifetime \(aggregate\)/],
     ['gpu-ecc', 'ecc-disabled', 'warn', /: ECC is disabled although the GPU supports it/],
     ['gpu-ecc', 'ecc-pending', 'warn', /: an ECC mode change is pending \(on -> off at the next reset\)/],
@@ -194,7 +194,7 @@ describe('what NVML cannot tell is skipped, never failed', () => {
     const { verdict } = probe('ecc-volatile', { libraries: () => dirs.nvmlOnly });
     expect(verdict('gpu-driver').status).toBe('fail');
     // NVML numbers the GPUs in its own order: the faulty H100 is its index 0.
-    expect(verdict('gpu-ecc')).toMatchObject({ status: 'fail', reason: 'GPU 0 (0000:08:00.0, GPU-90a1b2c3-d4e5-f607-1829-3a4b5c6d7e8f): 3 volatile uncorrectable ECC errors since the driver loaded; 1 other GPU pass' });
+    expect(verdict('gpu-ecc')).toMatchObject({ status: 'fail', reason: 'GPU 0 (0000:08:00.0, GPU-90a1b2c3-d4e5-f607-1829-3a4b5c6d7e8f): 3 volatile uncorrectable ECC errors since the driver loaded; 1 other GPU passes' });
   });
 
   it('a CPU node gets no health verdicts and its kernel log is not read', () => {

@@ -90,7 +90,7 @@ function listFindings(judged: ReadonlyArray<{ gpu: GpuHealth; finding: HealthFin
   const notPassing = judged.filter(({ finding }) => finding.status !== 'pass').sort((a, b) => SEVERITY[b.finding.status] - SEVERITY[a.finding.status] || a.gpu.index - b.gpu.index);
   const passing = judged.length - notPassing.length;
   const listed = notPassing.map(({ gpu, finding }) => `${gpuLabel(gpu)}: ${finding.detail}`);
-  return [...listed, ...(passing > 0 ? [`${plural(passing, 'other GPU')} pass`] : [])].join('; ');
+  return [...listed, ...(passing > 0 ? [`${plural(passing, 'other GPU')} ${passing === 1 ? 'passes' : 'pass'}`] : [])].join('; ');
 }
 
 /**
