@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classifyXids, extractXids, loadXidCatalog, parseKernelLog, readKernelLog, type ProbeSnapshot, type Verdict } from '../src/probe/index.js';
 import { MlcheckError } from '../src/util/errors.js';
+import { schemaProblems } from '../src/util/schema-check.js';
 import { buildFakeDrivers, runProbe, type FakeDriverDirs } from './fake-nvidia/harness.js';
 import { fakeKernelLog, fakeProcfs, fakeSysfs, kernelLogFixture, nvidiaGpusFrom } from './helpers/fake-node.js';
 
@@ -171,6 +172,7 @@ describe('gpu-xid through `mlcheck probe` against the fake driver', () => {
     expect(verdict.fix).toContain("NVIDIA's immediate action");
     expect(snapshot.health.map((gpu) => gpu.checks['gpu-xid']?.status)).toEqual(['warn', 'fail']);
     expect(snapshot.health[1]?.xids.map((x) => x.code)).toEqual([13, 13, 154]);
+    expect(schemaProblems('probe-health', snapshot)).toEqual([]);
     expect(code).toBe(1);
   });
 

@@ -60,7 +60,7 @@ export function readKernelLog(options: KernelLogOptions = {}): KernelLog {
   try {
     const text = execFileSync('journalctl', ['-k', '-b', '-o', 'short-monotonic', '--no-pager', '-q'], {
       encoding: 'utf8',
-      timeout: options.journalTimeoutMs ?? 10_000,
+      timeout: options.journalTimeoutMs ?? 5_000,
       maxBuffer: 256 * 1024 * 1024,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -44,6 +44,7 @@ export function registerProbe(program: Command, context: CliContext): void {
       [
         "Checks this node's CPU (cpuid and the OS-enabled state), memory and NVIDIA GPUs against the ML manual's package rules, and prints a verdict per rule family and per package name.",
         'GPUs are seen three ways: on the PCI bus (/sys/bus/pci/devices), through the nvidia kernel module (/proc/driver/nvidia/version) and through the driver API (libcuda.so.1, libnvidia-ml.so.1). gpu-driver fails when GPUs are on the bus but the driver cannot use them; gpu-count fails when fewer answer than the bus (or the job, or --expect-gpus) says.',
+        'On a GPU node each GPU\'s health is judged as `dcgmi diag -r 1` and NHC would, from NVML and the kernel log (no DCGM needed): gpu-ecc (uncorrectable ECC errors), gpu-memory (retired pages, remapped rows), gpu-pcie (link width and generation, re-read while the GPU is kept busy), gpu-clocks (hardware slowdown), gpu-inforom, gpu-xid (Xids since boot, their meaning from references/xid.yaml), gpu-driver-compat (the driver\'s CUDA version against the installed engines), gpu-persistence. The table shows them per GPU; --json has a `health` array (schema/probe-health.schema.json); --prom writes per-GPU series.',
         'ML packages installed here (cm-*, found with rpm or dpkg-query) are judged too; `mlcheck run` fails a node on them, the probe only reports them unless --require-package names them.',
         'Exit codes: 0 ok (a verdict that is not required never fails the command), 1 a --require or --require-package verdict failed or was skipped (with --strict, also warned), 2 bad usage.',
       ].join('\n\n'),
@@ -63,6 +64,7 @@ export function registerProbe(program: Command, context: CliContext): void {
         'mlcheck probe',
         { comment: 'in a Slurm prolog: exit 1 when the node cannot run the package', command: 'mlcheck probe --require-package cm-tensorflow-py37-mkl-gcc8' },
         'mlcheck probe --require memory --json',
+        { comment: 'for node_exporter: the verdicts and per-GPU health series', command: 'mlcheck probe --prom /var/lib/node_exporter/textfile/mlcheck-probe.prom' },
         'mlcheck probe --list-packages',
       ),
     )
