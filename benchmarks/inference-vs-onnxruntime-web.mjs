@@ -5,7 +5,9 @@
  * preprocessed tensors: batch-1 latency (median, p95 after warm-up), throughput at batch 8,
  * achieved GFLOP/s (MobileNetV2 1.0 224 is about 0.30 GMAC = 0.60 GFLOP per image).
  *
- *   npx tsc -p . && node benchmarks/inference-vs-onnxruntime-web.mjs [--data-dir ../shared/data] [--runs 30] [--batch 8]
+ *   npx tsc -p . && node benchmarks/inference-vs-onnxruntime-web.mjs [--data-dir ../shared/data] [--runs 30] [--batch 8] [--json] [--smoke]
+ *
+ * --smoke: 2 runs and 1 batch run (the test suite's check that the script still runs).
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -13,17 +15,17 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { values } = parseArgs({ options: { 'data-dir': { type: 'string' }, runs: { type: 'string' }, batch: { type: 'string' }, 'batch-runs': { type: 'string' }, json: { type: 'boolean' } } });
+const { values } = parseArgs({ options: { 'data-dir': { type: 'string' }, runs: { type: 'string' }, batch: { type: 'string' }, 'batch-runs': { type: 'string' }, json: { type: 'boolean' }, smoke: { type: 'boolean' } } });
 const dataDir = path.resolve(values['data-dir'] ?? path.join(repo, '..', 'shared', 'data'));
-const runs = Number(values.runs ?? 30);
+const runs = Number(values.runs ?? (values.smoke ? 2 : 30));
 const batchSize = Number(values.batch ?? 8);
-const batchRuns = Number(values['batch-runs'] ?? 5);
+const batchRuns = Number(values['batch-runs'] ?? (values.smoke ? 1 : 5));
 const GFLOP_PER_IMAGE = 0.6;
 
 const { onnxEngine } = await import(path.join(repo, 'dist/engines/onnx/index.js'));
 const { readSidecar } = await import(path.join(repo, 'dist/workloads/inception/sidecar.js'));
 const { preprocessImage } = await import(path.join(repo, 'dist/workloads/inception/preprocess.js'));
-const { quantile } = await import(path.join(repo, 'dist/workloads/inception/statistics.js'));
+const { quantile } = await import(path.join(repo, 'dist/util/statistics.js'));
 
 const modelFile = path.join(dataDir, 'imagenet', 'mobilenet_v2_1.0_224.onnx');
 const sidecar = readSidecar(path.join(repo, 'models', 'mobilenet_v2_1.0_224.yaml'));

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Times `mlcheck probe --json` as a whole process (median of N runs) and the native probe
 // calls alone, in one run so the two figures share the machine's load.
-// Usage: node benchmarks/probe.js [--runs 15] [--json]   (after `npx tsc -p .` and the addon build)
+// Usage: node benchmarks/probe.js [--runs 15] [--json] [--smoke]   (after `npx tsc -p .` and the addon build)
+// --smoke: 2 runs (the test suite's check that the script still runs; the timings mean nothing).
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -10,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const runsArg = args.indexOf('--runs');
-const runs = Math.max(10, runsArg >= 0 ? Number(args[runsArg + 1]) : 15);
+const smoke = args.includes('--smoke');
+const runs = smoke ? 2 : Math.max(10, runsArg >= 0 ? Number(args[runsArg + 1]) : 15);
 
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -40,7 +42,7 @@ const loadMs = performance.now() - loadStart;
 const cpuTimes = [];
 const gpuTimes = [];
 const probeNodeTimes = [];
-for (let i = 0; i < Math.max(runs, 50); i += 1) {
+for (let i = 0; i < (smoke ? runs : Math.max(runs, 50)); i += 1) {
   let start = performance.now();
   native.probeCpu();
   native.totalMemoryBytes();

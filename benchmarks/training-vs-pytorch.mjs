@@ -5,7 +5,9 @@
 // for the peer (`apt-get install -y python3-torch libopenblas0-pthread`).
 //
 //   node benchmarks/training-vs-pytorch.mjs [--data-dir DIR] [--steps 40] [--vae-steps 100]
-//        [--cpu-steps 2] [--threads N] [--backends wasm,cpu] [--json FILE]
+//        [--cpu-steps 2] [--threads N] [--backends wasm,cpu] [--json FILE] [--smoke]
+//
+// --smoke: 2 steps each on wasm only (the test suite's check that the script still runs).
 //
 // Each measurement runs in its own process, so backends do not share a heap or thread pool.
 import { spawnSync } from 'node:child_process';
@@ -40,6 +42,7 @@ function parseArgs(argv) {
       case '--threads': options.threads = Number(value()); break;
       case '--backends': options.backends = value().split(','); break;
       case '--json': options.json = path.resolve(value()); break;
+      case '--smoke': Object.assign(options, { steps: 2, vaeSteps: 2, cpuSteps: 1, backends: ['wasm'] }); break;
       case '--child': options.child = JSON.parse(value()); break;
       default: throw new Error(`unknown option ${argv[i]} (see the header of ${path.basename(fileURLToPath(import.meta.url))})`);
     }
