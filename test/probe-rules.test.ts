@@ -115,17 +115,15 @@ describe('parsePackageName', () => {
     expect(parsePackageName('cm-bazel')).toMatchObject({ framework: 'bazel', python: null, accelerator: null, compiler: null });
   });
 
-  it('rejects what does not follow the scheme, as a usage error', () => {
-    for (const bad of ['tensorflow-py37-gcc', 'cm-', 'cm-py37-cuda10.1-gcc', 'cm-tensorflow--gcc', 'cm-Tensor Flow', 'cm-tensorflow-gcc-py37']) {
-      let caught: unknown;
-      try {
-        parsePackageName(bad);
-      } catch (error) {
-        caught = error;
-      }
-      expect(caught, bad).toBeInstanceOf(MlcheckError);
-      expect((caught as MlcheckError).kind, bad).toBe('usage');
+  it.each(['tensorflow-py37-gcc', 'cm-', 'cm-py37-cuda10.1-gcc', 'cm-tensorflow--gcc', 'cm-Tensor Flow', 'cm-tensorflow-gcc-py37'])('rejects %j, which does not follow the scheme, as a usage error', (bad) => {
+    let caught: unknown;
+    try {
+      parsePackageName(bad);
+    } catch (error) {
+      caught = error;
     }
+    expect(caught, bad).toBeInstanceOf(MlcheckError);
+    expect((caught as MlcheckError).kind, bad).toBe('usage');
   });
 
   it("parses every name of the manual's package list", () => {

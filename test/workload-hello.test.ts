@@ -4,24 +4,22 @@ import { hello } from '../src/workloads/hello/index.js';
 import { workloadContext } from './helpers/workload-context.js';
 
 describe('hello workload on tfjs', () => {
-  for (const backend of ['cpu', 'wasm']) {
-    it(`prints the string and 42 on ${backend}, with the device`, async () => {
-      const session = await tfjsEngine.open({ backend });
-      const output = await hello.engines.tfjs!(session, workloadContext(hello));
-      expect(output.lines?.[0]).toBe("b'Hello, TensorFlow!'");
-      expect(output.lines?.[1]).toBe('42');
-      expect(output.lines?.[2]).toContain(session.info.device);
-      expect(output.metrics.sum).toEqual({ value: 42, unit: '' });
-      expect(output.metrics.greeting_matches).toEqual({ value: 1, unit: '' });
-      expect(output.metrics.ran_on_requested_device).toEqual({ value: 1, unit: '' });
-      // float32 against the float64 reference: far inside the derived bound (matmul-check.ts).
-      expect(output.metrics.matmul_max_rel_error!.value).toBeLessThan(1e-6);
-      expect(output.lines?.[3]).toMatch(/^MatMul 256x384 · 384x320 \(seed 1\): max relative error/);
-      expect(output.details).toMatchObject({ sumDtype: 'int32', textDtype: 'string', backend });
-      expect(output.hyperparameters).toMatchObject({ a: 10, b: 32 });
-      await session.close();
-    });
-  }
+  it.each(['cpu', 'wasm'])('prints the string and 42 on %s, with the device', async (backend) => {
+    const session = await tfjsEngine.open({ backend });
+    const output = await hello.engines.tfjs!(session, workloadContext(hello));
+    expect(output.lines?.[0]).toBe("b'Hello, TensorFlow!'");
+    expect(output.lines?.[1]).toBe('42');
+    expect(output.lines?.[2]).toContain(session.info.device);
+    expect(output.metrics.sum).toEqual({ value: 42, unit: '' });
+    expect(output.metrics.greeting_matches).toEqual({ value: 1, unit: '' });
+    expect(output.metrics.ran_on_requested_device).toEqual({ value: 1, unit: '' });
+    // float32 against the float64 reference: far inside the derived bound (matmul-check.ts).
+    expect(output.metrics.matmul_max_rel_error!.value).toBeLessThan(1e-6);
+    expect(output.lines?.[3]).toMatch(/^MatMul 256x384 · 384x320 \(seed 1\): max relative error/);
+    expect(output.details).toMatchObject({ sumDtype: 'int32', textDtype: 'string', backend });
+    expect(output.hyperparameters).toMatchObject({ a: 10, b: 32 });
+    await session.close();
+  });
 
   it('computes with the parameters it is given and refuses non-integers', async () => {
     const session = await tfjsEngine.open({ backend: 'cpu' });

@@ -4,30 +4,28 @@ import { iris } from '../src/workloads/iris/index.js';
 import { workloadContext } from './helpers/workload-context.js';
 
 describe('iris workload on tfjs (full: 1,000 steps)', () => {
-  for (const backend of ['cpu', 'wasm']) {
-    it(`reaches the manual's accuracy and predicts the three flowers on ${backend}`, async () => {
-      const session = await tfjsEngine.open({ backend });
-      const ctx = workloadContext(iris);
-      const output = await iris.engines.tfjs!(session, ctx);
-      expect(output.metrics.test_accuracy.value).toBeGreaterThanOrEqual(0.9);
-      expect(output.metrics.predictions_correct.value).toBe(3);
-      // Every variable trained (a zeroed gradient would leave one at exactly 0); the DNN fits far better than a linear model (~0.3).
-      expect(output.metrics.least_variable_change.value).toBeGreaterThan(0.01);
-      expect(output.metrics.test_loss.value).toBeLessThan(0.15);
-      expect(output.lines?.[0]).toMatch(/^Test set accuracy: 0\.\d{3}$/);
-      expect(output.lines?.slice(1)).toEqual([
-        expect.stringMatching(/^Prediction is "Setosa" \(\d+\.\d%\), expected "Setosa"$/),
-        expect.stringMatching(/^Prediction is "Versicolor" \(\d+\.\d%\), expected "Versicolor"$/),
-        expect.stringMatching(/^Prediction is "Virginica" \(\d+\.\d%\), expected "Virginica"$/),
-      ]);
-      const predictions = (output.details as { predictions: { probabilities: number[] }[] }).predictions;
-      for (const p of predictions) expect(p.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
-      expect(output.hyperparameters).toMatchObject({ hidden_units: [10, 10], learning_rate: 0.05, initial_accumulator_value: 0.1, batch_size: 100, train_steps: 1000, seed: 1 });
-      expect(ctx.events.filter((e) => e.phase === 'train').at(-1)).toMatchObject({ step: 1000, totalSteps: 1000 });
-      expect(session.tf.memory().numTensors).toBe(0);
-      await session.close();
-    });
-  }
+  it.each(['cpu', 'wasm'])("reaches the manual's accuracy and predicts the three flowers on %s", async (backend) => {
+    const session = await tfjsEngine.open({ backend });
+    const ctx = workloadContext(iris);
+    const output = await iris.engines.tfjs!(session, ctx);
+    expect(output.metrics.test_accuracy.value).toBeGreaterThanOrEqual(0.9);
+    expect(output.metrics.predictions_correct.value).toBe(3);
+    // Every variable trained (a zeroed gradient would leave one at exactly 0); the DNN fits far better than a linear model (~0.3).
+    expect(output.metrics.least_variable_change.value).toBeGreaterThan(0.01);
+    expect(output.metrics.test_loss.value).toBeLessThan(0.15);
+    expect(output.lines?.[0]).toMatch(/^Test set accuracy: 0\.\d{3}$/);
+    expect(output.lines?.slice(1)).toEqual([
+      expect.stringMatching(/^Prediction is "Setosa" \(\d+\.\d%\), expected "Setosa"$/),
+      expect.stringMatching(/^Prediction is "Versicolor" \(\d+\.\d%\), expected "Versicolor"$/),
+      expect.stringMatching(/^Prediction is "Virginica" \(\d+\.\d%\), expected "Virginica"$/),
+    ]);
+    const predictions = (output.details as { predictions: { probabilities: number[] }[] }).predictions;
+    for (const p of predictions) expect(p.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    expect(output.hyperparameters).toMatchObject({ hidden_units: [10, 10], learning_rate: 0.05, initial_accumulator_value: 0.1, batch_size: 100, train_steps: 1000, seed: 1 });
+    expect(ctx.events.filter((e) => e.phase === 'train').at(-1)).toMatchObject({ step: 1000, totalSteps: 1000 });
+    expect(session.tf.memory().numTensors).toBe(0);
+    await session.close();
+  });
 
   it('is reproducible for a seed and differs across seeds', async () => {
     const session = await tfjsEngine.open({ backend: 'cpu' });
