@@ -10,5 +10,7 @@ export async function loadEngine(id: EngineId): Promise<Engine<EngineSession>> {
       return (await import('./tfjs/index.js')).tfjsEngine;
     case 'onnx':
       return (await import('./onnx/index.js')).onnxEngine;
+    case 'python':
+      return (await import('./python/index.js')).pythonEngine;
   }
 }

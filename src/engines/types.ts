@@ -1,7 +1,16 @@
-/** The engine interface: workloads depend only on this, never on a framework package directly. */
-export type EngineId = 'tfjs' | 'onnx';
+import { PYTHON_BACKENDS, type PythonEnvironmentSpec } from './python/backends.js';
 
-export const ENGINE_IDS: readonly EngineId[] = ['tfjs', 'onnx'];
+/** The engine interface: workloads depend only on this, never on a framework package directly. */
+export type EngineId = 'tfjs' | 'onnx' | 'python';
+
+export const ENGINE_IDS: readonly EngineId[] = ['tfjs', 'onnx', 'python'];
+
+/**
+ * The engines a plan uses when none is named. The python engine runs the node's own frameworks
+ * and is chosen explicitly (--engine python, --modules, --python), so a node without PyTorch
+ * is not failed under --strict for a check nobody asked for.
+ */
+export const DEFAULT_ENGINE_IDS: readonly EngineId[] = ['tfjs', 'onnx'];
 
 /** tfjs backends in preference order: the first available one is used unless `--backend` says otherwise. */
 export const TFJS_BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -15,12 +24,15 @@ export type OnnxProvider = (typeof ONNX_PROVIDERS)[number];
 export const ENGINE_BACKENDS: Readonly<Record<EngineId, readonly string[]>> = {
   tfjs: TFJS_BACKENDS,
   onnx: ONNX_PROVIDERS,
+  python: PYTHON_BACKENDS,
 };
 
 /** The backend that proves an engine's CUDA path works, planned on every node with an NVIDIA GPU. */
 export const ENGINE_GPU_BACKEND: Readonly<Record<EngineId, string>> = {
   tfjs: 'tensorflow-gpu',
   onnx: 'cuda',
+  // One per framework in truth: the plan takes python's from the frameworks found (pythonBackendsFor).
+  python: 'pytorch-cuda',
 };
 
 /** One backend of an engine (tfjs: tensorflow-gpu | tensorflow | wasm | cpu; onnx: tensorrt | cuda | cpu). */
@@ -53,6 +65,8 @@ export interface OpenOptions {
   threads?: number;
   /** The workload trains: load what gradients need (default true). */
   training?: boolean;
+  /** The python engine: interpreter, environment modules and kit. */
+  python?: PythonEnvironmentSpec;
 }
 
 export interface Engine<S extends EngineSession = EngineSession> {

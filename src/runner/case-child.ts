@@ -46,7 +46,7 @@ async function runCase(spec: CaseSpec, signal: AbortSignal): Promise<void> {
 
     const setupStart = performance.now();
     const engine = await loadEngine(spec.engine);
-    session = await engine.open({ backend: spec.backend, threads: spec.threads, training: workload.training !== false });
+    session = await engine.open({ backend: spec.backend, threads: spec.threads, training: workload.training !== false, ...(spec.python && { python: spec.python }) });
     await send({ type: 'engine', info: session.info, setupSeconds: (performance.now() - setupStart) / 1000 });
 
     phase = 'run';
@@ -66,7 +66,7 @@ async function runCase(spec: CaseSpec, signal: AbortSignal): Promise<void> {
     await send({ type: 'done', output, runSeconds: (performance.now() - runStart) / 1000 });
   } catch (error) {
     if (signal.aborted) await send({ type: 'stopped', outcome: 'error', phase: 'interrupted', reason: `interrupted in phase ${phase}: ${String(signal.reason)}` });
-    else await send({ type: 'stopped', outcome: outcomeOf(error), phase, reason: describeError(error) });
+    else await send({ type: 'stopped', outcome: outcomeOf(error), phase: failPhaseOf(error, phase), reason: describeError(error) });
   } finally {
     // A wedged driver can hang teardown; the result is already sent, so do not wait for ever.
     if (session) await Promise.race([session.close().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS).unref())]);
@@ -81,6 +81,11 @@ async function runCase(spec: CaseSpec, signal: AbortSignal): Promise<void> {
 function outcomeOf(error: unknown): 'skip' | 'fail' | 'error' {
   if (!(error instanceof MlcheckError)) return 'fail';
   return error.kind === 'requirement' ? 'skip' : 'error';
+}
+
+/** An engine whose framework runs in a process of its own (python) marks that process's crash as one. */
+function failPhaseOf(error: unknown, phase: 'setup' | 'run'): 'setup' | 'run' | 'crash' {
+  return typeof error === 'object' && error !== null && (error as { failPhase?: unknown }).failPhase === 'crash' ? 'crash' : phase;
 }
 
 const CLOSE_TIMEOUT_MS = 5000;

@@ -11,5 +11,5 @@ export type ChildMessage =
   | { type: 'progress'; event: Progress }
   /** runSeconds: the workload itself, without process start-up and engine set-up. */
   | { type: 'done'; output: WorkloadOutput; runSeconds: number }
-  /** `skip`: a stated requirement is missing; `fail`: the workload or framework failed. */
-  | { type: 'stopped'; outcome: 'skip' | 'fail' | 'error'; phase: 'setup' | 'run' | 'interrupted'; reason: string };
+  /** `skip`: a stated requirement is missing; `fail`: the workload or framework failed; phase `crash`: the framework's own process (python) crashed. */
+  | { type: 'stopped'; outcome: 'skip' | 'fail' | 'error'; phase: 'setup' | 'run' | 'crash' | 'interrupted'; reason: string };

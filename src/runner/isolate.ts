@@ -44,7 +44,16 @@ export interface IsolateOptions {
 export function runIsolated(spec: CaseSpec, options: IsolateOptions = {}): Promise<IsolatedCase> {
   return new Promise((resolve) => {
     const execArgv = options.maxOldSpaceMb ? [`--max-old-space-size=${options.maxOldSpaceMb}`] : [];
-    const child = fork(childEntry, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv, env: options.env ?? process.env, serialization: 'advanced' });
+    // Its own process group: the watchdog ends the case with everything it started (the python
+    // engine's interpreter and that interpreter's children), not only the case process.
+    const child = fork(childEntry, [], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv, env: options.env ?? process.env, serialization: 'advanced', detached: true });
+    const signalGroup = (signal: NodeJS.Signals): void => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, signal);
+      } catch {
+        child.kill(signal);
+      }
+    };
     let phase: 'setup' | 'run' = 'setup';
     let engine: EngineInfo | null = null;
     let setupSeconds: number | null = null;
@@ -60,8 +69,8 @@ export function runIsolated(spec: CaseSpec, options: IsolateOptions = {}): Promi
     const terminate = (): void => {
       if (terminating) return;
       terminating = true;
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS).unref();
+      signalGroup('SIGTERM');
+      setTimeout(() => signalGroup('SIGKILL'), KILL_GRACE_MS).unref();
     };
     // The watchdog and an interrupt always end the process, even one that has already answered
     // and then hangs in teardown; the first outcome recorded stands.
@@ -108,6 +117,8 @@ export function runIsolated(spec: CaseSpec, options: IsolateOptions = {}): Promi
     });
     child.on('close', (exitCode, signal) => {
       clearTimeout(watchdog);
+      // Whatever the case started and left behind goes with it.
+      signalGroup('SIGKILL');
       options.signal?.removeEventListener('abort', onAbort);
       const stderrTail = tail(stderr, STDERR_TAIL_LINES);
       const outcome = settled ?? { kind: 'crashed', phase, reason: describeCrash(exitCode, signal, phase, stderr), exitCode, signal };

@@ -2,7 +2,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chosenDataDir } from '../datasets/locations.js';
-import { ENGINE_BACKENDS, ENGINE_GPU_BACKEND, ENGINE_IDS, type EngineId } from '../engines/types.js';
+import { pythonBackendsFor, type PythonEnvironmentSpec, type PythonFramework } from '../engines/python/backends.js';
+import { DEFAULT_ENGINE_IDS, ENGINE_BACKENDS, ENGINE_GPU_BACKEND, ENGINE_IDS, type EngineId } from '../engines/types.js';
 import { UsageError } from '../util/errors.js';
 import { builtinWorkloads } from '../workloads/index.js';
 import { loadExpectedLabels } from '../references/expected-labels.js';
@@ -39,6 +40,10 @@ export interface PlanOptions {
   paramOverrides?: Readonly<Record<string, Record<string, ParamValue>>>;
   /** Workloads that are not shipped (test fixtures): a module path exporting `workload`. */
   extraWorkloadModules?: readonly string[];
+  /** The python engine's interpreter, modules and kit, given to each of its cases. */
+  python?: PythonEnvironmentSpec;
+  /** The frameworks the python engine runs without --backend (one case each; default pytorch). */
+  pythonFrameworks?: readonly PythonFramework[];
 }
 
 /** The plan: workloads × engines × backends, as case specs in execution order. */
@@ -60,9 +65,9 @@ export async function planCases(options: PlanOptions): Promise<CaseSpec[]> {
     }
   }
   for (const backend of options.backends ?? []) {
-    const engines = (options.engines?.length ? options.engines : ENGINE_IDS).filter((e) => ENGINE_BACKENDS[e].includes(backend));
+    const engines = (options.engines?.length ? options.engines : DEFAULT_ENGINE_IDS).filter((e) => ENGINE_BACKENDS[e].includes(backend));
     if (engines.length === 0) {
-      const known = (options.engines?.length ? options.engines : ENGINE_IDS).map((e) => `${e}: ${ENGINE_BACKENDS[e].join(', ')}`).join('; ');
+      const known = (options.engines?.length ? options.engines : DEFAULT_ENGINE_IDS).map((e) => `${e}: ${ENGINE_BACKENDS[e].join(', ')}`).join('; ');
       throw new UsageError(`unknown backend "${backend}"`, { expected: known });
     }
   }
@@ -73,11 +78,13 @@ export async function planCases(options: PlanOptions): Promise<CaseSpec[]> {
     const { workload, module } = available.get(id)!;
     const profile = workloadProfile(options.profiles, options.profile, id);
     const params = { ...workload.defaults, ...profile.params, ...(options.paramOverrides?.[id] ?? {}) };
-    const engines = ENGINE_IDS.filter((e) => workload.engines[e] && (!options.engines?.length || options.engines.includes(e)));
+    const engines = ENGINE_IDS.filter((e) => workload.engines[e] && (options.engines?.length ? options.engines.includes(e) : DEFAULT_ENGINE_IDS.includes(e)));
     for (const engine of engines) {
-      const backends = options.backends?.length
+      const backends: (string | undefined)[] = options.backends?.length
         ? options.backends.filter((b) => ENGINE_BACKENDS[engine].includes(b))
-        : [options.gpuPresent ? ENGINE_GPU_BACKEND[engine] : undefined];
+        : engine === 'python'
+          ? pythonBackendsFor(options.pythonFrameworks?.length ? options.pythonFrameworks : ['pytorch'], options.gpuPresent === true)
+          : [options.gpuPresent ? ENGINE_GPU_BACKEND[engine] : undefined];
       for (const backend of backends) {
         const caseId = [id, engine, backend].filter(Boolean).join('/');
         cases.push({
@@ -94,6 +101,7 @@ export async function planCases(options: PlanOptions): Promise<CaseSpec[]> {
           outDir: caseArtifactsDir(options.outDir, caseId),
           ...(module !== undefined && { workloadModule: module }),
           ...(workload.needsExpectedLabels === true && { expectedLabels: loadExpectedLabels(options.profile) }),
+          ...(engine === 'python' && options.python !== undefined && { python: options.python }),
         });
       }
     }

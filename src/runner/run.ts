@@ -166,8 +166,11 @@ function toCaseResult(spec: CaseSpec, isolated: IsolatedCase, startedAt: Date, e
       return { ...base, outcome: 'error', failPhase: 'interrupted', reason: outcome.reason };
     case 'done': {
       const output = outcome.output;
+      // A metric the implementation says it cannot measure (an installed example script's output) is not judged.
+      const unmeasured = output.unmeasured ?? {};
+      const thresholds = Object.fromEntries(Object.entries(workloadProfile(profiles, spec.profile, spec.workload).thresholds).filter(([name]) => !(name in unmeasured)));
       const judged = judgeMetrics(output.metrics, {
-        thresholds: workloadProfile(profiles, spec.profile, spec.workload).thresholds,
+        thresholds,
         references: referencesFor(options.nodeClass ?? null, { ...spec, backend, hyperparameters: output.hyperparameters }),
         strict: options.strict === true,
       });
@@ -177,7 +180,7 @@ function toCaseResult(spec: CaseSpec, isolated: IsolatedCase, startedAt: Date, e
         metrics: judged.metrics,
         hyperparameters: output.hyperparameters,
         lines: output.lines ?? [],
-        details: output.details ?? {},
+        details: { ...(output.details ?? {}), ...(Object.keys(unmeasured).length > 0 && { unmeasured }) },
         artifacts: output.artifacts ?? [],
       };
     }

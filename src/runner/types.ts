@@ -1,3 +1,4 @@
+import type { PythonEnvironmentSpec } from '../engines/python/backends.js';
 import type { EngineId } from '../engines/types.js';
 import type { ExpectedLabel, ParamValue, ProfileId } from '../workloads/types.js';
 
@@ -20,4 +21,6 @@ export interface CaseSpec {
   workloadModule?: string;
   /** The profile's expected labels, for a workload that classifies images (read before the run, so a bad file is a usage error). */
   expectedLabels?: ExpectedLabel[];
+  /** The python engine's interpreter, environment modules and kit. */
+  python?: PythonEnvironmentSpec;
 }

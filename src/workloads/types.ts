@@ -1,6 +1,7 @@
 import type { DataAccess } from '../datasets/types.js';
 import type { EngineSession } from '../engines/types.js';
 import type { OnnxSession } from '../engines/onnx/session.js';
+import type { PythonSession } from '../engines/python/session.js';
 import type { TfjsSession } from '../engines/tfjs/session.js';
 
 export type { DataAccess };
@@ -59,6 +60,11 @@ export interface WorkloadOutput {
   details?: Record<string, unknown>;
   /** Files written into ctx.outDir (absolute paths). */
   artifacts?: string[];
+  /**
+   * Metrics this implementation cannot measure, with why (the manual's installed example scripts
+   * print only some): their thresholds are not applied, and the report says so.
+   */
+  unmeasured?: Record<string, string>;
 }
 
 export type WorkloadRun<S extends EngineSession> = (session: S, ctx: WorkloadContext) => Promise<WorkloadOutput>;
@@ -86,5 +92,6 @@ export interface Workload {
   readonly engines: {
     readonly tfjs?: WorkloadRun<TfjsSession>;
     readonly onnx?: WorkloadRun<OnnxSession>;
+    readonly python?: WorkloadRun<PythonSession>;
   };
 }

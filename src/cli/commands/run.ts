@@ -11,9 +11,10 @@ import { builtinWorkloads } from '../../workloads/index.js';
 import type { CliContext } from '../context.js';
 import { checkReportTargets, deliverRun } from '../report-output.js';
 import { parseInteger, parseNonNegativeInteger, parsePackageNames, parsePositiveInteger, parsePositiveNumber, collect } from '../option-parsers.js';
+import { addPythonOptions, selectPython, type PythonFlags } from '../python-options.js';
 import { applyNodeClassExpectation, loadReferenceFile, parseEngines, probeOptions, takeProbe, withInterruptSignal, workloadOverrides, type NodeExpectationFlags } from '../run-support.js';
 
-export interface RunFlags extends NodeExpectationFlags {
+export interface RunFlags extends NodeExpectationFlags, PythonFlags {
   engine?: string[];
   backend?: string[];
   ep?: string;
@@ -36,7 +37,7 @@ export interface RunFlags extends NodeExpectationFlags {
 }
 
 export function registerRun(program: Command, context: CliContext): void {
-  program
+  const command = program
     .command('run')
     .summary('run the reference workloads (default: probe + the quick profile)')
     .description(
@@ -47,6 +48,7 @@ export function registerRun(program: Command, context: CliContext): void {
         'Backends: on a node where the probe sees an NVIDIA GPU, each engine runs on its GPU backend (tfjs tensorflow-gpu, onnx cuda) and a backend that cannot run is skipped with its reason; elsewhere the best available backend runs. --backend chooses explicitly.',
         'Data is never downloaded during a run: stage it with `mlcheck datasets fetch <id>` or point --data-dir at a folder with mnist/, iris/, images/, imagenet/.',
         "The node's own verdicts count too: the run fails when NVIDIA GPUs are on the PCI bus but the driver cannot use them (gpu-driver), when fewer GPUs answer than the PCI bus, the job, --expect-gpus or the node class says (gpu-count), when a GPU health check fails (gpu-ecc, gpu-memory, gpu-pcie, gpu-clocks, gpu-inforom, gpu-xid, gpu-driver-compat: see mlcheck probe --help), or when an ML package installed here (found with rpm/dpkg) or named by --require-package breaks the manual's rules for this hardware. A rule family alone (gcc8 on a CPU without VNNI) never fails a node that has no such package.",
+        "The python engine runs the node's own PyTorch or TensorFlow (DESIGN §3): --modules loads the framework's environment modules as a job script would, --python names an interpreter (default: python3 on PATH after the modules). It runs each framework the modules name, else each the interpreter has; on a GPU node only on the GPU, and a framework that cannot use it (a CPU-only build, a CUDA newer than the driver, cuDNN missing) fails. --kit installed runs the manual's example scripts installed with the module instead of mlcheck's kits.",
         '--strict is for acceptance: every planned case that is skipped (an engine or GPU backend not installed, data not staged) and every performance warning fails the run.',
         'Exit codes: 0 all passed (skips and warnings allowed unless --strict), 1 the node failed (a case, or a node verdict above), 2 bad usage, 3 nothing could be decided (never drain a node on 3). The last line printed is a one-line verdict fit for a Slurm drain reason.',
       ].join('\n\n'),
@@ -62,11 +64,13 @@ export function registerRun(program: Command, context: CliContext): void {
         '  mlcheck run inception --model mobilenet_v2_1.0_224.onnx --data-dir /shared/mlcheck-data',
         '  mlcheck run --profile quick --out /var/lib/mlcheck/last --prom /var/lib/node_exporter/mlcheck.prom',
         '  mlcheck run --resume mlcheck-runs/2026-11-25T09-00-00-000Z   finish an interrupted run',
+        '  mlcheck run hello iris lenet --modules "shared pytorch-py37-cuda10.2-gcc" --data-dir /shared/mlcheck-data',
+        '  mlcheck run lenet --engine python --python /usr/bin/python3 --backend pytorch-cpu',
       ].join('\n'),
     )
     .argument('[workload...]', 'workloads to run')
-    .option('-e, --engine <engine>', `engine to use: ${ENGINE_IDS.join(', ')} (repeatable; default: every engine a workload supports)`, collect)
-    .option('-b, --backend <backend>', 'backend: tfjs tensorflow-gpu|tensorflow|wasm|cpu, onnx tensorrt|cuda|cpu (repeatable; default: best available)', collect)
+    .option('-e, --engine <engine>', `engine to use: ${ENGINE_IDS.join(', ')} (repeatable; default: tfjs and onnx, or python alone with a python option)`, collect)
+    .option('-b, --backend <backend>', 'backend: tfjs tensorflow-gpu|tensorflow|wasm|cpu, onnx tensorrt|cuda|cpu, python pytorch-cuda|pytorch-cpu|tensorflow-cuda|tensorflow-cpu (repeatable; default: best available)', collect)
     .option('--ep <provider>', 'onnx execution provider: tensorrt, cuda or cpu (= --engine onnx --backend <provider>)')
     .addOption(new Option('-p, --profile <profile>', 'how long and how strict').choices(PROFILE_IDS).default('quick'))
     .option('-d, --data-dir <dir>', 'folder with one sub-folder per dataset (mnist/, iris/, images/, imagenet/); also MLCHECK_DATA_DIR')
@@ -84,8 +88,8 @@ export function registerRun(program: Command, context: CliContext): void {
     .option('--deadline <seconds>', 'stop the whole run after this long; unfinished cases are undecided (exit 3, never a drain)', parsePositiveNumber)
     .option('--resume <dir>', 'finish an interrupted run in <dir> (cases already finished are kept)')
     .option('--references <file>', 'performance references per node class (default: the shipped references/nodes.yaml)')
-    .option('--no-probe', 'do not take a hardware probe snapshot first (and so match no node class)')
-    .action(async (workloads: string[], flags: RunFlags) => {
+    .option('--no-probe', 'do not take a hardware probe snapshot first (and so match no node class)');
+  addPythonOptions(command).action(async (workloads: string[], flags: RunFlags) => {
       const record = await runCommand(workloads, flags, context);
       deliverRun(context, record, { json: flags.json, junit: flags.junit, prom: flags.prom }, flags.strict === true);
     });
@@ -99,7 +103,8 @@ export async function runCommand(workloads: string[], flags: RunFlags, context: 
     engineNames = ['onnx'];
     backends = [...backends, flags.ep];
   }
-  const engines = parseEngines(engineNames);
+  const selection = await selectPython(flags, parseEngines(engineNames), backends, context);
+  const engines = selection.engines;
   checkReportTargets(flags);
   if (flags.resume && workloads.length > 0) throw new UsageError('--resume takes the plan of the interrupted run; give no workloads with it');
   const references = loadReferenceFile(flags.references);
@@ -130,6 +135,8 @@ export async function runCommand(workloads: string[], flags: RunFlags, context: 
       ...(flags.threads !== undefined && { threads: flags.threads }),
       paramOverrides: workloadOverrides(flags),
       gpuPresent: probe !== null && hasNvidiaGpus(probe),
+      ...(selection.python !== undefined && { python: selection.python }),
+      ...(selection.pythonFrameworks !== undefined && { pythonFrameworks: selection.pythonFrameworks }),
     });
   }, flags.deadline === undefined ? {} : { deadlineSeconds: flags.deadline });
 }

@@ -1,5 +1,6 @@
 import type { Workload } from '../types.js';
 import { helloOnnx } from './onnx.js';
+import { helloPython } from './python.js';
 import { helloTfjs } from './tfjs.js';
 
 /** The manual's first check: a constant string and 10 + 32, and the device it ran on. */
@@ -10,5 +11,5 @@ export const hello: Workload = {
   training: false,
   maxThreads: 1,
   defaults: { a: 10, b: 32 },
-  engines: { tfjs: helloTfjs, onnx: helloOnnx },
+  engines: { tfjs: helloTfjs, onnx: helloOnnx, python: helloPython },
 };

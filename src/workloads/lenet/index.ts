@@ -1,5 +1,6 @@
 import type { Workload } from '../types.js';
 import { lenetDefaults } from './defaults.js';
+import { lenetPython } from './python.js';
 import { lenetTfjs } from './tfjs.js';
 
 /** tensorflow/models convolutional.py: LeNet-style CNN on MNIST, 10 epochs to 0.7 % test error. */
@@ -8,5 +9,5 @@ export const lenet: Workload = {
   title: 'LeNet on MNIST (convolutional.py)',
   datasets: ['mnist'],
   defaults: lenetDefaults,
-  engines: { tfjs: lenetTfjs },
+  engines: { tfjs: lenetTfjs, python: lenetPython },
 };

@@ -1,0 +1,155 @@
+import os from 'node:os';
+import { DataError, RequirementError, UsageError } from '../../util/errors.js';
+import type { BackendStatus, Engine, EngineInfo, OpenOptions } from '../types.js';
+import {
+  FRAMEWORK_IMPORT,
+  isPythonBackend,
+  parsePythonBackend,
+  PYTHON_BACKENDS,
+  type PythonBackendName,
+  type PythonFramework,
+} from './backends.js';
+import { gpuUnusableReason, type DriverView } from './device-truth.js';
+import { probeDriverView } from './driver-view.js';
+import type { FrameworkFacts } from './facts.js';
+import { KitHost } from './host-process.js';
+import { DEFAULT_PYTHON_SPEC, prepareEnvironment } from './environment.js';
+import { HOST_SCRIPT } from './kits.js';
+import type { HostMessage } from './protocol.js';
+import { runExampleScript } from './script-runner.js';
+import type { PythonEnvironment, PythonSession } from './session.js';
+import { installedFrameworks } from './installed-frameworks.js';
+
+export type { PythonSession } from './session.js';
+
+export { DEFAULT_PYTHON_SPEC } from './environment.js';
+
+export interface PythonEngineOptions {
+  /** The driver's view for explaining a framework without CUDA (tests replace the probe). */
+  driverView?: () => Promise<DriverView>;
+}
+
+/**
+ * The python engine: the node's own PyTorch or TensorFlow, in the interpreter and environment
+ * modules the operator names. Each session is one Python process (kits/python/host.py).
+ */
+export function createPythonEngine(engineOptions: PythonEngineOptions = {}): Engine<PythonSession> {
+  return {
+    id: 'python',
+    async detect(): Promise<BackendStatus[]> {
+      const found = await installedFrameworks(DEFAULT_PYTHON_SPEC, process.env);
+      return PYTHON_BACKENDS.map((backend) => {
+        const { framework } = parsePythonBackend(backend);
+        const reason = found.reason ?? (found.frameworks.includes(framework) ? null : `${found.interpreter ?? 'python3'} cannot import ${FRAMEWORK_IMPORT[framework]}`);
+        return { backend, available: reason === null, reason };
+      });
+    },
+    async open(options: OpenOptions = {}): Promise<PythonSession> {
+      const backend = chooseBackend(options.backend);
+      const { framework, device } = parsePythonBackend(backend);
+      const spec = options.python ?? DEFAULT_PYTHON_SPEC;
+      const environment = await prepareEnvironment(spec);
+      const { host } = await KitHost.start({ interpreter: environment.interpreter, hostScript: HOST_SCRIPT, env: environment.env, echoStderr: (chunk) => process.stderr.write(chunk) });
+      try {
+        const reply = await host.request({ type: 'open', framework, device, threads: options.threads ?? null, training: options.training !== false }, `opening ${framework}`);
+        if (reply.type !== 'opened') throw hostError(reply, `${framework} in ${describeEnvironment(environment)}`);
+        const facts = reply.facts;
+        if (device === 'cuda') {
+          let problem = gpuUnusableReason(facts, spec.modules, null);
+          if (problem !== null && facts.build.cuda !== null) problem = gpuUnusableReason(facts, spec.modules, await (engineOptions.driverView ?? probeDriverView)());
+          if (problem !== null) throw new Error(problem);
+        }
+        return createSession(host, backend, framework, facts, environment);
+      } catch (error) {
+        await host.close().catch(() => undefined);
+        throw error;
+      }
+    },
+  };
+}
+
+function chooseBackend(requested: string | undefined): PythonBackendName {
+  if (requested === undefined) return 'pytorch-cpu';
+  if (!isPythonBackend(requested)) throw new UsageError(`the python engine has no backend "${requested}"`, { expected: PYTHON_BACKENDS.join(' | '), found: requested });
+  return requested;
+}
+
+function describeEnvironment(environment: PythonEnvironment): string {
+  const modules = environment.spec.modules.length > 0 ? ` after module load ${environment.spec.modules.join(' ')}` : '';
+  return `${environment.interpreter}${modules}`;
+}
+
+function createSession(host: KitHost, backend: PythonBackendName, framework: PythonFramework, facts: FrameworkFacts, environment: PythonEnvironment): PythonSession {
+  const { device } = parsePythonBackend(backend);
+  const info: EngineInfo = { engine: 'python', backend, device: deviceLabel(facts, device), versions: versionsOf(facts, environment) };
+  return {
+    info,
+    framework,
+    device,
+    kit: environment.spec.kit,
+    facts,
+    environment,
+    async runKit(kit, request, options) {
+      const name = typeof kit === 'string' ? kit : kit.file;
+      const onAbort = (): void => host.kill();
+      options.signal.addEventListener('abort', onAbort, { once: true });
+      try {
+        const reply = await host.request(
+          { type: 'run', kit: typeof kit === 'string' ? kit : null, file: typeof kit === 'string' ? null : kit.file, request },
+          `running the ${framework} kit ${name}`,
+          options.progress,
+        );
+        if (reply.type !== 'result') throw hostError(reply, `the ${framework} kit ${name}`);
+        return reply.output;
+      } finally {
+        options.signal.removeEventListener('abort', onAbort);
+      }
+    },
+    runScript(script, args, options) {
+      return runExampleScript(environment.interpreter, environment.env, script, args, options);
+    },
+    close: () => host.close(),
+  };
+}
+
+/** What the host's error answer means for the case: a missing import skips, bad data is undecided, anything else fails. */
+function hostError(reply: HostMessage, what: string): Error {
+  if (reply.type !== 'error') return new Error(`${what}: unexpected answer ${JSON.stringify(reply).slice(0, 300)}`);
+  const trace = reply.traceback ? `\n${reply.traceback.trimEnd().split('\n').slice(-8).join('\n')}` : '';
+  switch (reply.kind) {
+    case 'requirement':
+      return new RequirementError(`${what}: ${reply.message}`, {
+        ...(reply.missingImport !== undefined && { fix: [`load the module that provides ${reply.missingImport} with --modules, or point --python at an interpreter that has it`] }),
+      });
+    case 'data':
+      return new DataError(`${what}: ${reply.message}`);
+    case 'usage':
+      return new UsageError(`${what}: ${reply.message}`);
+    case 'failure':
+      return new Error(`${what} failed: ${reply.message}${trace}`);
+  }
+}
+
+function deviceLabel(facts: FrameworkFacts, device: 'cuda' | 'cpu'): string {
+  if (device === 'cuda') {
+    const gpu = facts.cuda.devices[0];
+    const capability = gpu?.capability ? `, compute capability ${gpu.capability.join('.')}` : '';
+    return `${gpu?.name ?? 'NVIDIA GPU'} (GPU 0${capability}; ${facts.framework} CUDA ${facts.build.cuda ?? '?'}, cuDNN ${facts.build.cudnn ?? 'none'})`;
+  }
+  const threads = facts.threads !== null ? `${facts.threads} thread${facts.threads === 1 ? '' : 's'}` : 'default threads';
+  return `CPU: ${os.cpus()[0]?.model.trim() ?? 'unknown'} (${threads}${facts.blas ? `, ${facts.blas.split(' (')[0]}` : ''})`;
+}
+
+function versionsOf(facts: FrameworkFacts, environment: PythonEnvironment): Record<string, string> {
+  return {
+    [facts.framework === 'pytorch' ? 'torch' : 'tensorflow']: facts.version,
+    python: facts.python,
+    interpreter: environment.interpreter,
+    'framework CUDA build': facts.build.cuda ?? 'none (CPU-only build)',
+    cuDNN: facts.build.cudnn ?? 'none',
+    ...(facts.blas !== null && { BLAS: facts.blas }),
+    ...(environment.loadedModules.length > 0 && { modules: environment.loadedModules.join(' ') }),
+  };
+}
+
+export const pythonEngine: Engine<PythonSession> = createPythonEngine();

@@ -1,0 +1,57 @@
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { PythonSession } from '../../engines/python/session.js';
+import { numberParam } from '../training/params.js';
+import { runKit } from '../python-kit.js';
+import type { WorkloadRun } from '../types.js';
+import { compareProduct, createMatmulCheck, describeComparison } from './matmul-check.js';
+import { HELLO_TEXT } from './tfjs.js';
+
+const int32 = (n: number): boolean => Number.isInteger(n) && Math.abs(n) < 2 ** 30;
+
+interface HelloKitOutput {
+  text: string;
+  sum: number;
+  sumDtype: string;
+  devices: string[];
+  onRequestedDevice: boolean;
+}
+
+/**
+ * hello on the node's PyTorch or TensorFlow: the kit computes the greeting, 10 + 32 and the
+ * seeded MatMul on the session's device; the inputs and the float64 reference are the same
+ * createMatmulCheck every engine is judged with.
+ */
+export const helloPython: WorkloadRun<PythonSession> = async (session, ctx) => {
+  const a = numberParam('hello', ctx.params, 'a', 10, int32);
+  const b = numberParam('hello', ctx.params, 'b', 32, int32);
+  const check = createMatmulCheck(ctx.seed);
+  const files = { a: path.join(ctx.outDir, 'matmul-a.f32'), b: path.join(ctx.outDir, 'matmul-b.f32'), out: path.join(ctx.outDir, 'matmul-product.f32') };
+  writeFileSync(files.a, check.a);
+  writeFileSync(files.b, check.b);
+  try {
+    const output = (await runKit(session, ctx, 'hello', { params: { a, b }, inputs: { matmul: { rows: check.rows, inner: check.inner, columns: check.columns, ...files } } })) as HelloKitOutput;
+    const bytes = readFileSync(files.out);
+    const product = new Float32Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.byteLength / 4));
+    const comparison = compareProduct(check, product);
+    return {
+      metrics: {
+        sum: { value: Number(output.sum), unit: '' },
+        greeting_matches: { value: output.text === HELLO_TEXT ? 1 : 0, unit: '' },
+        matmul_max_rel_error: { value: comparison.maxRelativeError, unit: '' },
+        ran_on_requested_device: { value: output.onRequestedDevice ? 1 : 0, unit: '' },
+      },
+      hyperparameters: { a, b, text: HELLO_TEXT, matmul: `${check.rows}x${check.inner}x${check.columns}`, framework: session.framework },
+      lines: [
+        session.framework === 'tensorflow' ? `b'${output.text}'` : `'${output.text}' (uint8 bytes through the device)`,
+        String(output.sum),
+        `device: ${session.info.device} (backend ${session.info.backend})`,
+        describeComparison(check, comparison),
+        ...(output.onRequestedDevice ? [] : [`tensors were placed on ${output.devices.join(', ')}, not on ${session.device}`]),
+      ],
+      details: { text: output.text, sum: output.sum, sumDtype: output.sumDtype, placedOn: output.devices, device: session.info.device, backend: session.info.backend, matmul: { rows: check.rows, inner: check.inner, columns: check.columns, seed: check.seed, worst: comparison.worst } },
+    };
+  } finally {
+    for (const file of Object.values(files)) rmSync(file, { force: true });
+  }
+};
