@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { kitNumber } from '../engines/python/protocol.js';
 import type { PythonSession } from '../engines/python/session.js';
 import type { Measurement, ParamValue, WorkloadContext } from './types.js';
@@ -32,4 +33,12 @@ export function summarizeVariableChange(byVariable: Record<string, unknown>): { 
 /** A list of numbers from a kit (non-finite ones arrive as strings). */
 export function kitNumbers(values: unknown): number[] {
   return Array.isArray(values) ? values.map(kitNumber) : [];
+}
+
+/** A little-endian float32 file a kit wrote (copied, so the view is aligned whatever Buffer pooling did). */
+export function readFloat32File(file: string): Float32Array {
+  const bytes = readFileSync(file);
+  const copy = new Uint8Array(bytes.byteLength - (bytes.byteLength % 4));
+  copy.set(bytes.subarray(0, copy.byteLength));
+  return new Float32Array(copy.buffer);
 }

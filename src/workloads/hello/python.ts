@@ -1,8 +1,8 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { PythonSession } from '../../engines/python/session.js';
 import { numberParam } from '../training/params.js';
-import { runKit } from '../python-kit.js';
+import { readFloat32File, runKit } from '../python-kit.js';
 import type { WorkloadRun } from '../types.js';
 import { compareProduct, createMatmulCheck, describeComparison } from './matmul-check.js';
 import { HELLO_TEXT } from './tfjs.js';
@@ -31,8 +31,7 @@ export const helloPython: WorkloadRun<PythonSession> = async (session, ctx) => {
   writeFileSync(files.b, check.b);
   try {
     const output = (await runKit(session, ctx, 'hello', { params: { a, b }, inputs: { matmul: { rows: check.rows, inner: check.inner, columns: check.columns, ...files } } })) as HelloKitOutput;
-    const bytes = readFileSync(files.out);
-    const product = new Float32Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.byteLength / 4));
+    const product = readFloat32File(files.out);
     const comparison = compareProduct(check, product);
     return {
       metrics: {

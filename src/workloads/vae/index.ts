@@ -1,5 +1,6 @@
 import type { Workload } from '../types.js';
 import { vaeDefaults } from './defaults.js';
+import { vaePython } from './python.js';
 import { vaeTfjs } from './tfjs.js';
 
 /** pytorch/examples vae/main.py: a 784-400-20 variational autoencoder on MNIST. */
@@ -8,5 +9,5 @@ export const vae: Workload = {
   title: 'Variational autoencoder on MNIST (pytorch/examples vae)',
   datasets: ['mnist'],
   defaults: vaeDefaults,
-  engines: { tfjs: vaeTfjs },
+  engines: { tfjs: vaeTfjs, python: vaePython },
 };
