@@ -10,6 +10,7 @@ import { cacheRoot } from '../src/datasets/locations.js';
 import { dlopenCheck, ldLibraryPath, loaderCheck } from '../src/engines/dynamic-loader.js';
 import { createOnnxEngine } from '../src/engines/onnx/index.js';
 import { PROVIDER_REQUIREMENTS } from '../src/engines/onnx/provider-requirements.js';
+import { PYTHON_BACKENDS } from '../src/engines/python/backends.js';
 import { createTfjsEngine } from '../src/engines/tfjs/index.js';
 import { ENGINE_BACKENDS, ENGINE_GPU_BACKEND, ENGINE_IDS, ONNX_PROVIDERS, TFJS_BACKENDS } from '../src/engines/types.js';
 import { defaultModelDirs } from '../src/workloads/inception/resolve-model.js';
@@ -25,7 +26,7 @@ describe('the backend list (src/engines/types.ts)', () => {
   });
 
   it('is what the engines, the GPU plan and the onnx provider table are built from', () => {
-    expect(ENGINE_BACKENDS).toEqual({ tfjs: TFJS_BACKENDS, onnx: ONNX_PROVIDERS });
+    expect(ENGINE_BACKENDS).toEqual({ tfjs: TFJS_BACKENDS, onnx: ONNX_PROVIDERS, python: PYTHON_BACKENDS });
     for (const engine of ENGINE_IDS) expect(ENGINE_BACKENDS[engine]).toContain(ENGINE_GPU_BACKEND[engine]);
     expect(Object.keys(PROVIDER_REQUIREMENTS)).toEqual([...ONNX_PROVIDERS]);
     for (const provider of ONNX_PROVIDERS) expect(PROVIDER_REQUIREMENTS[provider].sessionProviders.at(-1)).toBe('cpu');

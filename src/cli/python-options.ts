@@ -30,6 +30,9 @@ function collectDirectory(value: string, previous: string[] = []): string[] {
   return [...previous, path.resolve(value)];
 }
 
+/** The python options by their attribute names, as commander reports where each value came from. */
+export const PYTHON_OPTIONS = ['python', 'modules', 'modulePath', 'kit', 'examplesDir'] as const;
+
 export function addPythonOptions(command: Command): Command {
   return command
     .option('--modules <names>', 'python engine: environment modules to load first, in order (Environment Modules or Lmod), e.g. "shared pytorch-py37-cuda10.2-gcc" (repeatable)', parseModulesOption)

@@ -4,10 +4,12 @@ import { ENGINE_IDS, type EngineId } from '../engines/types.js';
 import { probeNode, withExpectedGpus, type ProbeNodeOptions, type ProbeSnapshot } from '../probe/index.js';
 import { loadNodeReferences, type NodeClass, type NodeReferenceFile } from '../references/node-references.js';
 import { UsageError, describeError } from '../util/errors.js';
-import type { ParamValue } from '../workloads/types.js';
+import type { PlanRequest } from '../runner/types.js';
 import type { CliContext } from './context.js';
+import { selectPython } from './python-options.js';
+import type { CaseFlags } from './shared-options.js';
 
-/** What `run` and `bench` share: the probe snapshot, engine names, signals, overrides, references. */
+/** What `run` and `bench` share: the probe snapshot, the plan from the flags, signals, references. */
 
 /** Every probe the CLI takes judges the driver against the engines installed here (gpu-driver-compat). */
 export async function takeProbe(context: CliContext, options: ProbeNodeOptions = {}): Promise<ProbeSnapshot | null> {
@@ -19,21 +21,6 @@ export async function takeProbe(context: CliContext, options: ProbeNodeOptions =
   }
 }
 
-/** The node flags `run` and `bench` share: which packages must pass, how many GPUs there must be. */
-export interface NodeExpectationFlags {
-  requirePackage?: string[];
-  expectGpus?: number;
-  /** A Slurm prolog: another process on the job's GPUs fails the node (gpu-processes). */
-  checkGpuProcesses?: boolean;
-}
-
-export function probeOptions(flags: NodeExpectationFlags): ProbeNodeOptions {
-  return {
-    requiredPackages: flags.requirePackage ?? [],
-    ...(flags.checkGpuProcesses === true && { checkGpuProcesses: true }),
-    ...(flags.expectGpus !== undefined && { expectedGpus: { count: flags.expectGpus, source: '--expect-gpus' } }),
-  };
-}
 
 /** A node class's GPU count applies when --expect-gpus did not set one. */
 export function applyNodeClassExpectation(probe: ProbeSnapshot | null, nodeClass: NodeClass | null, references: NodeReferenceFile): ProbeSnapshot | null {
@@ -41,16 +28,34 @@ export function applyNodeClassExpectation(probe: ProbeSnapshot | null, nodeClass
   return withExpectedGpus(probe, { count: nodeClass.expectGpus, source: `node class ${nodeClass.id} (${references.file})` });
 }
 
-export function parseEngines(names: readonly string[]): EngineId[] {
-  for (const name of names) {
+/**
+ * The plan options the shared flags set (--ep p is --engine onnx --backend p); only those given,
+ * so that a resumed run can be checked against exactly what was asked again.
+ */
+export async function planRequest(flags: CaseFlags, context: CliContext): Promise<Omit<PlanRequest, 'workloads' | 'seed'>> {
+  let backends = flags.backend ?? [];
+  let engineNames = flags.engine ?? [];
+  if (flags.ep !== undefined) {
+    if (engineNames.some((e) => e !== 'onnx')) throw new UsageError('--ep selects an onnx execution provider; it cannot be combined with another --engine');
+    engineNames = ['onnx'];
+    backends = [...backends, flags.ep];
+  }
+  for (const name of engineNames) {
     if (!ENGINE_IDS.includes(name as EngineId)) throw new UsageError(`unknown engine "${name}"`, { expected: ENGINE_IDS.join(', ') });
   }
-  return names as EngineId[];
-}
-
-/** Hyperparameter overrides from flags that name one workload's input (`--model` is inception's). */
-export function workloadOverrides(flags: { model?: string }): Record<string, Record<string, ParamValue>> {
-  return flags.model ? { inception: { model: path.resolve(flags.model) } } : {};
+  const { engines, python, pythonFrameworks } = await selectPython(flags, engineNames as EngineId[], backends, context);
+  return {
+    engines,
+    backends,
+    ...(python !== undefined && { python }),
+    ...(pythonFrameworks !== undefined && { pythonFrameworks }),
+    profile: flags.profile,
+    ...(flags.dataDir !== undefined && { dataDir: flags.dataDir }),
+    ...(flags.timeout !== undefined && { timeoutSeconds: flags.timeout }),
+    ...(flags.threads !== undefined && { threads: flags.threads }),
+    // --model names inception's input.
+    paramOverrides: flags.model ? { inception: { model: path.resolve(flags.model) } } : {},
+  };
 }
 
 export function loadReferenceFile(file: string | undefined): NodeReferenceFile {

@@ -35,6 +35,17 @@ export const ENGINE_GPU_BACKEND: Readonly<Record<EngineId, string>> = {
   python: 'pytorch-cuda',
 };
 
+/** How far a workload is, as it tells the runner (and a python kit tells its engine). */
+export interface Progress {
+  /** e.g. "load", "train", "eval". */
+  phase: string;
+  message: string;
+  step?: number;
+  totalSteps?: number;
+  epoch?: number;
+  loss?: number;
+}
+
 /** One backend of an engine (tfjs: tensorflow-gpu | tensorflow | wasm | cpu; onnx: tensorrt | cuda | cpu). */
 export interface BackendStatus {
   backend: string;

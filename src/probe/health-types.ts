@@ -1,5 +1,5 @@
 /** GPU health as `mlcheck probe --json` reports it: one entry per GPU in `health`, and the kernel log's Xids. */
-import type { VerdictStatus } from './types.js';
+import type { VerdictStatus } from './verdict-status.js';
 
 /** The health checks, in the order their verdicts appear. */
 export const HEALTH_CHECKS = [

@@ -17,7 +17,9 @@ export const PROBE_SCHEMA_VERSION = 3;
 
 export type GpuErrorKind = 'no-driver' | 'no-device' | 'driver-error' | 'timeout' | 'not-probed';
 
-export type VerdictStatus = 'pass' | 'warn' | 'fail' | 'skip';
+import type { VerdictStatus } from './verdict-status.js';
+
+export type { VerdictStatus };
 
 export interface Verdict {
   /** A rule family (`cuda`, `gcc`, `gcc8`, `memory`), a GPU check (`gpu-driver`, `gpu-count`, `gpu-ecc`, ...) or a package name. */

@@ -2,48 +2,29 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chosenDataDir } from '../datasets/locations.js';
-import { pythonBackendsFor, type PythonEnvironmentSpec, type PythonFramework } from '../engines/python/backends.js';
-import { DEFAULT_ENGINE_IDS, ENGINE_BACKENDS, ENGINE_GPU_BACKEND, ENGINE_IDS, type EngineId } from '../engines/types.js';
+import { pythonBackendsFor } from '../engines/python/backends.js';
+import { DEFAULT_ENGINE_IDS, ENGINE_BACKENDS, ENGINE_GPU_BACKEND, ENGINE_IDS } from '../engines/types.js';
 import { UsageError } from '../util/errors.js';
 import { builtinWorkloads } from '../workloads/index.js';
 import { loadExpectedLabels } from '../references/expected-labels.js';
 import { workloadProfile, type ProfileFile } from '../references/profiles.js';
-import type { ParamValue, ProfileId, Workload } from '../workloads/types.js';
+import type { Workload } from '../workloads/types.js';
 import { caseArtifactsDir } from './run-dir.js';
-import type { CaseSpec } from './types.js';
+import type { CaseSpec, PlanRequest } from './types.js';
 
 /** The watchdog for a workload that its profile gives no timeout for. */
 export const DEFAULT_TIMEOUT_SECONDS = 600;
 
-export interface PlanOptions {
-  /** Workload ids; empty: the built-in workloads the profile lists. */
-  workloads?: readonly string[];
-  engines?: readonly EngineId[];
-  /** Backend names; each applies to the engines that have it. Empty: the engine's best available. */
-  backends?: readonly string[];
-  profile: ProfileId;
+export interface PlanOptions extends PlanRequest {
   profiles: ProfileFile;
-  seed: number;
   outDir: string;
-  /** --data-dir: absent or empty, the cases look in MLCHECK_DATA_DIR, the cache and system folders. */
-  dataDir?: string;
-  /** Overrides the profile's per-workload watchdog. */
-  timeoutSeconds?: number;
-  /** Threads per case; default: every CPU this process may run on (affinity and cgroup aware). */
-  threads?: number;
   /**
    * The probe saw an NVIDIA GPU. Without --backend, each engine then runs on its GPU backend: a
    * GPU node whose CUDA path is broken must not pass by quietly falling back to the CPU.
    */
   gpuPresent?: boolean;
-  /** Hyperparameter overrides per workload id, applied after the profile's (e.g. inception's model). */
-  paramOverrides?: Readonly<Record<string, Record<string, ParamValue>>>;
   /** Workloads that are not shipped (test fixtures): a module path exporting `workload`. */
   extraWorkloadModules?: readonly string[];
-  /** The python engine's interpreter, modules and kit, given to each of its cases. */
-  python?: PythonEnvironmentSpec;
-  /** The frameworks the python engine runs without --backend (one case each; default pytorch). */
-  pythonFrameworks?: readonly PythonFramework[];
 }
 
 /** The plan: workloads × engines × backends, as case specs in execution order. */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { UsageError } from '../util/errors.js';
 import type { CaseResult, RunSession } from '../references/results.js';
-import type { CaseSpec } from './types.js';
+import type { CaseSpec, PlanRequest } from './types.js';
 
 /**
  * The on-disk layout of one run, so that nothing finished is lost:
@@ -14,6 +14,8 @@ import type { CaseSpec } from './types.js';
 export interface RunState {
   session: RunSession;
   plan: CaseSpec[];
+  /** What the operator asked for (absent in runs of mlcheck before 0.2): --resume refuses options that contradict it. */
+  request?: PlanRequest;
 }
 
 const RUN_FILE = 'run.json';

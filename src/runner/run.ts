@@ -14,7 +14,7 @@ import type { CaseResult, RunRecord, RunSession } from '../references/results.js
 import { runIsolated, type IsolatedCase } from './isolate.js';
 import { planCases, type PlanOptions } from './plan.js';
 import { clearPreviousRun, readCaseResults, readRunState, writeCaseResult, writeRunState, type RunState } from './run-dir.js';
-import type { CaseSpec } from './types.js';
+import type { CaseSpec, PlanRequest } from './types.js';
 
 export type RunEvent =
   | { type: 'case-start'; spec: CaseSpec; index: number; total: number }
@@ -64,7 +64,18 @@ export async function runPlan(options: RunOptions): Promise<RunRecord> {
   }
   // A fixed --out (a health check's) holds the previous run: none of its cases may count as this run's.
   clearPreviousRun(outDir);
-  return execute({ session, plan }, new Map(), profiles, options);
+  const request: PlanRequest = {
+    workloads: options.workloads ?? [],
+    engines: options.engines ?? [],
+    backends: options.backends ?? [],
+    profile: options.profile,
+    seed: options.seed,
+    ...(options.dataDir !== undefined && { dataDir: options.dataDir }),
+    ...(options.timeoutSeconds !== undefined && { timeoutSeconds: options.timeoutSeconds }),
+    ...(options.threads !== undefined && { threads: options.threads }),
+    paramOverrides: options.paramOverrides ?? {},
+  };
+  return execute({ session, plan, request }, new Map(), profiles, options);
 }
 
 /** Finishes an interrupted run: keeps every case that ended, runs the rest with the same specs. */
@@ -72,7 +83,7 @@ export async function resumeRun(outDir: string, options: ExecuteOptions): Promis
   const state = readRunState(path.resolve(outDir));
   const finished = new Map([...readCaseResults(state.session.outDir)].filter(([, result]) => result.failPhase !== 'interrupted'));
   const session: RunSession = { ...state.session, probe: state.session.probe ?? options.probe, endedAt: null, interrupted: false };
-  return execute({ session, plan: state.plan }, finished, options.profiles ?? loadProfiles(), options);
+  return execute({ ...state, session }, finished, options.profiles ?? loadProfiles(), options);
 }
 
 async function execute(state: RunState, finished: Map<string, CaseResult>, profiles: ProfileFile, options: ExecuteOptions): Promise<RunRecord> {

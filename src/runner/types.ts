@@ -1,4 +1,4 @@
-import type { PythonEnvironmentSpec } from '../engines/python/backends.js';
+import type { PythonEnvironmentSpec, PythonFramework } from '../engines/python/backends.js';
 import type { EngineId } from '../engines/types.js';
 import type { ExpectedLabel, ParamValue, ProfileId } from '../workloads/types.js';
 
@@ -23,4 +23,27 @@ export interface CaseSpec {
   expectedLabels?: ExpectedLabel[];
   /** The python engine's interpreter, environment modules and kit. */
   python?: PythonEnvironmentSpec;
+}
+
+/** The options that shape a plan, as the operator gave them (kept in run.json, so that --resume can tell a contradiction). */
+export interface PlanRequest {
+  /** Workload ids; empty: the built-in workloads the profile lists. */
+  workloads?: readonly string[];
+  engines?: readonly EngineId[];
+  /** Backend names; each applies to the engines that have it. Empty: the engine's best available. */
+  backends?: readonly string[];
+  profile: ProfileId;
+  seed: number;
+  /** --data-dir: absent or empty, the cases look in MLCHECK_DATA_DIR, the cache and system folders. */
+  dataDir?: string;
+  /** Overrides the profile's per-workload watchdog. */
+  timeoutSeconds?: number;
+  /** Threads per case; default: every CPU this process may run on (affinity and cgroup aware). */
+  threads?: number;
+  /** Hyperparameter overrides per workload id, applied after the profile's (e.g. inception's model). */
+  paramOverrides?: Readonly<Record<string, Record<string, ParamValue>>>;
+  /** The python engine's interpreter, modules and kit, given to each of its cases. */
+  python?: PythonEnvironmentSpec;
+  /** The frameworks the python engine runs without --backend (one case each; default pytorch). */
+  pythonFrameworks?: readonly PythonFramework[];
 }

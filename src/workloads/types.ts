@@ -1,10 +1,10 @@
 import type { DataAccess } from '../datasets/types.js';
-import type { EngineSession } from '../engines/types.js';
+import type { EngineSession, Progress } from '../engines/types.js';
 import type { OnnxSession } from '../engines/onnx/session.js';
 import type { PythonSession } from '../engines/python/session.js';
 import type { TfjsSession } from '../engines/tfjs/session.js';
 
-export type { DataAccess };
+export type { DataAccess, Progress };
 
 export type ProfileId = 'smoke' | 'quick' | 'standard' | 'reference';
 export const PROFILE_IDS: readonly ProfileId[] = ['smoke', 'quick', 'standard', 'reference'];
@@ -16,16 +16,6 @@ export interface Measurement {
 }
 
 export type ParamValue = number | string | boolean;
-
-export interface Progress {
-  /** e.g. "load", "train", "eval". */
-  phase: string;
-  message: string;
-  step?: number;
-  totalSteps?: number;
-  epoch?: number;
-  loss?: number;
-}
 
 
 /** One acceptance check of an image classifier: the image's top-1 must be one of `top1` (short or full names), with score >= minScore. */

@@ -1,48 +1,37 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Option, type Command } from 'commander';
-import { ENGINE_IDS, type EngineId } from '../../engines/types.js';
+import type { Command } from 'commander';
 import { hasNvidiaGpus, type ProbeSnapshot } from '../../probe/index.js';
 import { aggregateRepetitions } from '../../references/bench-medians.js';
 import { findNodeClass, matchNodeClass, nodeClassFor, nodeIdentity } from '../../references/node-class.js';
 import type { NodeClass, NodeReferenceFile } from '../../references/node-references.js';
 import { referencesFromBench, upsertNodeClass } from '../../references/reference-writer.js';
 import type { RunRecord } from '../../references/results.js';
+import type { PlanRequest } from '../../runner/types.js';
 import { runPlan } from '../../runner/run.js';
 import { formatValue } from '../../util/format-number.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { UsageError } from '../../util/errors.js';
 import { builtinWorkloads } from '../../workloads/index.js';
-import { PROFILE_IDS, type ProfileId } from '../../workloads/types.js';
+import type { ProfileId } from '../../workloads/types.js';
 import type { CliContext } from '../context.js';
-import { collect, fractionParser, parsePositiveInteger, parsePositiveNumber } from '../option-parsers.js';
+import { fractionParser, parsePositiveInteger } from '../option-parsers.js';
 import { checkReportTargets, deliverRun } from '../report-output.js';
-import { applyNodeClassExpectation, loadReferenceFile, parseEngines, takeProbe, withInterruptSignal, workloadOverrides } from '../run-support.js';
+import { applyNodeClassExpectation, loadReferenceFile, planRequest, takeProbe, withInterruptSignal } from '../run-support.js';
+import { addCaseOptions, probeOptions, type CaseFlags } from '../shared-options.js';
 
 /** The workloads whose numbers say how fast a node is (hello and iris are too small to time). */
 export const DEFAULT_BENCH_WORKLOADS: readonly string[] = ['lenet', 'vae', 'inception'];
 
-interface BenchFlags {
+interface BenchFlags extends CaseFlags {
   repeat: number;
-  engine?: string[];
-  backend?: string[];
-  profile: ProfileId;
-  dataDir?: string;
-  out?: string;
-  references?: string;
   nodeClass?: string;
   saveReference?: string;
   saveTolerance: number;
-  strict?: boolean;
-  json?: string;
-  junit?: string;
-  prom?: string;
-  timeout?: number;
-  model?: string;
 }
 
 export function registerBench(program: Command, context: CliContext): void {
-  program
+  const command = program
     .command('bench')
     .summary('time the performance workloads N times and judge the medians against this node class')
     .description(
@@ -63,35 +52,24 @@ export function registerBench(program: Command, context: CliContext): void {
         '  mlcheck bench inception --model mobilenet_v2_1.0_224.onnx --data-dir /shared/mlcheck-data',
       ].join('\n'),
     )
-    .argument('[workload...]', 'workloads to time')
+    .argument('[workload...]', 'workloads to time');
+  addCaseOptions(command, './mlcheck-runs/bench-<time>, one run directory per repetition')
     .option('-n, --repeat <n>', 'repetitions; the median of each metric is judged', parsePositiveInteger, 3)
-    .option('-e, --engine <engine>', `engine: ${ENGINE_IDS.join(', ')} (repeatable; default: every engine a workload supports)`, collect)
-    .option('-b, --backend <backend>', 'backend (repeatable; default: best available)', collect)
-    .addOption(new Option('-p, --profile <profile>', 'workload sizes (references are kept per profile)').choices(PROFILE_IDS).default('quick'))
-    .option('-d, --data-dir <dir>', 'folder with one sub-folder per dataset; also MLCHECK_DATA_DIR')
-    .option('-o, --out <dir>', 'bench directory: one run directory per repetition and report.json (default: ./mlcheck-runs/bench-<time>)')
-    .option('--references <file>', 'node reference file (default: the shipped references/nodes.yaml)')
     .option('--node-class <id>', 'use this node class instead of matching one from the probe (with --save-reference: the class to write)')
     .option('--save-reference <file>', 'write the medians as the reference of this node class into <file>')
     .option('--save-tolerance <fraction>', 'tolerance either side of a saved reference (0.25 = -25 %..+25 %)', fractionParser(1), 0.25)
-    .option('--strict', 'a median outside its reference fails instead of warning')
-    .option('--json <file>', 'also write the JSON report (medians) here')
-    .option('--junit <file>', 'also write a JUnit XML report here')
-    .option('--prom <file>', 'also write a Prometheus textfile')
-    .option('--model <file>', 'ONNX model for inception (with its sidecar <file>.yaml or .json)')
-    .option('--timeout <seconds>', "watchdog per case (default: the profile's per workload)", parsePositiveNumber)
     .action(async (workloads: string[], flags: BenchFlags) => {
-      const engines = parseEngines(flags.engine ?? []);
+      const request = await planRequest(flags, context);
       checkReportTargets(flags);
       const referenceFile = loadReferenceFile(flags.references);
-      const measured = await takeProbe(context);
+      const measured = await takeProbe(context, probeOptions(flags));
       const nodeClass = selectNodeClass(referenceFile, flags, measured);
       const probe = applyNodeClassExpectation(measured, nodeClass, referenceFile);
       context.err(describeNodeClass(referenceFile, nodeClass, probe));
       const selected = workloads.length ? workloads : defaultWorkloads(nodeClass, flags.profile);
 
       const outDir = path.resolve(flags.out ?? path.join('mlcheck-runs', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}`));
-      const records = await runRepetitions(selected, engines, flags, outDir, probe, context);
+      const records = await runRepetitions(selected, request, flags, outDir, probe, context);
       const aggregated = aggregateRepetitions(records, { nodeClass, strict: flags.strict === true });
       aggregated.session.outDir = outDir;
 
@@ -104,21 +82,16 @@ export function registerBench(program: Command, context: CliContext): void {
     });
 }
 
-async function runRepetitions(workloads: string[], engines: EngineId[], flags: BenchFlags, outDir: string, probe: ProbeSnapshot | null, context: CliContext): Promise<RunRecord[]> {
+async function runRepetitions(workloads: string[], request: Omit<PlanRequest, 'workloads' | 'seed'>, flags: BenchFlags, outDir: string, probe: ProbeSnapshot | null, context: CliContext): Promise<RunRecord[]> {
   return withInterruptSignal(context, 'reporting the repetitions done', async (signal) => {
     const records: RunRecord[] = [];
     for (let repetition = 1; repetition <= flags.repeat; repetition++) {
       context.err(`repetition ${repetition} of ${flags.repeat}`);
       const record = await runPlan({
+        ...request,
         workloads,
-        engines,
-        backends: flags.backend ?? [],
-        profile: flags.profile,
         seed: repetition,
         outDir: path.join(outDir, `repetition-${repetition}`),
-        ...(flags.dataDir !== undefined && { dataDir: flags.dataDir }),
-        ...(flags.timeout !== undefined && { timeoutSeconds: flags.timeout }),
-        paramOverrides: workloadOverrides(flags),
         gpuPresent: probe !== null && hasNvidiaGpus(probe),
         probe,
         commandLine: process.argv.slice(1),

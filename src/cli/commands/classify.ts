@@ -7,6 +7,7 @@ import { classifyImages } from '../../workloads/inception/classify-images.js';
 import type { CliContext } from '../context.js';
 import { helpExamples } from '../help-examples.js';
 import { parseInteger } from '../option-parsers.js';
+import { sharedOption } from '../shared-options.js';
 
 interface ClassifyFlags {
   model?: string;
@@ -32,7 +33,7 @@ export function registerClassify(program: Command, context: CliContext): void {
     .option('-m, --model <file>', 'ONNX model file')
     .option('--sidecar <file>', "the model's sidecar (input, crop, labels, output)")
     .addOption(new Option('--ep <provider>', 'execution provider (default: the best available)').choices([...ONNX_PROVIDERS]))
-    .option('-d, --data-dir <dir>', 'data dir with imagenet/ (labels, default model); also MLCHECK_DATA_DIR')
+    .addOption(sharedOption.dataDir())
     .option('-k, --top <n>', 'how many classes to print per image', parseInteger, 5)
     .option('--json', 'print one JSON document instead of text')
     .addHelpText(

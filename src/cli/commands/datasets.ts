@@ -4,12 +4,12 @@ import { createDataAccess, type DatasetAccess, type DatasetProgress, type Datase
 import { MlcheckError, describeError } from '../../util/errors.js';
 import { EXIT, type CliContext } from '../context.js';
 import { helpExamples } from '../help-examples.js';
+import { sharedOption } from '../shared-options.js';
 
 interface DataDirFlags {
   dataDir?: string;
 }
 
-const DATA_DIR_HELP = 'folder with one sub-folder per dataset (mnist/, iris/, ...); also MLCHECK_DATA_DIR';
 const LOOKUP_HELP = [
   'Lookup order: --data-dir (or MLCHECK_DATA_DIR), the cache ($XDG_CACHE_HOME/mlcheck, default ~/.cache/mlcheck), well-known system folders (Debian: /usr/share/datasets/<id>), then a download (only `datasets fetch` downloads; `mlcheck run` never does).',
   'Files are verified by the sha256 of their decompressed content, so .gz and uncompressed copies both work. MLCHECK_DATASET_MIRROR=URL puts a local mirror (laid out like a data dir) before the canonical URLs.',
@@ -103,7 +103,7 @@ export function registerDatasets(program: Command, context: CliContext): void {
     .summary("every dataset and where its files are found")
     .description(`Lists every dataset in the registry, its size, and where its files are found.\n\n${LOOKUP_HELP}`)
     .addHelpText('after', helpExamples('mlcheck datasets list', 'mlcheck datasets list --data-dir ../shared/data'))
-    .option('-d, --data-dir <dir>', DATA_DIR_HELP)
+    .addOption(sharedOption.dataDir())
     .action(async (flags: DataDirFlags) => {
       const data = access(flags);
       const rows = [['id', 'files', 'size', 'title', 'status']];
@@ -128,7 +128,7 @@ export function registerDatasets(program: Command, context: CliContext): void {
       ),
     )
     .argument('<id...>', 'dataset ids (see `mlcheck datasets list`)')
-    .option('-d, --data-dir <dir>', `${DATA_DIR_HELP} (default: the cache)`)
+    .addOption(sharedOption.dataDir())
     .option('--retries <n>', 'attempts per URL', (value) => Math.max(1, Number.parseInt(value, 10) || 1), 3)
     .action(async (ids: string[], flags: DataDirFlags & { retries: number }) => {
       const printer = progressPrinter(context);
@@ -159,7 +159,7 @@ export function registerDatasets(program: Command, context: CliContext): void {
     )
     .addHelpText('after', helpExamples('mlcheck datasets verify', 'mlcheck datasets verify mnist iris --data-dir ../shared/data'))
     .argument('[id...]', 'dataset ids (default: all)')
-    .option('-d, --data-dir <dir>', DATA_DIR_HELP)
+    .addOption(sharedOption.dataDir())
     .action(async (ids: string[], flags: DataDirFlags) => {
       const data = access(flags);
       const selected = ids.length > 0 ? ids.map((id) => data.registry.get(id).id) : data.registry.list().map((manifest) => manifest.id);

@@ -17,22 +17,19 @@ import { renderProbePrometheus } from '../../report/prometheus.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { UsageError } from '../../util/errors.js';
 import { EXIT, type CliContext } from '../context.js';
-import { parseNonNegativeInteger } from '../option-parsers.js';
+import { collect } from '../option-parsers.js';
+import { probeOptions, sharedOption, type NodeExpectationFlags } from '../shared-options.js';
 import { helpExamples } from '../help-examples.js';
 
-interface ProbeCommandOptions {
+interface ProbeCommandOptions extends NodeExpectationFlags {
   json?: boolean;
-  expectGpus?: number;
   package: string[];
   require: string[];
-  requirePackage: string[];
   listPackages?: boolean;
   strict?: boolean;
-  gpuTimeout?: string;
   prom?: string;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
 const GPU_CHECKS = ['gpu-driver', 'gpu-count'] as const;
 const REQUIRABLE: readonly string[] = [...GPU_CHECKS, ...HEALTH_CHECKS.filter((check) => check !== 'gpu-processes'), ...RULE_FAMILIES];
 
@@ -52,10 +49,10 @@ export function registerProbe(program: Command, context: CliContext): void {
     .option('--json', 'print one JSON document (schemaVersion, cpu, memory, gpus, verdicts, ...)')
     .option('--package <name>', 'also judge this package name, e.g. cm-tensorflow-py37-mkl-gcc8 (repeatable)', collect, [])
     .option('--require <check>', `exit 1 unless this check passes: ${REQUIRABLE.join(', ')} (repeatable)`, collect, [])
-    .option('--expect-gpus <n>', 'gpu-count fails when the driver shows fewer than n NVIDIA GPUs', parseNonNegativeInteger)
-    .option('--require-package <name>', 'exit 1 unless this package name passes (repeatable)', collect, [])
+    .addOption(sharedOption.expectGpus())
+    .addOption(sharedOption.requirePackage())
+    .addOption(sharedOption.gpuTimeout())
     .option('--strict', 'a warning on a required verdict also exits 1')
-    .option('--gpu-timeout <seconds>', 'give up on an NVIDIA driver that does not answer', '20')
     .option('--prom <file>', "also write the verdicts and each GPU's health as a Prometheus textfile (node_exporter textfile collector)")
     .option('--list-packages', "print the manual's package families and names, then exit")
     .addHelpText(
@@ -78,23 +75,13 @@ export function registerProbe(program: Command, context: CliContext): void {
           throw new UsageError(`unknown check "${family}" in --require`, { expected: REQUIRABLE.join(' | '), found: family, fix: `use --require ${REQUIRABLE.join('|')}, or --require-package <name>` });
         }
       }
-      for (const name of [...options.package, ...options.requirePackage]) parsePackageName(name);
-      const timeoutSeconds = Number(options.gpuTimeout);
-      if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
-        throw new UsageError(`--gpu-timeout must be a positive number of seconds`, { found: String(options.gpuTimeout), fix: '--gpu-timeout 20' });
-      }
+      for (const name of options.package) parsePackageName(name);
 
-      const snapshot = await probeNode({
-        engineCudaNeeds: installedEngineCudaNeeds(),
-        packages: options.package,
-        requiredPackages: options.requirePackage,
-        gpuTimeoutMs: Math.round(timeoutSeconds * 1000),
-        ...(options.expectGpus !== undefined && { expectedGpus: { count: options.expectGpus, source: '--expect-gpus' } }),
-      });
+      const snapshot = await probeNode({ ...probeOptions(options), engineCudaNeeds: installedEngineCudaNeeds(), packages: options.package });
       context.out(options.json ? JSON.stringify(snapshot, null, 2) : renderTable(snapshot));
       if (options.prom !== undefined) writeFileAtomic(options.prom, renderProbePrometheus(snapshot));
 
-      const required = new Set([...options.require, ...options.requirePackage]);
+      const required = new Set([...options.require, ...(options.requirePackage ?? [])]);
       const unmet = snapshot.verdicts.filter(
         (verdict) => required.has(verdict.subject) && (verdict.status === 'fail' || verdict.status === 'skip' || (options.strict === true && verdict.status === 'warn')),
       );

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { verdictLine } from '../../report/console.js';
 import type { RunRecord } from '../../references/results.js';
 import { decideRun } from '../../references/run-outcome.js';
@@ -14,12 +14,14 @@ import { loadNodeReferences } from '../../references/node-references.js';
 import { expandNodeList, partitionNodes, sweepNodes, type SweepNode } from '../../slurm/sweep.js';
 import { UsageError, describeError } from '../../util/errors.js';
 import { createPrivateDirectory } from '../../util/private-directory.js';
-import { PROFILE_IDS, type ProfileId } from '../../workloads/types.js';
+import type { ProfileId } from '../../workloads/types.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../context.js';
 import { helpExamples } from '../help-examples.js';
-import { fractionParser, parseNonNegativeInteger, parsePackageNames, parsePositiveNumber } from '../option-parsers.js';
+import { fractionParser, parsePositiveNumber } from '../option-parsers.js';
 import { withInterruptSignal } from '../run-support.js';
+import { addNodeOptions, sharedOption, type NodeExpectationFlags } from '../shared-options.js';
+import { chosenDataDir } from '../../datasets/locations.js';
 import { deliverRun } from '../report-output.js';
 import { runCommand, type RunFlags } from './run.js';
 import { shellQuote } from '../../slurm/shell-quote.js';
@@ -27,7 +29,7 @@ import { shellQuote } from '../../slurm/shell-quote.js';
 /** Inside Slurm's 60 s limit on a HealthCheckProgram, with room for start-up and scontrol. */
 export const DEFAULT_CHECK_DEADLINE_SECONDS = 45;
 
-interface CheckFlags {
+interface CheckFlags extends NodeExpectationFlags {
   profile: ProfileId;
   node?: string;
   prolog?: boolean;
@@ -37,8 +39,6 @@ interface CheckFlags {
   out?: string;
   json?: string;
   prom?: string;
-  expectGpus?: number;
-  requirePackage?: string[];
 }
 
 export function registerSlurm(program: Command, context: CliContext): void {
@@ -47,7 +47,7 @@ export function registerSlurm(program: Command, context: CliContext): void {
     .summary('Slurm integration: health checks and prologs that drain safely, fleet sweeps')
     .description('Runs mlcheck where Slurm needs it: `slurm check` as a HealthCheckProgram or Prolog on one node, `slurm sweep` over many nodes through sbatch.');
 
-  slurm
+  const check = slurm
     .command('check')
     .summary("check this node and drain it (or resume it) through scontrol")
     .description(
@@ -59,17 +59,16 @@ export function registerSlurm(program: Command, context: CliContext): void {
       ].join('\n\n'),
     )
     .argument('[workload...]', 'workloads to run (default: those the profile lists)')
-    .addOption(new Option('-p, --profile <profile>', 'how long and how strict').choices(PROFILE_IDS).default('smoke'))
+    .addOption(sharedOption.profile('smoke'))
     .option('--node <name>', 'the Slurm node to act on (default: SLURMD_NODENAME, else the short host name)')
     .option('--prolog', "Prolog mode: check only the job's GPUs and that no other process holds them (gpu-processes), never call scontrol, exit 1 on a failure")
     .option('--dry-run', 'print the scontrol command instead of running it')
     .option('--deadline <seconds>', 'stop the check after this long; an unfinished check is undecided and drains nothing', parsePositiveNumber, DEFAULT_CHECK_DEADLINE_SECONDS)
-    .option('-d, --data-dir <dir>', 'folder with one sub-folder per dataset; also MLCHECK_DATA_DIR')
+    .addOption(sharedOption.dataDir())
     .option('-o, --out <dir>', 'run directory to keep (default: a private one under $TMPDIR, removed at exit)')
-    .option('--json <file>', 'also write the JSON report here')
-    .option('--prom <file>', 'write a Prometheus textfile with the run and the action taken (node_exporter textfile collector)')
-    .option('--expect-gpus <n>', 'fail unless the driver shows at least n NVIDIA GPUs', parseNonNegativeInteger)
-    .option('--require-package <name>', 'fail unless this ML package passes the manual\'s rules here (repeatable)', parsePackageNames)
+    .addOption(sharedOption.json())
+    .option('--prom <file>', 'write a Prometheus textfile with the run and the action taken (node_exporter textfile collector)');
+  addNodeOptions(check)
     .addHelpText(
       'after',
       helpExamples(
@@ -95,10 +94,10 @@ export function registerSlurm(program: Command, context: CliContext): void {
     )
     .option('--nodes <list>', 'nodes, as Slurm writes them: node[01-16],gpu7')
     .option('--partition <name>', 'every node of this partition')
-    .addOption(new Option('-p, --profile <profile>', 'the profile each node runs').choices(PROFILE_IDS).default('quick'))
+    .addOption(sharedOption.profile('quick'))
     .requiredOption('-o, --out <dir>', 'shared directory for the reports: DIR/<node>/report.json')
-    .option('-d, --data-dir <dir>', 'data folder, as the nodes see it (passed to each run)')
-    .option('--strict', 'each node runs with --strict (acceptance)')
+    .addOption(sharedOption.dataDir())
+    .addOption(sharedOption.strict())
     .option('--time-limit <minutes>', 'Slurm time limit per job', parsePositiveNumber, 30)
     .option('-t, --tolerance <fraction>', 'how much worse than the fleet median is an outlier (0.10 = 10 %)', fractionParser(), 0.1)
     .option('--drain', 'drain the nodes that failed')
@@ -140,7 +139,8 @@ async function slurmSweep(flags: SweepFlags, context: CliContext): Promise<numbe
     throw new UsageError(`cannot list the nodes: ${describeError(error)}`, { fix: 'check the node list or partition name with sinfo' });
   }
   if (nodes.length === 0) throw new UsageError(`no node in ${flags.nodes ?? `partition ${flags.partition}`}`);
-  const runArgs = ['--profile', flags.profile, ...(flags.dataDir !== undefined ? ['--data-dir', path.resolve(flags.dataDir)] : []), ...(flags.strict ? ['--strict'] : [])];
+  const dataDir = chosenDataDir(flags.dataDir);
+  const runArgs = ['--profile', flags.profile, ...(dataDir !== undefined ? ['--data-dir', dataDir] : []), ...(flags.strict ? ['--strict'] : [])];
   const mlcheck = [process.execPath, path.resolve(process.argv[1] ?? 'bin/mlcheck.js')];
   let last = '';
   const results = await withInterruptSignal(context, 'cancelling the jobs (scancel) and reporting what finished', (signal) =>
@@ -206,6 +206,7 @@ async function slurmCheck(workloads: string[], flags: CheckFlags, context: CliCo
     ...(flags.expectGpus !== undefined && { expectGpus: flags.expectGpus }),
     ...(flags.requirePackage !== undefined && { requirePackage: flags.requirePackage }),
     ...(flags.prolog === true && { checkGpuProcesses: true }),
+    ...(flags.gpuTimeout !== undefined && { gpuTimeout: flags.gpuTimeout }),
   };
   const record = await runCommand(workloads, runFlags, context);
   const verdict = checkVerdict(record);

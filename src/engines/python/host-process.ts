@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { Progress } from '../../workloads/types.js';
+import type { Progress } from '../types.js';
 import type { HostMessage, HostRequest } from './protocol.js';
 
 const STDERR_KEEP = 64 * 1024;

@@ -1,4 +1,4 @@
-import type { Progress } from '../../workloads/types.js';
+import type { Progress } from '../types.js';
 import type { FrameworkFacts } from './facts.js';
 
 /** The JSON lines between mlcheck and kits/python/host.py (documented there). */

@@ -1,4 +1,4 @@
-import type { Progress } from '../../workloads/types.js';
+import type { Progress } from '../types.js';
 import type { EngineSession } from '../types.js';
 import type { PythonDevice, PythonEnvironmentSpec, PythonFramework, PythonKit } from './backends.js';
 import type { FrameworkFacts } from './facts.js';

@@ -1,0 +1,2 @@
+/** How a probe verdict, or one GPU's health finding, came out. */
+export type VerdictStatus = 'pass' | 'warn' | 'fail' | 'skip';
