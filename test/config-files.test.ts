@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { fakeSysfs, kernelLogFixture, nvidiaGpusFrom } from './helpers/fake-node.js';
 import { repoRoot, sharedDataDir } from './helpers/paths.js';
 
 /** A copy of the installed package: its own dist/ and data files, the repository's node_modules and addon. */
@@ -42,11 +43,16 @@ interface ConfigFile {
   what: string;
   /** The command that reads it. */
   args: (root: string) => string[];
+  /** What the command needs to reach the file (a stand-in GPU node for the probe's health files). */
+  env?: Record<string, string>;
   mistakes: [Mistake, Mistake, Mistake];
 }
 
 const sidecarDir = mkdtempSync(path.join(os.tmpdir(), 'mlcheck-sidecar-'));
 symlinkSync(model, path.join(sidecarDir, 'mine.onnx'));
+
+/** The probe reads the GPU health files only on a node with an NVIDIA GPU on its PCI bus. */
+const gpuNode = { MLCHECK_SYSFS_ROOT: fakeSysfs(nvidiaGpusFrom(7, 1)), MLCHECK_KMSG: kernelLogFixture('no-xid.log') };
 
 const FILES: ConfigFile[] = [
   {
@@ -77,6 +83,28 @@ const FILES: ConfigFile[] = [
       { name: 'a wrong type', change: (d) => void (d.profiles.quick[0].minScore = 'high'), at: 'profiles.quick[0].minScore' },
       { name: 'an unknown key', change: (d) => void (d.profiles.quick[0].colour = 'red'), at: 'profiles.quick[0].colour' },
       { name: 'a missing field', change: (d) => void delete d.profiles.quick[0].image, at: 'profiles.quick[0].image' },
+    ],
+  },
+  {
+    file: 'references/xid.yaml',
+    what: 'Xid catalogue',
+    args: () => ['probe'],
+    env: gpuNode,
+    mistakes: [
+      { name: 'a wrong type', change: (d) => void (d.xids[0].code = 'eight'), at: 'xids[0].code' },
+      { name: 'an unknown key', change: (d) => void (d.xids[0].colour = 'red'), at: 'xids[0].colour' },
+      { name: 'a missing field', change: (d) => void delete d.xids[0].verdict, at: 'xids[0].verdict' },
+    ],
+  },
+  {
+    file: 'references/gpu-health.yaml',
+    what: 'GPU health threshold file',
+    args: () => ['probe'],
+    env: gpuNode,
+    mistakes: [
+      { name: 'a wrong type', change: (d) => void (d.retiredPages.warnAt = 'fifteen'), at: 'retiredPages.warnAt' },
+      { name: 'an unknown key', change: (d) => void (d.retiredPages.colour = 'red'), at: 'retiredPages.colour' },
+      { name: 'a missing field', change: (d) => void delete d.remappedRows, at: 'remappedRows' },
     ],
   },
   {
@@ -115,14 +143,14 @@ describe('a broken configuration file is exit 2, naming the file and the key pat
   const root = packageCopy();
   const cases = FILES.flatMap((config) => config.mistakes.map((mistake) => ({ ...config, mistake, label: `${config.file.startsWith('/') ? 'a model sidecar' : config.file}: ${mistake.name}` })));
 
-  it.each(cases)('$label', ({ file, what, args, mistake }) => {
+  it.each(cases)('$label', ({ file, what, args, env, mistake }) => {
     const target = path.isAbsolute(file) ? file : path.join(root, file);
     const original = readFileSync(path.isAbsolute(file) ? path.join(repoRoot, 'models', 'mobilenet_v2_1.0_224.yaml') : path.join(repoRoot, file), 'utf8');
     const document = parse(original) as Document;
     mistake.change(document);
     writeFileSync(target, file.endsWith('.json') ? JSON.stringify(document, null, 2) : stringify(document));
     try {
-      const run = spawnSync(process.execPath, [path.join(root, 'bin', 'mlcheck.js'), ...args(root)], { encoding: 'utf8', timeout: 120_000 });
+      const run = spawnSync(process.execPath, [path.join(root, 'bin', 'mlcheck.js'), ...args(root)], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 });
       expect({ status: run.status, stderr: run.stderr }).toMatchObject({ status: 2, stderr: expect.stringContaining(`invalid ${what} ${target} at ${mistake.at}`) });
       expect(run.stderr).toMatch(/\n {2}expected: .+\n {2}found: .+/);
     } finally {
