@@ -2,6 +2,7 @@ import path from 'node:path';
 import { packageRoot } from '../util/package-info.js';
 import { parseConfigText, readConfigFile, throwConfigProblem, type ConfigFileKind } from '../util/schema-check.js';
 import type { ProfileId } from '../workloads/types.js';
+import type { ReferenceValue } from './results.js';
 
 /**
  * references/nodes.yaml: performance references per node class, as ReFrame keeps them per
@@ -17,13 +18,6 @@ export interface MetricRule {
   pattern: RegExp;
   better: Better;
   kind: MetricKind;
-}
-
-export interface ReferenceValue {
-  value: number;
-  lower: number | null;
-  upper: number | null;
-  unit: string;
 }
 
 /** Case key (`workload/engine/backend` or `workload/engine`) -> metric -> reference. */

@@ -1,8 +1,8 @@
 import { isMap, isSeq, parseDocument, YAMLMap, YAMLSeq, type Document } from 'yaml';
 import type { ProfileId } from '../workloads/types.js';
 import { referenceCaseKeys } from './case-key.js';
-import { metricRule, parseNodeReferences, type CaseReferences, type MetricRule, type ReferenceValue } from './node-references.js';
-import type { RunRecord } from './results.js';
+import { metricRule, parseNodeReferences, type CaseReferences, type MetricRule } from './node-references.js';
+import type { ReferenceValue, RunRecord } from './results.js';
 
 export interface NewNodeClass {
   id: string;

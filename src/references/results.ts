@@ -18,14 +18,17 @@ export interface Threshold {
   max?: number;
 }
 
-/** A performance reference (value, lower, upper) with fractional tolerances, as ReFrame has it. */
-export interface PerformanceReference {
+/** A performance reference (value, lower, upper, unit) with fractional tolerances, as ReFrame has it and nodes.yaml writes it. */
+export interface ReferenceValue {
   value: number;
   /** Fractional: -0.1 means 10 % below value is still in bounds. null: unbounded. */
   lower: number | null;
   upper: number | null;
   unit: string;
-  /** The node class this reference came from. */
+}
+
+/** A reference as it judges a metric: with the node class it came from. */
+export interface PerformanceReference extends ReferenceValue {
   nodeClass: string;
 }
 
@@ -33,7 +36,7 @@ export type MetricVerdict = 'pass' | 'fail' | 'warn' | 'info';
 
 export interface JudgedMetric extends Measurement {
   threshold: Threshold | null;
-  reference: { value: number; lower: number | null; upper: number | null } | null;
+  reference: Omit<ReferenceValue, 'unit'> | null;
   verdict: MetricVerdict;
 }
 

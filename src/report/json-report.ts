@@ -1,5 +1,5 @@
 import type { ProbeSnapshot } from '../probe/index.js';
-import type { CaseResult, MetricVerdict, Outcome, RunRecord, RunSession, Threshold } from '../references/results.js';
+import type { CaseResult, JudgedMetric, Outcome, RunRecord, RunSession } from '../references/results.js';
 import { decideRun, type RunStatus } from '../references/run-outcome.js';
 import { verdictLine } from './console.js';
 import { countOutcomes } from './counts.js';
@@ -8,14 +8,8 @@ import { countOutcomes } from './counts.js';
 export const REPORT_SCHEMA_VERSION = 1;
 export const REPORT_KIND = 'mlcheck-run-report';
 
-export interface ReportMetric {
-  /** null when the measurement was not a finite number (JSON has no NaN). */
-  value: number | null;
-  unit: string;
-  reference: { value: number; lower: number | null; upper: number | null } | null;
-  threshold: Threshold | null;
-  verdict: MetricVerdict;
-}
+/** A judged metric as reported: its value is null when it was not a finite number (JSON has no NaN). */
+export type ReportMetric = Omit<JudgedMetric, 'value'> & { value: number | null };
 
 /** A case as reported: the runner's result, with metrics made JSON-safe (NaN becomes null). */
 export type ReportCase = Omit<CaseResult, 'metrics'> & { metrics: Record<string, ReportMetric> };
