@@ -71,6 +71,12 @@ describe('reading the kernel log', () => {
     ]);
   });
 
+  it('without /dev/kmsg the journal is read (journalctl -k -b); when neither can be, the error names both', () => {
+    const log = readKernelLog({ env: {}, kmsgPath: '/nonexistent/kmsg' });
+    if (log.error === null) expect(log.source).toBe('journalctl -k -b');
+    else expect(log).toMatchObject({ source: null, records: [], error: expect.stringMatching(/^\/nonexistent\/kmsg: ENOENT.*; journalctl -k -b: /) });
+  });
+
   it('MLCHECK_KMSG names the file; a missing one is an error, not an empty log', () => {
     expect(readKernelLog({ env: { MLCHECK_KMSG: kernelLogFixture('no-xid.log') } })).toMatchObject({ source: `MLCHECK_KMSG=${kernelLogFixture('no-xid.log')}`, error: null });
     const missing = readKernelLog({ env: { MLCHECK_KMSG: '/nonexistent/kmsg' } });

@@ -6,7 +6,6 @@
 #include <atomic>
 #include <cstdio>
 #include <cstring>
-#include <cstdlib>
 
 #include "error_names.h"
 #include "pcie_load.h"

@@ -34,6 +34,7 @@ export function buildGpuHealth(gpu: GpuFacts, options: GpuHealthOptions): GpuHea
     const facts = nvml?.health ?? null;
     const unsupported = nvml?.unsupported ?? {};
     const eccUnsupported = unsupported.nvmlDeviceGetEccMode === 'NVML_ERROR_NOT_SUPPORTED';
+    const processes = facts?.computeProcesses ?? null;
     const entry: GpuHealth = {
       index: snapshot.index,
       name: snapshot.name,
@@ -66,7 +67,7 @@ export function buildGpuHealth(gpu: GpuFacts, options: GpuHealthOptions): GpuHea
       inforom: { valid: facts?.inforomValid ?? null },
       persistenceMode: snapshot.persistenceMode,
       xids: options.xids.filter((event) => event.gpuIndex === snapshot.index),
-      processes: facts?.computeProcesses == null ? null : facts.computeProcesses.map((process) => describeProcess(process, options.procfsRoot)),
+      processes: processes === null ? null : processes.map((process) => describeProcess(process, options.procfsRoot)),
       unsupported,
       checks: {},
     };
