@@ -8,7 +8,7 @@ export interface GpuVisibility {
 export type GpuVisibilityCheck = () => Promise<GpuVisibility>;
 
 interface ProbeModule {
-  probeNode(options: { installedPackages: false }): Promise<{ gpus?: readonly { name: string; index?: number }[]; gpuError?: string | null }>;
+  probeNode(options: { installedPackages: false; busyPcieReread: false }): Promise<{ gpus?: readonly { name: string; index?: number }[]; gpuError?: string | null }>;
 }
 
 /** Asks the probe (src/probe) for the GPUs it sees through libcuda.so.1. */
@@ -22,8 +22,8 @@ export const probeGpuVisibility: GpuVisibilityCheck = async () => {
     return { gpus: [], error: `the hardware probe could not be loaded: ${error instanceof Error ? error.message : String(error)}` };
   }
   try {
-    // Only the driver's answer matters here; the package database is not asked.
-    const snapshot = await probe.probeNode({ installedPackages: false });
+    // Only the driver's answer matters here: neither the package database nor a busy re-read of the PCIe links (a CUDA context per GPU).
+    const snapshot = await probe.probeNode({ installedPackages: false, busyPcieReread: false });
     return { gpus: snapshot.gpus ?? [], error: snapshot.gpuError ?? null };
   } catch (error) {
     return { gpus: [], error: `the hardware probe failed: ${error instanceof Error ? error.message : String(error)}` };
