@@ -23,6 +23,8 @@ import sys
 import traceback
 
 PROTOCOL_VERSION = 1
+# What the kits import besides a framework; a Python without them cannot run a kit (skip, not fail).
+KIT_DEPENDENCIES = ('numpy',)
 
 
 def _die_with_parent():
@@ -82,6 +84,10 @@ class Host:
             self.opened = module.open_framework(device=message.get('device', 'cpu'), threads=message.get('threads'), training=message.get('training', True))
         except errors.KitRequirement as e:
             return self.error('requirement', str(e), **e.extra)
+        except ModuleNotFoundError as e:
+            if e.name in KIT_DEPENDENCIES:
+                return self.error('requirement', 'the kits need %s, which this Python (%s) does not have: %s' % (e.name, sys.executable, e), missingImport=e.name)
+            return self.error('failure', '%s: %s' % (type(e).__name__, e), traceback=traceback.format_exc(limit=20))
         except Exception as e:  # an installed framework that fails to import or start is broken
             return self.error('failure', '%s: %s' % (type(e).__name__, e), traceback=traceback.format_exc(limit=20))
         self.framework = name
@@ -102,6 +108,10 @@ class Host:
             return self.error('data', str(e), **e.extra)
         except errors.KitUsageError as e:
             return self.error('usage', str(e))
+        except ModuleNotFoundError as e:
+            if e.name in KIT_DEPENDENCIES:
+                return self.error('requirement', 'the kits need %s, which this Python (%s) does not have: %s' % (e.name, sys.executable, e), missingImport=e.name)
+            return self.error('failure', '%s: %s' % (type(e).__name__, e), traceback=traceback.format_exc(limit=20))
         except Exception as e:
             return self.error('failure', '%s: %s' % (type(e).__name__, e), traceback=traceback.format_exc(limit=20))
         self.send(dict(type='result', output=output))

@@ -18,6 +18,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
   ['compare', async () => (await import('./commands/compare.js')).registerCompare],
   ['setup', async () => (await import('./commands/setup.js')).registerSetup],
   ['slurm', async () => (await import('./commands/slurm.js')).registerSlurm],
+  ['frameworks', async () => (await import('./commands/frameworks.js')).registerFrameworks],
 ];
 
 /** Runs one mlcheck command line and returns the process exit code. */

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { kitNumber } from '../engines/python/protocol.js';
+
+export { kitNumber };
 import type { PythonSession } from '../engines/python/session.js';
 import type { Measurement, ParamValue, WorkloadContext } from './types.js';
 

@@ -91,10 +91,14 @@ export async function loadModules(options: LoadModulesOptions): Promise<ModuleLo
   }
   if (markers.noModuleCommand) return { ok: false, module: null, reason: `${init.script} did not define a \`module\` command in bash. Fix: check the Environment Modules / Lmod installation, or set MODULESHOME` };
   const current = markers.loading;
-  const said = markers.output.length > 0 ? `; module said:\n${markers.output.map((line) => `    ${line}`).join('\n')}` : ' and printed nothing';
+  const said = markers.output.length > 0 ? `\n  module said:\n${markers.output.map((line) => `    ${line}`).join('\n')}` : '\n  module printed nothing';
   if (result.timedOut) return { ok: false, module: current, reason: `module load ${current ?? ''} did not finish within ${(options.timeoutMs ?? LOAD_TIMEOUT_MS) / 1000} s (a hung file system?)${said}` };
   if (current !== null) {
-    return { ok: false, module: current, reason: `module load ${current} failed${markers.status !== null ? ` (exit status ${markers.status})` : ''} (init ${init.script})${said}. Fix: list what is available with \`module -t avail\`; check the name and MODULEPATH` };
+    return {
+      ok: false,
+      module: current,
+      reason: `module load ${current} failed${markers.status !== null ? ` (exit status ${markers.status})` : ''}, with ${init.script}${said}\n  fix: list what is available with \`module -t avail\`; check the name, and MODULEPATH or --module-path`,
+    };
   }
   return { ok: false, module: null, reason: `loading modules failed before the first load (exit ${result.exitCode ?? result.signal})${said}` };
 }

@@ -1,5 +1,6 @@
 import type { Workload } from '../types.js';
 import { IMAGES_DATASET, inceptionOnnx } from './onnx.js';
+import { inceptionPython } from './python.js';
 
 /** The manual's inference check: classify_image.py's top-5 for cropped_panda.jpg, plus timings. */
 export const inception: Workload = {
@@ -9,5 +10,5 @@ export const inception: Workload = {
   training: false,
   needsExpectedLabels: true,
   defaults: { model: '', sidecar: '', warmupRuns: 3, latencyRuns: 50, batch: 8, throughputRuns: 5 },
-  engines: { onnx: inceptionOnnx },
+  engines: { onnx: inceptionOnnx, python: inceptionPython },
 };

@@ -8,7 +8,6 @@ import re
 import sys
 import warnings
 
-from ..common import loaded_blas
 from ..context import OpenedFramework
 from ..errors import KitRequirement
 
@@ -67,11 +66,15 @@ def describe(torch):
         cuda=dict(available=available, deviceCount=count, initError=init_error, devices=devices),
         cudnnAvailable=cudnn_available if build_cuda else None,
         threads=torch.get_num_threads(),
-        blas=loaded_blas() or _blas(torch),
+        blas=_blas(torch),
     )
 
 
 def _blas(torch):
+    from ..common import loaded_blas  # numpy only once the framework is there
+    found = loaded_blas()
+    if found:
+        return found
     try:
         match = re.search(r'BLAS_INFO=([^,\s]+)', torch.__config__.show())
         return 'BLAS %s' % match.group(1) if match else None

@@ -1,0 +1,96 @@
+/**
+ * The python engine's test environment: Debian's Python with python3-torch (CPU-only), modulefiles
+ * for Environment Modules that put it first on PATH, and a Python without torch.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** Debian's interpreter, where apt's python3-torch lives (the python3 first on PATH may be another). */
+export const debianPython = '/usr/bin/python3';
+
+export interface ModuleTree {
+  /** For --module-path (`module use`). */
+  modulePath: string;
+  /** Holds a python3 symlink to Debian's; the framework modules prepend it to PATH. */
+  binDir: string;
+  /** The install prefix of the fixture TensorFlow module, with the manual's example scripts. */
+  examplesPrefix: string;
+}
+
+/**
+ * Modulefiles in the manual's naming. Environment Modules does not move a directory already on
+ * PATH to the front (prepend-path PATH /usr/bin), so the modules prepend a directory of their own
+ * holding a python3 symlink to Debian's.
+ */
+export function createModuleTree(): ModuleTree {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'mlcheck-modules-'));
+  const binDir = path.join(root, 'debian-python', 'bin');
+  mkdirSync(binDir, { recursive: true });
+  symlinkSync(debianPython, path.join(binDir, 'python3'));
+  const modulePath = path.join(root, 'modulefiles');
+  const examplesPrefix = path.join(root, 'apps', 'tensorflow-py311-mkl-gcc', '2.15.0');
+  const module = (name: string, body: string): void => {
+    const file = path.join(modulePath, name);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, `#%Module1.0\n${body}\n`);
+  };
+  module('shared', 'setenv MLCHECK_TEST_SHARED 1');
+  // Debian's CPU-only torch, as a CPU module and (wrongly) inside a CUDA module.
+  module('pytorch-py311-cpu-gcc/1.13.1', `prepend-path PATH ${binDir}`);
+  module('pytorch-py311-cuda11.8-gcc/1.13.1', `prepend-path PATH ${binDir}`);
+  // No TensorFlow can be installed here: the module puts a Python without it first.
+  module('tensorflow-py311-cuda11.8-gcc/2.15.0', `prepend-path PATH ${binDir}`);
+  module('broken', 'puts stderr "mlcheck test: the module refuses to load"\nbreak');
+  module('tensorflow-py311-mkl-gcc/2.15.0', `prepend-path PATH ${binDir}\nsetenv CM_TENSORFLOW_ROOT ${examplesPrefix}\nprepend-path PYTHONPATH ${path.join(examplesPrefix, 'lib', 'python3.11', 'site-packages')}`);
+  return { modulePath, binDir, examplesPrefix };
+}
+
+/** A venv of Debian's Python without its site-packages: no torch, no numpy. */
+export function createPythonWithoutTorch(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mlcheck-no-torch-'));
+  const made = spawnSync(debianPython, ['-m', 'venv', '--without-pip', dir], { encoding: 'utf8' });
+  if (made.status !== 0) throw new Error(`python3 -m venv failed: ${made.stderr}`);
+  return path.join(dir, 'bin', 'python3');
+}
+
+/** Processes whose command line contains `marker` (read from /proc): what a killed case must not leave behind. */
+export function processesWith(marker: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const file = path.join('/proc', entry, 'cmdline');
+    try {
+      if (existsSync(file) && readFileSync(file, 'utf8').includes(marker)) found.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return found;
+}
+
+export interface CliRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `node bin/mlcheck.js ...args` without blocking the test worker (a spawnSync of several
+ * minutes starves vitest's own messages on a busy machine).
+ */
+export function runCli(cliPath: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 1_200_000): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cliPath, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
