@@ -105,7 +105,7 @@ describe('--strict is acceptance: a skipped planned case fails the run', () => {
     expect(lenient.report.cases.every((c) => c.outcome === 'skip')).toBe(true);
     const strict = run(['hello', 'iris', '--data-dir', sharedDataDir, '--strict'], node);
     expect(strict.status, strict.output).toBe(1);
-    expect(strict.lastLine).toMatch(/^mlcheck: FAIL hello\/tfjs .*tfjs-node-gpu/);
+    expect(strict.lastLine).toMatch(/^mlcheck: FAIL hello\/tfjs .*tensorflow-gpu/);
   });
 
   it('data that is not staged fails an acceptance run', () => {

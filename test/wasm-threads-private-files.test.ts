@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assertPrivateDirectory } from '../src/util/private-directory.js';
-import { cliPath } from './helpers/paths.js';
+import { cliPath, sharedDataDir } from './helpers/paths.js';
 
 const requireFromTest = createRequire(import.meta.url);
 
@@ -31,7 +31,8 @@ describe('wasm worker scripts are written only where no other user can write', (
     writeFileSync(path.join(planted, 'tfjs-backend-wasm-threaded-simd.worker.cjs'), payload);
 
     const outDir = path.join(tmp, 'run');
-    const result = spawnSync(process.execPath, [cliPath, 'run', 'hello', '--engine', 'tfjs', '--backend', 'wasm', '--threads', '2', '--no-probe', '--out', outDir], {
+    // iris trains on the wasm backend with its worker pool (hello runs on one thread: no workers).
+    const result = spawnSync(process.execPath, [cliPath, 'run', 'iris', '--engine', 'tfjs', '--backend', 'wasm', '--threads', '2', '--no-probe', '--data-dir', sharedDataDir, '--out', outDir], {
       encoding: 'utf8',
       env: { ...process.env, TMPDIR: tmp },
       timeout: 120_000,
