@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { repoRoot } from './paths.js';
 
 /** Debian's interpreter, where apt's python3-torch lives (the python3 first on PATH may be another). */
 export const debianPython = '/usr/bin/python3';
@@ -15,7 +16,7 @@ export interface ModuleTree {
   modulePath: string;
   /** Holds a python3 symlink to Debian's; the framework modules prepend it to PATH. */
   binDir: string;
-  /** The install prefix of the fixture TensorFlow module, with the manual's example scripts. */
+  /** Where the fixture framework modules keep the manual's example scripts (test/fixtures/installed-prefix). */
   examplesPrefix: string;
 }
 
@@ -30,7 +31,7 @@ export function createModuleTree(): ModuleTree {
   mkdirSync(binDir, { recursive: true });
   symlinkSync(debianPython, path.join(binDir, 'python3'));
   const modulePath = path.join(root, 'modulefiles');
-  const examplesPrefix = path.join(root, 'apps', 'tensorflow-py311-mkl-gcc', '2.15.0');
+  const examplesPrefix = path.join(repoRoot, 'test', 'fixtures', 'installed-prefix');
   const module = (name: string, body: string): void => {
     const file = path.join(modulePath, name);
     mkdirSync(path.dirname(file), { recursive: true });
@@ -38,12 +39,13 @@ export function createModuleTree(): ModuleTree {
   };
   module('shared', 'setenv MLCHECK_TEST_SHARED 1');
   // Debian's CPU-only torch, as a CPU module and (wrongly) inside a CUDA module.
-  module('pytorch-py311-cpu-gcc/1.13.1', `prepend-path PATH ${binDir}`);
+  module('pytorch-py311-cpu-gcc/1.13.1', `prepend-path PATH ${binDir}\nsetenv CM_PYTORCH_ROOT ${path.join(examplesPrefix, 'pytorch-py311-cpu-gcc')}`);
   module('pytorch-py311-cuda11.8-gcc/1.13.1', `prepend-path PATH ${binDir}`);
   // No TensorFlow can be installed here: the module puts a Python without it first.
   module('tensorflow-py311-cuda11.8-gcc/2.15.0', `prepend-path PATH ${binDir}`);
   module('broken', 'puts stderr "mlcheck test: the module refuses to load"\nbreak');
-  module('tensorflow-py311-mkl-gcc/2.15.0', `prepend-path PATH ${binDir}\nsetenv CM_TENSORFLOW_ROOT ${examplesPrefix}\nprepend-path PYTHONPATH ${path.join(examplesPrefix, 'lib', 'python3.11', 'site-packages')}`);
+  // Its prefix holds a test double of TensorFlow (none can be installed here) and the example scripts.
+  module('tensorflow-py311-mkl-gcc/2.15.0', `prepend-path PATH ${binDir}\nprepend-path PYTHONPATH ${path.join(examplesPrefix, 'tensorflow-py311-mkl-gcc', 'lib', 'python3.11', 'site-packages')}`);
   return { modulePath, binDir, examplesPrefix };
 }
 

@@ -47,6 +47,8 @@ export const helloPython: WorkloadRun<PythonSession> = async (session, ctx) => {
         `device: ${session.info.device} (backend ${session.info.backend})`,
         describeComparison(check, comparison),
         ...(output.onRequestedDevice ? [] : [`tensors were placed on ${output.devices.join(', ')}, not on ${session.device}`]),
+        // The manual's hello is typed at the Python prompt, not shipped as a script.
+        ...(session.kit === 'installed' ? ["(--kit installed: the manual's hello is typed at the prompt; this is mlcheck's kit)"] : []),
       ],
       details: { text: output.text, sum: output.sum, sumDtype: output.sumDtype, placedOn: output.devices, device: session.info.device, backend: session.info.backend, matmul: { rows: check.rows, inner: check.inner, columns: check.columns, seed: check.seed, worst: comparison.worst } },
     };
