@@ -41,6 +41,8 @@ export function createModuleTree(): ModuleTree {
   // Debian's CPU-only torch, as a CPU module and (wrongly) inside a CUDA module.
   module('pytorch-py311-cpu-gcc/1.13.1', `prepend-path PATH ${binDir}\nsetenv CM_PYTORCH_ROOT ${path.join(examplesPrefix, 'pytorch-py311-cpu-gcc')}`);
   module('pytorch-py311-cuda11.8-gcc/1.13.1', `prepend-path PATH ${binDir}`);
+  // Built for a CUDA newer than the fake driver's 12.4.
+  module('pytorch-py311-cuda12.6-gcc/2.5.0', `prepend-path PATH ${binDir}`);
   // No TensorFlow can be installed here: the module puts a Python without it first.
   module('tensorflow-py311-cuda11.8-gcc/2.15.0', `prepend-path PATH ${binDir}`);
   module('broken', 'puts stderr "mlcheck test: the module refuses to load"\nbreak');

@@ -141,10 +141,18 @@ function importChecks(environment: EnvironmentDescription, parsed: MlModuleName 
     const facts = result.facts;
     checks.push({ check: 'import', status: 'pass', reason: `${module} ${facts.version} (Python ${facts.python}, ${facts.location})`, fix: null });
     const moduleCuda = parsed?.accelerator?.kind === 'cuda';
-    if (options.gpuPresent || (moduleCuda && facts.build.cuda === null)) {
-      const problem = gpuUnusableReason(facts, parsed ? [parsed.name] : [], { cudaVersion: options.probe?.driver?.cudaVersion ?? null, error: options.probe?.gpuError ?? null });
-      if (problem !== null && (options.gpuPresent || moduleCuda)) checks.push({ check: 'gpu', status: 'fail', reason: problem, fix: null });
-      else if (problem === null) checks.push({ check: 'gpu', status: 'pass', reason: `sees ${facts.cuda.deviceCount} GPU(s): ${facts.cuda.devices.map((d) => `${d.name}${d.capability ? ` (${d.capability.join('.')})` : ''}`).join(', ')}`, fix: null });
+    const cpuModule = parsed !== null && parsed.accelerator !== null && parsed.accelerator.kind !== 'cuda';
+    if (cpuModule && facts.build.cuda === null) {
+      if (options.gpuPresent) checks.push({ check: 'gpu', status: 'skip', reason: `a ${acceleratorName(parsed)} build: runs on the CPU by design`, fix: null });
+      continue;
+    }
+    if (!options.gpuPresent && !(moduleCuda && facts.build.cuda === null)) continue;
+    const problem = gpuUnusableReason(facts, parsed ? [parsed.name] : [], { cudaVersion: options.probe?.driver?.cudaVersion ?? null, error: options.probe?.gpuError ?? null });
+    if (problem === null) {
+      checks.push({ check: 'gpu', status: 'pass', reason: `sees ${facts.cuda.deviceCount} GPU(s): ${facts.cuda.devices.map((d) => `${d.name}${d.capability ? ` (${d.capability.join('.')})` : ''}`).join(', ')}`, fix: null });
+    } else {
+      // A framework module built for CUDA must use the GPU; the environment without one only may.
+      checks.push({ check: 'gpu', status: moduleCuda ? 'fail' : 'warn', reason: problem, fix: null });
     }
   }
   return checks;
