@@ -63,4 +63,10 @@ export const BENCHMARKS = [
     format: 'json',
     command: (result, smoke) => ({ args: [script('training-vs-pytorch.mjs'), '--json', result, ...(smoke ? ['--smoke'] : [])], stdoutIsResult: false }),
   },
+  {
+    name: 'python-vs-pytorch',
+    description: 'LeNet and VAE training steps and start-up on the python engine against the bare PyTorch peer (goal: within 1.03x)',
+    format: 'json',
+    command: (result, smoke) => ({ args: [script('python-vs-pytorch.mjs'), '--json', result, ...(smoke ? ['--smoke'] : [])], stdoutIsResult: false }),
+  },
 ];
