@@ -76,16 +76,36 @@ describe('a GPU node never passes on the CPU', () => {
     expect(result.lastLine).toMatch(/^mlcheck: FAIL gpu-count: 2 of 3 NVIDIA GPUs on PCI answer through the driver; missing: 0000:09:00\.0/);
   });
 
-  it("a node class's expectGpus (references/nodes.yaml) fails a node that shows fewer", () => {
+  it("a node class's expected GPU count (references/nodes.yaml) fails a node that shows fewer", () => {
     const references = path.join(mkdtempSync(path.join(os.tmpdir(), 'mlcheck-nodes-')), 'nodes.yaml');
-    writeFileSync(references, ['schemaVersion: 1', 'nodeClasses:', '  - id: dgx-test', "    match: { gpu: 'A100|H100' }", '    expectGpus: 4', ''].join('\n'));
+    writeFileSync(references, ['schemaVersion: 1', 'nodeClasses:', '  - id: dgx-test', "    match: { gpu: 'A100|H100' }", '    expect: { gpus: 4 }', ''].join('\n'));
     const result = run(['hello', '--references', references], gpuNode('modern', () => dirs.both));
     expect(result.status, result.output).toBe(1);
     expect(result.lastLine).toMatch(/^mlcheck: FAIL gpu-count: the driver shows 2 GPUs, fewer than expected \(4 expected by node class dgx-test/);
-    writeFileSync(references, ['schemaVersion: 1', 'nodeClasses:', '  - id: bad', "    match: { gpu: 'A100' }", '    expectGpus: two', ''].join('\n'));
+    writeFileSync(references, ['schemaVersion: 1', 'nodeClasses:', '  - id: bad', "    match: { gpu: 'A100' }", '    expect: { gpus: two }', ''].join('\n'));
     const bad = run(['hello', '--references', references], gpuNode('modern', () => dirs.both));
     expect(bad.status).toBe(2);
-    expect(bad.output).toContain('nodeClasses[0].expectGpus');
+    expect(bad.output).toContain('nodeClasses[0].expect.gpus');
+  });
+
+  it("a node that differs from its class's GPU model, memory, driver or MIG mode fails node-class, naming both values", () => {
+    const references = path.join(mkdtempSync(path.join(os.tmpdir(), 'mlcheck-nodes-')), 'nodes.yaml');
+    const nodeClass = (expect: string): void =>
+      writeFileSync(references, ['schemaVersion: 1', 'nodeClasses:', '  - id: h100-node', "    match: { gpu: 'A100|H100' }", `    expect: ${expect}`, ''].join('\n'));
+    // The fake "modern" node: an A100 40GB (GPU 0) and an H100 80GB (GPU 1), driver 550.54.15, MIG off.
+    nodeClass("{ gpus: 2, gpuModel: 'H100', gpuMemoryGiB: 79, driver: '560.28', mig: true }");
+    const result = run(['hello', '--references', references], gpuNode('modern', () => dirs.both));
+    expect(result.status, result.output).toBe(1);
+    const verdict = result.report.probe?.verdicts.find((v) => v.subject === 'node-class') as { status: string; reason: string } | undefined;
+    expect(verdict?.status).toBe('fail');
+    expect(verdict?.reason).toContain('GPU 0 (0000:07:00.0) is NVIDIA A100-SXM4-40GB, expected /H100/');
+    expect(verdict?.reason).toContain('GPU 0 (0000:07:00.0) has 39.6 GiB, expected >= 79 GiB');
+    expect(verdict?.reason).toContain('driver 550.54.15, expected >= 560.28');
+    expect(verdict?.reason).toContain('GPU 1 (0000:08:00.0) has MIG off, expected on');
+    expect(result.lastLine).toMatch(/^mlcheck: FAIL node-class: node class h100-node/);
+    nodeClass("{ gpus: 2, gpuModel: 'A100|H100', gpuMemoryGiB: 39, driver: '535.104', mig: false }");
+    const matching = run(['hello', '--references', references], gpuNode('modern', () => dirs.both));
+    expect(matching.report.probe?.verdicts.find((v) => v.subject === 'node-class')?.status).toBe('pass');
   });
 
   it('a job given 1 of the node\'s GPUs is not failed by gpu-count', () => {

@@ -70,7 +70,7 @@ const FILES: ConfigFile[] = [
     what: 'node reference file',
     args: runArgs('hello'),
     mistakes: [
-      { name: 'a wrong type', change: (d) => void (d.nodeClasses[0].expectGpus = 'none'), at: 'nodeClasses[0].expectGpus' },
+      { name: 'a wrong type', change: (d) => void (d.nodeClasses[0].expect = { gpus: 'none' }), at: 'nodeClasses[0].expect.gpus' },
       { name: 'an unknown key', change: (d) => void (d.nodeClasses[0].colour = 'red'), at: 'nodeClasses[0].colour' },
       { name: 'a missing field', change: (d) => void delete d.nodeClasses[0].id, at: 'nodeClasses[0].id' },
     ],

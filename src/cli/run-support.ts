@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { installedEngineCudaNeeds } from '../engines/cuda-needs.js';
 import { ENGINE_IDS, type EngineId } from '../engines/types.js';
-import { probeNode, withExpectedGpus, type ProbeNodeOptions, type ProbeSnapshot } from '../probe/index.js';
+import { probeNode, withNodeClass, type ProbeNodeOptions, type ProbeSnapshot } from '../probe/index.js';
 import { loadNodeReferences, type NodeClass, type NodeReferenceFile } from '../references/node-references.js';
 import { UsageError, describeError } from '../util/errors.js';
 import type { PlanRequest } from '../runner/types.js';
@@ -22,10 +22,22 @@ export async function takeProbe(context: CliContext, options: ProbeNodeOptions =
 }
 
 
-/** A node class's GPU count applies when --expect-gpus did not set one. */
+/** A node class's expectations (references/nodes.yaml `expect`); its GPU count only when --expect-gpus set none. */
 export function applyNodeClassExpectation(probe: ProbeSnapshot | null, nodeClass: NodeClass | null, references: NodeReferenceFile): ProbeSnapshot | null {
-  if (probe === null || probe.expectedGpus !== null || nodeClass?.expectGpus === undefined) return probe;
-  return withExpectedGpus(probe, { count: nodeClass.expectGpus, source: `node class ${nodeClass.id} (${references.file})` });
+  const expect = nodeClass?.expect;
+  if (probe === null || nodeClass === null || expect === undefined) return probe;
+  const source = `node class ${nodeClass.id} (${references.file})`;
+  return withNodeClass(probe, {
+    ...(expect.gpus !== undefined && { expectedGpus: { count: expect.gpus, source } }),
+    nodeClass: {
+      id: nodeClass.id,
+      source: references.file,
+      ...(expect.gpuModel !== undefined && { gpuModel: expect.gpuModel }),
+      ...(expect.gpuMemoryGiB !== undefined && { gpuMemoryGiB: expect.gpuMemoryGiB }),
+      ...(expect.driver !== undefined && { minDriverVersion: expect.driver }),
+      ...(expect.mig !== undefined && { mig: expect.mig }),
+    },
+  });
 }
 
 /**

@@ -29,7 +29,7 @@ export const sharedOption = {
   strict: () => new Option('--strict', 'acceptance: a skipped case or a performance warning fails the run'),
   references: () => new Option('--references <file>', 'performance references per node class (default: the shipped references/nodes.yaml)'),
   expectGpus: () =>
-    new Option('--expect-gpus <n>', "gpu-count fails unless the driver shows at least n NVIDIA GPUs (default: as many as the PCI bus has; inside a job, the job's GPUs; for run and bench, a node class's expectGpus in references/nodes.yaml)").argParser(parseNonNegativeInteger),
+    new Option('--expect-gpus <n>', "gpu-count fails unless the driver shows at least n NVIDIA GPUs (default: as many as the PCI bus has; inside a job, the job's GPUs; for run and bench, a node class's expect.gpus in references/nodes.yaml)").argParser(parseNonNegativeInteger),
   requirePackage: () => new Option('--require-package <name>', "fail unless this ML package passes the manual's rules on this node, installed or not, e.g. cm-tensorflow-py37-mkl-gcc8 (repeatable)").argParser(parsePackageNames),
   gpuTimeout: () => new Option('--gpu-timeout <seconds>', `give up on an NVIDIA driver that does not answer within this many seconds (default: ${DEFAULT_GPU_TIMEOUT_MS / 1000})`).argParser(parsePositiveNumber),
 } as const;

@@ -14,7 +14,7 @@ import { jobScopeFromDeviceCgroup, jobScopeFromEnvironment, type DeviceCgroupOpt
 import { readNvidiaKernelModule } from './kernel-module.js';
 import { scanPciGpus } from './pci-gpus.js';
 import { evaluateRules, type ProbeFacts } from './rules.js';
-import { PROBE_SCHEMA_VERSION, type CpuSnapshot, type ExpectedGpus, type GpuHealth, type InstalledPackages, type JobGpuScope, type ProbeSnapshot } from './types.js';
+import { PROBE_SCHEMA_VERSION, type CpuSnapshot, type ExpectedGpus, type GpuHealth, type NodeClassExpectation, type InstalledPackages, type JobGpuScope, type ProbeSnapshot } from './types.js';
 
 export type {
   ProbeSnapshot,
@@ -26,6 +26,7 @@ export type {
   OsEnabledState,
   GpuErrorKind,
   ExpectedGpus,
+  NodeClassExpectation,
   PackageSelection,
   PciGpu,
   PciGpuScan,
@@ -194,10 +195,13 @@ export function hasNvidiaGpus(snapshot: Pick<ProbeSnapshot, 'pci' | 'gpus' | 'jo
   return onNode && (snapshot.jobScope === null || snapshot.jobScope.count > 0);
 }
 
-/** The same facts judged with another GPU expectation (a node class matched after the probe). */
-export function withExpectedGpus(snapshot: ProbeSnapshot, expectedGpus: ExpectedGpus | null): ProbeSnapshot {
+/**
+ * The same facts judged against a node class matched after the probe: its GPU count (unless
+ * --expect-gpus set one) and its other expectations (model, memory, driver, MIG).
+ */
+export function withNodeClass(snapshot: ProbeSnapshot, expectations: { expectedGpus?: ExpectedGpus; nodeClass: NodeClassExpectation }): ProbeSnapshot {
   const { verdicts: _previous, ...facts } = snapshot;
-  const updated: ProbeFacts = { ...facts, expectedGpus };
+  const updated: ProbeFacts = { ...facts, expectedGpus: facts.expectedGpus ?? expectations.expectedGpus ?? null, nodeClass: expectations.nodeClass };
   return { ...updated, verdicts: evaluateRules(updated) };
 }
 

@@ -1,5 +1,6 @@
 import { judgeGpuCount, judgeGpuDriver, type GpuPresenceFacts } from './gpu-presence-rules.js';
 import { healthVerdicts, type HealthFacts } from './health-rules.js';
+import { judgeNodeClass } from './node-class-rules.js';
 import { MANUAL_RULES, type CpuFeatureRule, type ManualRules } from './rules-data.js';
 import { parsePackageName, type ParsedPackageName } from './package-name.js';
 import type { GpuSnapshot, ProbeSnapshot, Verdict, VerdictStatus } from './types.js';
@@ -11,7 +12,7 @@ export interface EvaluateRulesOptions {
 /** A probe snapshot without its verdicts: what they are derived from. */
 export type ProbeFacts = Omit<ProbeSnapshot, 'verdicts'>;
 /** The facts the rules read (the health facts are optional: snapshots before schema 3 lack them). */
-export type RuleFacts = Pick<ProbeFacts, 'source' | 'cpu' | 'memory' | 'gpus' | 'gpuError' | 'gpuErrorKind' | 'driver' | 'pci' | 'kernelModule' | 'jobScope' | 'expectedGpus' | 'packages'> &
+export type RuleFacts = Pick<ProbeFacts, 'source' | 'cpu' | 'memory' | 'gpus' | 'gpuError' | 'gpuErrorKind' | 'driver' | 'pci' | 'kernelModule' | 'jobScope' | 'expectedGpus' | 'nodeClass' | 'packages'> &
   HealthFacts;
 type Facts = Pick<ProbeSnapshot, 'cpu' | 'memory' | 'gpus' | 'gpuError' | 'gpuErrorKind' | 'source' | 'pci'>;
 type Judgement = { status: VerdictStatus; reason: string };
@@ -32,6 +33,7 @@ export function evaluateRules(facts: RuleFacts, options: EvaluateRulesOptions = 
   const verdicts: Verdict[] = [
     gpu('gpu-driver', judgeGpuDriver(presence)),
     gpu('gpu-count', judgeGpuCount(presence)),
+    ...nodeClassVerdict(facts),
     ...healthVerdicts(facts),
     family('cuda', judgeCuda(facts, rules)),
     family('gcc', judgeCpuFeatures(facts, rules.gcc)),
@@ -53,6 +55,11 @@ export function evaluateRules(facts: RuleFacts, options: EvaluateRulesOptions = 
     });
   }
   return verdicts;
+}
+
+function nodeClassVerdict(facts: RuleFacts): Verdict[] {
+  const judgement = judgeNodeClass(facts);
+  return judgement === null ? [] : [{ subject: 'node-class', kind: 'gpu', ...judgement, appliesToNode: true }];
 }
 
 function packageFix(name: string, why: 'required' | 'installed' | null): string {

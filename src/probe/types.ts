@@ -13,7 +13,7 @@ export type { PciGpu } from './pci-gpus.js';
  * 2: the PCI bus, the kernel module, the job's GPUs, installed packages; gpu-driver and gpu-count verdicts.
  * 3: GPU health (`health`, `kernelLog`, `engineCudaNeeds`, `gpuProcessesChecked`) and its verdicts.
  */
-export const PROBE_SCHEMA_VERSION = 3;
+export const PROBE_SCHEMA_VERSION = 4;
 
 export type GpuErrorKind = 'no-driver' | 'no-device' | 'driver-error' | 'timeout' | 'not-probed';
 
@@ -35,6 +35,21 @@ export interface Verdict {
    * family on its own is advice (a CPU node without ML packages is not failed by the gcc8 rule).
    */
   appliesToNode: boolean;
+}
+
+/** What a node's class in references/nodes.yaml says it has, beside the GPU count. */
+export interface NodeClassExpectation {
+  id: string;
+  /** Where the class came from, e.g. "references/nodes.yaml". */
+  source: string;
+  /** A case-insensitive regular expression every GPU's name must match. */
+  gpuModel?: string;
+  /** The least memory each GPU must report, in GiB (an H100 80GB reports 79.6). */
+  gpuMemoryGiB?: number;
+  /** The oldest acceptable NVIDIA driver, e.g. "550.54". */
+  minDriverVersion?: string;
+  /** Whether every GPU must have MIG on (true) or off (false). */
+  mig?: boolean;
 }
 
 /** How many GPUs the node must show, and who said so. */
@@ -134,6 +149,8 @@ export interface ProbeSnapshot {
   jobScope: JobGpuScope | null;
   /** From --expect-gpus or the node class; null when only the PCI bus says how many there are. */
   expectedGpus: ExpectedGpus | null;
+  /** The node class's other expectations (model, memory, driver, MIG); null when no class applies. Absent before schema 4. */
+  nodeClass?: NodeClassExpectation | null;
   packages: PackageSelection;
   /** Per-GPU health (schema/probe-health.schema.json), one entry per GPU in `gpus`. */
   health: GpuHealth[];

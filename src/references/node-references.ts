@@ -28,9 +28,18 @@ export interface NodeClass {
   description: string;
   /** Case-insensitive regular expressions on the probe's GPU name / CPU brand. */
   match: { gpu?: string; cpu?: string };
-  /** How many NVIDIA GPUs a node of this class has; fewer seen fails the gpu-count verdict. */
-  expectGpus?: number;
+  /** What a node of this class has: GPU count (gpu-count), model, memory, driver and MIG (node-class). */
+  expect?: NodeClassHardware;
   references: Partial<Record<ProfileId, CaseReferences>>;
+}
+
+export interface NodeClassHardware {
+  gpus?: number;
+  gpuModel?: string;
+  gpuMemoryGiB?: number;
+  /** The oldest acceptable NVIDIA driver version. */
+  driver?: string;
+  mig?: boolean;
 }
 
 export interface NodeReferenceFile {
@@ -85,7 +94,7 @@ function fromDocument(document: NodeReferenceDocument, file: string): NodeRefere
       id: entry.id,
       description: entry.description ?? '',
       match: { ...(entry.match.gpu !== undefined && { gpu: entry.match.gpu }), ...(entry.match.cpu !== undefined && { cpu: entry.match.cpu }) },
-      ...(entry.expectGpus !== undefined && { expectGpus: entry.expectGpus }),
+      ...(entry.expect !== undefined && { expect: entry.expect }),
       references,
     };
   });
