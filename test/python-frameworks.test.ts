@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -65,6 +66,12 @@ describe('mlcheck frameworks', () => {
     expect(run.check('pytorch-py311-cuda11.8-gcc/1.13.1', 'package-rules')!.status).toBe('fail');
     expect(run.check('pytorch-py311-cuda11.8-gcc/1.13.1', 'gpu')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/CPU-only build although module pytorch-py311-cuda11\.8-gcc\/1\.13\.1 is a CUDA 11\.8 build/) });
     expect(run.check('tensorflow-py311-cuda11.8-gcc/2.15.0', 'import')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/tensorflow is not importable/) });
+    // An mkl-gcc8 module needs AVX-512 VNNI: whether this machine's CPU has it decides the verdict.
+    const probe = JSON.parse(spawnSync(process.execPath, [cliPath, 'probe', '--json'], { encoding: 'utf8' }).stdout) as { cpu: { features: Record<string, boolean> } };
+    const vnni = probe.cpu.features.avx512_vnni === true;
+    expect(run.check('tensorflow-py311-mkl-gcc8/2.15.0', 'package-rules')).toMatchObject(
+      vnni ? { status: 'pass' } : { status: 'fail', reason: expect.stringMatching(/VNNI \(gcc8\) packages on a CPU without AVX-512 VNNI/) },
+    );
     expect(run.status).toBe(1);
 
     const table = (await runCli(cliPath, ['frameworks', '--modules', 'shared', '--module-path', modules.modulePath, '--no-import'], process.env, 600_000)).stdout;

@@ -45,6 +45,8 @@ export function createModuleTree(): ModuleTree {
   module('pytorch-py311-cuda12.6-gcc/2.5.0', `prepend-path PATH ${binDir}`);
   // No TensorFlow can be installed here: the module puts a Python without it first.
   module('tensorflow-py311-cuda11.8-gcc/2.15.0', `prepend-path PATH ${binDir}`);
+  // An AVX-512 VNNI build (the manual's gcc8 packages): judged against this CPU.
+  module('tensorflow-py311-mkl-gcc8/2.15.0', `prepend-path PATH ${binDir}`);
   module('broken', 'puts stderr "mlcheck test: the module refuses to load"\nbreak');
   // Its prefix holds a test double of TensorFlow (none can be installed here) and the example scripts.
   module('tensorflow-py311-mkl-gcc/2.15.0', `prepend-path PATH ${binDir}\nprepend-path PYTHONPATH ${path.join(examplesPrefix, 'tensorflow-py311-mkl-gcc', 'lib', 'python3.11', 'site-packages')}`);
