@@ -12,6 +12,7 @@ export type { PciGpu } from './pci-gpus.js';
 /**
  * 2: the PCI bus, the kernel module, the job's GPUs, installed packages; gpu-driver and gpu-count verdicts.
  * 3: GPU health (`health`, `kernelLog`, `engineCudaNeeds`, `gpuProcessesChecked`) and its verdicts.
+ * 4: the node class's expectations (`nodeClass`) and the node-class verdict.
  */
 export const PROBE_SCHEMA_VERSION = 4;
 
