@@ -1,4 +1,4 @@
-import { findModulesInit } from './modules-init.js';
+import { findBash, findModulesInit } from './modules-init.js';
 import { validateModuleName } from './module-names.js';
 import { runProcess } from './run-process.js';
 
@@ -78,7 +78,7 @@ export async function loadModules(options: LoadModulesOptions): Promise<ModuleLo
       reason: `cannot load ${options.modules.join(' ')}: neither Environment Modules nor Lmod is installed here (no bash init script in ${init.searched.join(', ')}). Fix: install environment-modules or Lmod, or set MODULESHOME`,
     };
   }
-  const result = await runProcess('bash', ['--noprofile', '--norc', '-c', LOAD_SCRIPT, 'mlcheck-modules', init.script, String(modulePaths.length), ...modulePaths, ...options.modules], {
+  const result = await runProcess(findBash(options.env), ['--noprofile', '--norc', '-c', LOAD_SCRIPT, 'mlcheck-modules', init.script, String(modulePaths.length), ...modulePaths, ...options.modules], {
     env: options.env,
     timeoutMs: options.timeoutMs ?? LOAD_TIMEOUT_MS,
     ...(options.signal && { signal: options.signal }),

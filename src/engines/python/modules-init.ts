@@ -32,3 +32,15 @@ export function findModulesInit(env: NodeJS.ProcessEnv): ModulesInit {
   const searched = [...new Set(candidates)];
   return { script: searched.find((candidate) => existsSync(candidate)) ?? null, searched };
 }
+
+/**
+ * The bash that sources the init script: from PATH, else where distributions put it (a Slurm
+ * HealthCheckProgram runs with no PATH at all).
+ */
+export function findBash(env: NodeJS.ProcessEnv): string {
+  for (const dir of [...(env.PATH ?? '').split(path.delimiter).filter((d) => d !== ''), '/usr/bin', '/bin']) {
+    const candidate = path.join(dir, 'bash');
+    if (existsSync(candidate)) return candidate;
+  }
+  return 'bash';
+}
