@@ -2,7 +2,7 @@ import path from 'node:path';
 import { installedEngineCudaNeeds } from '../engines/cuda-needs.js';
 import { ENGINE_IDS, type EngineId } from '../engines/types.js';
 import { probeNode, withNodeClass, type ProbeNodeOptions, type ProbeSnapshot } from '../probe/index.js';
-import { loadNodeReferences, type NodeClass, type NodeReferenceFile } from '../references/node-references.js';
+import type { NodeClass, NodeReferenceFile } from '../references/node-references.js';
 import { UsageError, describeError } from '../util/errors.js';
 import type { PlanRequest } from '../runner/types.js';
 import type { CliContext } from './context.js';
@@ -68,10 +68,6 @@ export async function planRequest(flags: CaseFlags, context: CliContext): Promis
     // --model names inception's input.
     paramOverrides: flags.model ? { inception: { model: path.resolve(flags.model) } } : {},
   };
-}
-
-export function loadReferenceFile(file: string | undefined): NodeReferenceFile {
-  return file ? loadNodeReferences(path.resolve(file)) : loadNodeReferences();
 }
 
 /**

@@ -67,9 +67,10 @@ const NODES_FILE: ConfigFileKind = {
 
 export const defaultNodesFile = (): string => path.join(packageRoot, 'references', 'nodes.yaml');
 
-/** Reads and checks a nodes.yaml; every mistake names the file, the key path and the fix. */
-export function loadNodeReferences(file: string = defaultNodesFile()): NodeReferenceFile {
-  return fromDocument(readConfigFile<NodeReferenceDocument>(file, NODES_FILE), file);
+/** Reads and checks a nodes.yaml (--references, else the shipped one); every mistake names the file, the key path and the fix. */
+export function loadNodeReferences(file?: string): NodeReferenceFile {
+  const resolved = path.resolve(file ?? defaultNodesFile());
+  return fromDocument(readConfigFile<NodeReferenceDocument>(resolved, NODES_FILE), resolved);
 }
 
 export function parseNodeReferences(text: string, file: string): NodeReferenceFile {

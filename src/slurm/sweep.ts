@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runSlurmCommand, slurmOrThrow, type RunSlurmOptions } from './commands.js';
 import { isUnavailable, parseScontrolNodeLine, type SlurmNodeState } from './node-state.js';
 import { shellQuote } from './shell-quote.js';
+import { ensureDirectory } from '../util/ensure-directory.js';
 
 export type SweepNodeStatus = 'pass' | 'fail' | 'undecided' | 'not started' | 'skipped';
 
@@ -126,7 +127,7 @@ function nodeDir(options: SweepOptions, node: string): string {
 
 async function submit(node: string, options: SweepOptions): Promise<string> {
   const dir = nodeDir(options, node);
-  mkdirSync(dir, { recursive: true });
+  ensureDirectory(dir);
   const script = path.join(dir, 'mlcheck-job.sh');
   const command = [...options.mlcheck, 'run', '--json', path.join(dir, 'report.json'), '--out', path.join(dir, 'run'), ...options.runArgs];
   writeFileSync(script, `#!/bin/sh\n# Written by mlcheck slurm sweep for ${node}.\nexec ${command.map(shellQuote).join(' ')}\n`, { mode: 0o755 });

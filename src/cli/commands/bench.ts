@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { hasNvidiaGpus, type ProbeSnapshot } from '../../probe/index.js';
 import { aggregateRepetitions } from '../../references/bench-medians.js';
 import { findNodeClass, matchNodeClass, nodeClassFor, nodeIdentity } from '../../references/node-class.js';
-import type { NodeClass, NodeReferenceFile } from '../../references/node-references.js';
+import { loadNodeReferences, type NodeClass, type NodeReferenceFile } from '../../references/node-references.js';
 import { referencesFromBench, upsertNodeClass } from '../../references/reference-writer.js';
 import type { RunRecord } from '../../references/results.js';
 import type { PlanRequest } from '../../runner/types.js';
@@ -17,7 +17,7 @@ import type { ProfileId } from '../../workloads/types.js';
 import type { CliContext } from '../context.js';
 import { fractionParser, parsePositiveInteger } from '../option-parsers.js';
 import { checkReportTargets, deliverRun } from '../report-output.js';
-import { applyNodeClassExpectation, loadReferenceFile, planRequest, takeProbe, withInterruptSignal } from '../run-support.js';
+import { applyNodeClassExpectation, planRequest, takeProbe, withInterruptSignal } from '../run-support.js';
 import { addCaseOptions, probeOptions, type CaseFlags } from '../shared-options.js';
 
 /** The workloads whose numbers say how fast a node is (hello and iris are too small to time). */
@@ -61,7 +61,7 @@ export function registerBench(program: Command, context: CliContext): void {
     .action(async (workloads: string[], flags: BenchFlags) => {
       const request = await planRequest(flags, context);
       checkReportTargets(flags);
-      const referenceFile = loadReferenceFile(flags.references);
+      const referenceFile = loadNodeReferences(flags.references);
       const measured = await takeProbe(context, probeOptions(flags));
       const nodeClass = selectNodeClass(referenceFile, flags, measured);
       const probe = applyNodeClassExpectation(measured, nodeClass, referenceFile);

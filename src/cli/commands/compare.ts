@@ -37,7 +37,7 @@ export function registerCompare(program: Command, context: CliContext): void {
       ),
     )
     .action((paths: string[], flags: CompareFlags) => {
-      const rules = loadNodeReferences(...(flags.references ? [flags.references] : [])).metrics;
+      const rules = loadNodeReferences(flags.references).metrics;
       let reports;
       try {
         reports = readReports(paths);

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { hasNvidiaGpus } from '../../probe/index.js';
 import { matchNodeClass } from '../../references/node-class.js';
+import { loadNodeReferences } from '../../references/node-references.js';
 import type { RunRecord } from '../../references/results.js';
 import type { PlanRequest } from '../../runner/types.js';
 import { resumeContradictions } from '../../runner/resume-check.js';
@@ -12,7 +13,7 @@ import { builtinWorkloads } from '../../workloads/index.js';
 import type { CliContext } from '../context.js';
 import { parsePositiveNumber } from '../option-parsers.js';
 import { checkReportTargets, deliverRun } from '../report-output.js';
-import { applyNodeClassExpectation, loadReferenceFile, planRequest, takeProbe, withInterruptSignal } from '../run-support.js';
+import { applyNodeClassExpectation, planRequest, takeProbe, withInterruptSignal } from '../run-support.js';
 import { PYTHON_OPTIONS } from '../python-options.js';
 import { addCaseOptions, probeOptions, sharedOption, type CaseFlags } from '../shared-options.js';
 
@@ -87,7 +88,7 @@ export async function runCommand(workloads: string[], flags: RunFlags, context: 
   const request = await planRequest(flags, context);
   checkReportTargets(flags);
   if (flags.resume && workloads.length > 0) throw new UsageError('--resume takes the plan of the interrupted run; give no workloads with it');
-  const references = loadReferenceFile(flags.references);
+  const references = loadNodeReferences(flags.references);
   // The deadline covers the probe too: a driver slow to answer counts against it.
   return withInterruptSignal(context, 'writing the report', async (signal) => {
     const measured = flags.probe ? await takeProbe(context, probeOptions(flags)) : null;

@@ -1,4 +1,5 @@
 import type { Workload } from '../types.js';
+import { helloDefaults } from './defaults.js';
 import { helloOnnx } from './onnx.js';
 import { helloPython } from './python.js';
 import { helloTfjs } from './tfjs.js';
@@ -10,6 +11,6 @@ export const hello: Workload = {
   datasets: [],
   training: false,
   maxThreads: 1,
-  defaults: { a: 10, b: 32 },
+  defaults: helloDefaults,
   engines: { tfjs: helloTfjs, onnx: helloOnnx, python: helloPython },
 };

@@ -3,13 +3,11 @@ import { encodeOnnxModel } from '../../engines/onnx/onnx-model-builder.js';
 import { describeMisplaced, judgePlacement } from '../../engines/onnx/placement.js';
 import { endProfiling, readNodePlacement } from '../../engines/onnx/profile-file.js';
 import type { OnnxSession } from '../../engines/onnx/session.js';
-import { numberParam } from '../training/params.js';
 import type { WorkloadRun } from '../types.js';
 import { compareProduct, createMatmulCheck, describeComparison, MATMUL_SHAPE } from './matmul-check.js';
+import { helloOperands } from './defaults.js';
 
 export const HELLO_ONNX_TEXT = 'Hello, ONNX Runtime!';
-
-const int32 = (n: number): boolean => Number.isInteger(n) && Math.abs(n) < 2 ** 30;
 
 /**
  * The manual's hello graph in ONNX, with everything fed at run time so that ONNX Runtime cannot
@@ -46,8 +44,7 @@ export function helloOnnxModel(shape: { rows: number; inner: number; columns: nu
  * product, and a node that ran on the CPU although a GPU provider was asked for.
  */
 export const helloOnnx: WorkloadRun<OnnxSession> = async (session, ctx) => {
-  const a = numberParam('hello', ctx.params, 'a', 10, int32);
-  const b = numberParam('hello', ctx.params, 'b', 32, int32);
+  const { a, b } = helloOperands(ctx.params);
   const { Tensor } = session.ort;
   const check = createMatmulCheck(ctx.seed);
   const textBytes = new TextEncoder().encode(HELLO_ONNX_TEXT);

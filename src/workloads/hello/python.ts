@@ -1,13 +1,11 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { PythonSession } from '../../engines/python/session.js';
-import { numberParam } from '../training/params.js';
 import { readFloat32File, runKit } from '../python-kit.js';
 import type { WorkloadRun } from '../types.js';
 import { compareProduct, createMatmulCheck, describeComparison } from './matmul-check.js';
 import { HELLO_TEXT } from './tfjs.js';
-
-const int32 = (n: number): boolean => Number.isInteger(n) && Math.abs(n) < 2 ** 30;
+import { helloOperands } from './defaults.js';
 
 interface HelloKitOutput {
   text: string;
@@ -23,8 +21,7 @@ interface HelloKitOutput {
  * createMatmulCheck every engine is judged with.
  */
 export const helloPython: WorkloadRun<PythonSession> = async (session, ctx) => {
-  const a = numberParam('hello', ctx.params, 'a', 10, int32);
-  const b = numberParam('hello', ctx.params, 'b', 32, int32);
+  const { a, b } = helloOperands(ctx.params);
   const check = createMatmulCheck(ctx.seed);
   const files = { a: path.join(ctx.outDir, 'matmul-a.f32'), b: path.join(ctx.outDir, 'matmul-b.f32'), out: path.join(ctx.outDir, 'matmul-product.f32') };
   writeFileSync(files.a, check.a);

@@ -1,12 +1,10 @@
 import { backendUsesGpu } from '../../engines/tfjs/gpu-device.js';
 import type { TfjsSession } from '../../engines/tfjs/session.js';
-import { numberParam } from '../training/params.js';
 import type { WorkloadRun } from '../types.js';
 import { compareProduct, createMatmulCheck, describeComparison } from './matmul-check.js';
+import { helloOperands } from './defaults.js';
 
 export const HELLO_TEXT = 'Hello, TensorFlow!';
-
-const int32 = (n: number): boolean => Number.isInteger(n) && Math.abs(n) < 2 ** 30;
 
 /**
  * The manual's TF session (a constant string tensor and 10 + 32 as int32) plus a seeded float32
@@ -16,8 +14,7 @@ const int32 = (n: number): boolean => Number.isInteger(n) && Math.abs(n) < 2 ** 
  */
 export const helloTfjs: WorkloadRun<TfjsSession> = async (session, ctx) => {
   const { tf } = session;
-  const a = numberParam('hello', ctx.params, 'a', 10, int32);
-  const b = numberParam('hello', ctx.params, 'b', 32, int32);
+  const { a, b } = helloOperands(ctx.params);
   ctx.progress({ phase: 'run', message: `constant '${HELLO_TEXT}', ${a} + ${b} and a seeded MatMul on ${session.info.backend}` });
 
   const check = createMatmulCheck(ctx.seed);

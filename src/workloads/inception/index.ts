@@ -1,4 +1,5 @@
 import type { Workload } from '../types.js';
+import { inceptionDefaults } from './defaults.js';
 import { IMAGES_DATASET, inceptionOnnx } from './onnx.js';
 import { inceptionPython } from './python.js';
 
@@ -9,6 +10,6 @@ export const inception: Workload = {
   datasets: [IMAGES_DATASET],
   training: false,
   needsExpectedLabels: true,
-  defaults: { model: '', sidecar: '', warmupRuns: 3, latencyRuns: 50, batch: 8, throughputRuns: 5 },
+  defaults: inceptionDefaults,
   engines: { onnx: inceptionOnnx, python: inceptionPython },
 };

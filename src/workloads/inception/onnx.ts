@@ -6,6 +6,7 @@ import { MlcheckError, RequirementError } from '../../util/errors.js';
 import type { WorkloadContext, WorkloadOutput, WorkloadRun } from '../types.js';
 import { labelMatches, openClassifier, topK, type Classifier, type Prediction } from './classifier.js';
 import { createLabelFileResolver } from './label-files.js';
+import { inceptionTiming } from './defaults.js';
 import { preprocessImage } from './preprocess.js';
 import { resolveModel } from './resolve-model.js';
 import { quantile } from '../../util/statistics.js';
@@ -63,8 +64,7 @@ async function evaluate(classifier: Classifier, session: OnnxSession, ctx: Workl
   const placement = judgePlacement(readNodePlacement(profileFile), session.provider, 'compute-nodes', profileFile);
   lines.push(placementLine(placement), ...describeMisplaced(placement));
 
-  const warmup = Number(ctx.params.warmupRuns ?? 3);
-  const latencyRuns = Math.max(20, Number(ctx.params.latencyRuns ?? 20));
+  const { warmupRuns: warmup, latencyRuns, batch: batchSize, throughputRuns } = inceptionTiming(ctx.params);
   ctx.progress({ phase: 'latency', message: `batch 1 x ${latencyRuns} runs` });
   for (let i = 0; i < warmup; i++) await classifier.scores(tensors[0]!, 1);
   const latencies: number[] = [];
@@ -75,8 +75,6 @@ async function evaluate(classifier: Classifier, session: OnnxSession, ctx: Workl
     latencies.push(performance.now() - start);
   }
 
-  const batchSize = Math.max(8, Number(ctx.params.batch ?? 8));
-  const throughputRuns = Math.max(1, Number(ctx.params.throughputRuns ?? 3));
   const batch = new Float32Array(batchSize * imageSize);
   for (let i = 0; i < batchSize; i++) batch.set(tensors[i % tensors.length]!, i * imageSize);
   ctx.progress({ phase: 'throughput', message: `batch ${batchSize} x ${throughputRuns} runs` });

@@ -14,6 +14,7 @@ import { IMAGES_DATASET, LABELS_DATASET } from './onnx.js';
 import { preprocessImage } from './preprocess.js';
 import { defaultModelDirs, resolveModel } from './resolve-model.js';
 import type { ModelSidecar } from './sidecar.js';
+import { inceptionTiming } from './defaults.js';
 
 /** classify_image.py's graph, from the archive the manual downloads (inception-2015-12-05.tgz). */
 export const TENSORFLOW_INCEPTION_GRAPH = 'classify_image_graph_def.pb';
@@ -55,12 +56,7 @@ export const inceptionPython: WorkloadRun<PythonSession> = async (session, ctx) 
 
   const scoresFile = path.join(ctx.outDir, 'inception-scores.f32');
   const imagesFile = path.join(ctx.outDir, 'inception-images.f32');
-  const timing = {
-    warmupRuns: Number(ctx.params.warmupRuns ?? 3),
-    latencyRuns: Math.max(20, Number(ctx.params.latencyRuns ?? 20)),
-    batch: Math.max(8, Number(ctx.params.batch ?? 8)),
-    throughputRuns: Math.max(1, Number(ctx.params.throughputRuns ?? 3)),
-  };
+  const timing = inceptionTiming(ctx.params);
   const { input, output } = model.sidecar;
   let inputs: Record<string, unknown>;
   if (session.framework === 'tensorflow') {

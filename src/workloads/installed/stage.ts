@@ -5,6 +5,7 @@ import { RequirementError } from '../../util/errors.js';
 import { createPrivateDirectory } from '../../util/private-directory.js';
 import type { WorkloadContext } from '../types.js';
 import type { InstalledWorkload } from './examples.js';
+import { ensureDirectory } from '../../util/ensure-directory.js';
 
 /** How to run a script so that it finds mlcheck's data where it looks before downloading. */
 export interface StagedRun {
@@ -54,8 +55,8 @@ export async function stageExample(workload: InstalledWorkload, options: StageOp
       const files = await options.ctx.data.files('mnist');
       const raw = path.join(root, 'data', 'MNIST', 'raw');
       const cwd = path.join(root, 'run');
-      mkdirSync(raw, { recursive: true });
-      mkdirSync(path.join(cwd, 'results'), { recursive: true });
+      ensureDirectory(raw);
+      ensureDirectory(path.join(cwd, 'results'));
       for (const [key, name] of Object.entries(MNIST_NAMES)) {
         placeDecompressed(files[key]!, path.join(raw, name));
         placeGzipped(files[key]!, path.join(raw, `${name}.gz`));
@@ -68,7 +69,7 @@ export async function stageExample(workload: InstalledWorkload, options: StageOp
       const files = await options.ctx.data.files('iris');
       const home = path.join(root, 'home');
       const datasets = path.join(home, '.keras', 'datasets');
-      mkdirSync(datasets, { recursive: true });
+      ensureDirectory(datasets);
       symlinkSync(files.train!, path.join(datasets, 'iris_training.csv'));
       symlinkSync(files.test!, path.join(datasets, 'iris_test.csv'));
       return { cwd: root, runs: [[]], env: { HOME: home, KERAS_HOME: path.join(home, '.keras') } };
