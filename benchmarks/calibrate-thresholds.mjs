@@ -249,7 +249,7 @@ async function report(options) {
         profile, workload, metric, better, schedule, isCurrent,
         healthy: { spread: spread(values(healthy)), seeds: seedList(healthy), worst: worstHealthy, n: healthy.length },
         baselines, bestBroken, threshold: limit,
-        verdict: verdictOf(better, worstHealthy, bestBroken, limit),
+        verdict: verdictOf(better, worstHealthy, baselines, limit),
         midpoint: bestBroken === null ? null : (worstHealthy + bestBroken) / 2,
       });
     }
@@ -290,16 +290,26 @@ function profileSchedule(defaults, profile) {
   return scheduleOf(defaults, { ...defaults, ...profile.params });
 }
 
-function verdictOf(better, worstHealthy, bestBroken, limit) {
-  if (bestBroken === null) return 'no baseline measured';
-  const gap = better === 'lower' ? bestBroken - worstHealthy : worstHealthy - bestBroken;
-  if (gap <= 0) return 'NOT SEPARABLE (a baseline is as good as the worst healthy seed)';
-  if (limit === null || limit === undefined) return `no threshold; gap ${fmt(gap)}`;
-  const healthySide = better === 'lower' ? limit - worstHealthy : worstHealthy - limit;
-  const brokenSide = better === 'lower' ? bestBroken - limit : limit - bestBroken;
-  if (healthySide <= 0) return `FAILS HEALTHY (${fmt(-healthySide)} past the worst healthy seed)`;
-  if (brokenSide <= 0) return `PASSES BROKEN (${fmt(-brokenSide)} past the best baseline)`;
-  return `separates: margin ${fmt(healthySide)} to healthy, ${fmt(brokenSide)} to broken (${Math.round((100 * Math.min(healthySide, brokenSide)) / gap)}% of the gap on the tighter side)`;
+/**
+ * The healthy margin (threshold minus worst healthy seed, in the passing direction) and, per
+ * baseline, the margin by which its best seed misses the threshold (negative: that baseline passes
+ * this threshold and must be rejected by another one of the case).
+ */
+function verdictOf(better, worstHealthy, baselines, limit) {
+  if (limit === null || limit === undefined) {
+    const bestBroken = baselines.length === 0 ? null : better === 'lower' ? Math.min(...baselines.map((b) => b.best)) : Math.max(...baselines.map((b) => b.best));
+    const gap = bestBroken === null ? null : better === 'lower' ? bestBroken - worstHealthy : worstHealthy - bestBroken;
+    return gap === null ? 'no threshold, no baseline' : gap > 0 ? `no threshold; gap ${fmt(gap)}` : 'no threshold; NOT SEPARABLE (a baseline is as good as the worst healthy seed)';
+  }
+  const healthyMargin = better === 'lower' ? limit - worstHealthy : worstHealthy - limit;
+  const margins = baselines.map((b) => ({ variant: b.variant, margin: better === 'lower' ? b.best - limit : limit - b.best }));
+  const rejected = margins.filter((m) => m.margin > 0);
+  const passing = margins.filter((m) => m.margin <= 0);
+  // Thresholds are inclusive (min <= value <= max): a healthy seed exactly at one still passes.
+  const parts = [healthyMargin > 0 ? `healthy margin ${fmt(healthyMargin)}` : healthyMargin === 0 ? 'healthy exactly at the threshold (passes)' : `FAILS A HEALTHY SEED (by ${fmt(-healthyMargin)})`];
+  if (rejected.length) parts.push(`rejects ${rejected.map((m) => `${m.variant} (margin ${fmt(m.margin)})`).join(', ')}`);
+  if (passing.length) parts.push(`does not reject ${passing.map((m) => m.variant).join(', ')}`);
+  return parts.join('; ');
 }
 
 const scheduleText = (s) => (Object.keys(s).length === 0 ? 'defaults (the manual\'s)' : Object.entries(s).map(([k, v]) => `${k} ${v}`).join(', '));
@@ -321,7 +331,7 @@ function printText(header, rows, cases) {
 
 function printMarkdown(header, rows, cases) {
   console.log(`${header}\n`);
-  console.log('| profile | workload, metric | schedule | healthy (min–max, seeds) | broken baselines: best (spread), seeds | threshold | verdict |');
+  console.log('| profile | workload, metric | schedule | healthy (min–max, seeds) | broken baselines: best (spread), seeds | threshold | margins |');
   console.log('|---|---|---|---|---|---|---|');
   for (const r of rows.filter((row) => row.isCurrent)) {
     const baselines = r.baselines.map((b) => `${b.variant} ${fmt(b.best)} (${b.spread}), ${b.seeds}`).join('; ');
