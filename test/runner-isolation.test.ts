@@ -31,7 +31,8 @@ function runFixtures(fixtures: Record<string, string>, options: Partial<Paramete
 describe('case isolation', () => {
   it('ends a segfault, a hang and an out-of-memory case as fail with their reasons, and still runs the others', async () => {
     const outDir = mkdtempSync(path.join(os.tmpdir(), 'mlcheck-isolation-'));
-    const profiles = profilesWith('fixture-hang', { timeoutSeconds: 3 });
+    // The watchdog covers the case process's start-up too, which takes seconds on a loaded machine.
+    const profiles = profilesWith('fixture-hang', { timeoutSeconds: 10 });
     const record = await runFixtures(
       { 'fixture-crash': 'crash', 'fixture-hang': 'hang', 'fixture-oom': 'oom', 'fixture-sleep': 'sleep' },
       { profiles, outDir, maxOldSpaceMb: 96 },
@@ -47,7 +48,7 @@ describe('case isolation', () => {
     const hang = byWorkload['fixture-hang']!;
     expect(hang.outcome).toBe('fail');
     expect(hang.failPhase).toBe('timeout');
-    expect(hang.reason).toBe('timed out after 3 s in phase run');
+    expect(hang.reason).toBe('timed out after 10 s in phase run');
 
     const oom = byWorkload['fixture-oom']!;
     expect(oom.outcome).toBe('fail');

@@ -2,11 +2,12 @@
  * The python engine's test environment: Debian's Python with python3-torch (CPU-only), modulefiles
  * for Environment Modules that put it first on PATH, and a Python without torch.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from './paths.js';
+import { runNode, type ProcessRun } from './run-process.js';
 
 /** Debian's interpreter, where apt's python3-torch lives (the python3 first on PATH may be another). */
 export const debianPython = '/usr/bin/python3';
@@ -76,27 +77,8 @@ export function processesWith(marker: string): number[] {
   return found;
 }
 
-export interface CliRun {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type CliRun = ProcessRun;
 
-/**
- * Runs `node bin/mlcheck.js ...args` without blocking the test worker (a spawnSync of several
- * minutes starves vitest's own messages on a busy machine).
- */
-export function runCli(cliPath: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 1_200_000): Promise<CliRun> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
+/** Runs `node bin/mlcheck.js ...args` without blocking the test worker. */
+export const runCli = (cliPath: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 1_200_000): Promise<CliRun> =>
+  runNode(cliPath, args, { env, timeoutMs });
