@@ -1,7 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { Ajv2020, type AnySchemaObject, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import { parse } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Ajv2020, AnySchemaObject, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import type { parse as parseYaml } from 'yaml';
 import { UsageError } from './errors.js';
 import { packageRoot } from './package-info.js';
 
@@ -30,13 +31,19 @@ export interface ConfigFileKind {
   fix?: string;
 }
 
+// ajv and yaml load on first use: together they cost a case process and `mlcheck --version`
+// about 0.2 s of start-up, which a seconds-long smoke check cannot spare.
+const require = createRequire(import.meta.url);
+const loadAjv = (): typeof Ajv2020 => (require('ajv/dist/2020.js') as { Ajv2020: typeof Ajv2020 }).Ajv2020;
+const loadYamlParser = (): typeof parseYaml => (require('yaml') as { parse: typeof parseYaml }).parse;
+
 let ajv: Ajv2020 | undefined;
 const validators = new Map<SchemaName, ValidateFunction>();
 
 function schemaRegistry(): Ajv2020 {
   if (ajv) return ajv;
   // verbose: errors carry the failing sub-schema (for its `expected` text) and the value found.
-  ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
+  ajv = new (loadAjv())({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
   ajv.addKeyword({ keyword: 'expected', schemaType: 'string' });
   ajv.addFormat('regex', (source: string) => {
     try {
@@ -103,7 +110,7 @@ export function parseConfigText<T>(text: string, file: string, kind: ConfigFileK
   const format = file.endsWith('.json') ? 'JSON' : 'YAML';
   let document: unknown;
   try {
-    document = format === 'JSON' ? JSON.parse(text) : parse(text);
+    document = format === 'JSON' ? JSON.parse(text) : loadYamlParser()(text);
   } catch (error) {
     throw new UsageError(`invalid ${format} in the ${kind.what} ${file}: ${(error as Error).message}`, { file, cause: error });
   }

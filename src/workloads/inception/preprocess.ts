@@ -1,10 +1,15 @@
-import sharp from 'sharp';
+import type sharpModule from 'sharp';
 import { DataError } from '../../util/errors.js';
 import { resizeBilinear, type RawImage } from './resample.js';
 import type { ModelSidecar } from './sidecar.js';
 
+// sharp (libvips) loads on first use, so that workloads without images do not pay its start-up.
+let sharpLoaded: Promise<typeof sharpModule> | undefined;
+const loadSharp = (): Promise<typeof sharpModule> => (sharpLoaded ??= import('sharp').then((module) => module.default));
+
 /** Decodes an image file to 8-bit RGB (JPEG, PNG, WebP, ... whatever sharp reads); bad files become DataErrors. */
 export async function decodeRgb(file: string): Promise<RawImage> {
+  const sharp = await loadSharp();
   try {
     const { data, info } = await sharp(file, { failOn: 'truncated' }).toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true });
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, channels: info.channels };
@@ -48,6 +53,7 @@ async function cropAndResize(image: RawImage, region: Region, width: number, hei
   if (resize === 'bilinear-asymmetric') return resizeBilinear(cropped, width, height, 'asymmetric');
   if (region.width < width || region.height < height) return resizeBilinear(cropped, width, height, 'half-pixel');
   if (region.width === width && region.height === height) return cropped;
+  const sharp = await loadSharp();
   // Shrinking: libvips' linear kernel widens with the scale (antialiased), as PIL's BILINEAR does.
   const { data, info } = await sharp(cropped.data, { raw: { width: cropped.width, height: cropped.height, channels: 3 } })
     .resize(width, height, { kernel: 'linear', fit: 'fill' })
