@@ -50,7 +50,9 @@ for (let run = 1; run <= runs; run++) {
   const result = spawnSync(process.execPath, [cli, 'run', '--profile', 'smoke', '--out', out, ...extra], { encoding: 'utf8' });
   const wall = (performance.now() - t0) / 1000;
   const report = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8'));
-  const row = { run, exit: result.status, wall, load: loadBefore, startAndProbe: (Date.parse(report.session.startedAt) - started) / 1000, reports: (started + wall * 1000 - Date.parse(report.session.endedAt)) / 1000, cases: {} };
+  const row = { run, exit: result.status, wall, load: loadBefore, startAndProbe: (Date.parse(report.session.startedAt) - started) / 1000, cases: {} };
+  row.casesPhase = (Date.parse(report.session.endedAt) - Date.parse(report.session.startedAt)) / 1000;
+  row.reports = wall - row.startAndProbe - row.casesPhase;
   for (const c of report.cases) {
     const t = c.timings;
     row.cases[c.id] = { wall: t.wallSeconds, setup: t.setupSeconds ?? 0, work: t.runSeconds ?? 0, processOverhead: t.wallSeconds - (t.setupSeconds ?? 0) - (t.runSeconds ?? 0), outcome: c.outcome };
@@ -67,9 +69,11 @@ console.log(`reference: bare node start ${bareNode.toFixed(3)} s, mlcheck --vers
 console.log('');
 console.log(`whole process          median ${median(rows.map((r) => r.wall)).toFixed(3)} s  (min ${Math.min(...rows.map((r) => r.wall)).toFixed(3)}, max ${Math.max(...rows.map((r) => r.wall)).toFixed(3)}; goal ${goal} s)`);
 console.log(`  start + CLI + probe  median ${median(rows.map((r) => r.startAndProbe)).toFixed(3)} s`);
+// The profile may run its cases at once (concurrentCases), so the cases' phase is less than their sum.
+console.log(`  cases                median ${median(rows.map((r) => r.casesPhase)).toFixed(3)} s, of which:`);
 for (const id of Object.keys(rows[0].cases)) {
   const part = (key) => median(rows.map((r) => r.cases[id]?.[key] ?? 0)).toFixed(3);
-  console.log(`  ${id.padEnd(20)} median ${part('wall')} s = case process start/teardown ${part('processOverhead')} + engine set-up ${part('setup')} + work ${part('work')}  (${rows.map((r) => r.cases[id]?.outcome).join(', ')})`);
+  console.log(`    ${id.padEnd(18)} median ${part('wall')} s = case process start/teardown ${part('processOverhead')} + engine set-up ${part('setup')} + work ${part('work')}  (${rows.map((r) => r.cases[id]?.outcome).join(', ')})`);
 }
 console.log(`  reports + exit       median ${median(rows.map((r) => r.reports)).toFixed(3)} s`);
 console.log(`exit codes: ${rows.map((r) => r.exit).join(', ')}`);

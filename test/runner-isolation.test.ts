@@ -65,6 +65,20 @@ describe('case isolation', () => {
     for (const file of files) expect(() => JSON.parse(readFileSync(path.join(outDir, 'cases', file), 'utf8'))).not.toThrow();
   });
 
+  it("runs a profile's cases concurrentCases at a time, and reports them in plan order", async () => {
+    const profiles = loadProfiles();
+    profiles.profiles.quick.concurrentCases = 2;
+    const record = await runFixtures({ 'fixture-slow': 'slow', 'fixture-sleep': 'sleep' }, { profiles });
+    expect(record.cases.map((c) => [c.workload, c.outcome])).toEqual([
+      ['fixture-slow', 'pass'],
+      ['fixture-sleep', 'pass'],
+    ]);
+    const [slow, sleep] = record.cases.map((c) => ({ start: Date.parse(c.timings.startedAt), end: Date.parse(c.timings.endedAt) }));
+    // The short case started before the 4-second one ended, and ended first.
+    expect(sleep!.start).toBeLessThan(slow!.end);
+    expect(sleep!.end).toBeLessThan(slow!.end);
+  });
+
   it('fails a case whose answer is outside its threshold, naming metric, value and limit', async () => {
     const record = await runFixtures(
       { 'fixture-wrong': 'wrong-answer' },

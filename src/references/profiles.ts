@@ -12,12 +12,12 @@ export interface WorkloadProfile {
 
 export interface ProfileFile {
   file: string;
-  profiles: Record<ProfileId, { description: string; workloads: Record<string, WorkloadProfile> }>;
+  profiles: Record<ProfileId, { description: string; workloads: Record<string, WorkloadProfile>; concurrentCases: number }>;
 }
 
 /** profiles.yaml as written; the schema has checked every key. */
 interface ProfilesDocument {
-  profiles: Record<ProfileId, { description?: string; workloads?: Record<string, Partial<WorkloadProfile>> }>;
+  profiles: Record<ProfileId, { description?: string; workloads?: Record<string, Partial<WorkloadProfile>>; concurrentCases?: number }>;
 }
 
 export const defaultProfilesFile = (): string => path.join(packageRoot, 'references', 'profiles.yaml');
@@ -30,6 +30,7 @@ export function loadProfiles(file: string = defaultProfilesFile()): ProfileFile 
       id,
       {
         description: profile.description ?? '',
+        concurrentCases: profile.concurrentCases ?? 1,
         workloads: Object.fromEntries(
           Object.entries(profile.workloads ?? {}).map(([workload, entry]) => [workload, { params: entry.params ?? {}, thresholds: entry.thresholds ?? {}, timeoutSeconds: entry.timeoutSeconds ?? null }]),
         ),

@@ -88,34 +88,41 @@ export async function resumeRun(outDir: string, options: ExecuteOptions): Promis
 
 async function execute(state: RunState, finished: Map<string, CaseResult>, profiles: ProfileFile, options: ExecuteOptions): Promise<RunRecord> {
   writeRunState(state);
-  const cases: CaseResult[] = [];
   const total = state.plan.length;
-  for (const [index, spec] of state.plan.entries()) {
-    const earlier = finished.get(spec.id);
-    if (earlier) {
-      cases.push(earlier);
-      options.onEvent?.({ type: 'case-reused', result: earlier });
-      continue;
+  const cases: CaseResult[] = new Array<CaseResult>(total);
+  let next = 0;
+  const runCases = async (): Promise<void> => {
+    while (next < total) {
+      const index = next++;
+      const spec = state.plan[index]!;
+      const earlier = finished.get(spec.id);
+      if (earlier) {
+        cases[index] = earlier;
+        options.onEvent?.({ type: 'case-reused', result: earlier });
+        continue;
+      }
+      if (options.signal?.aborted) {
+        state.session.interrupted = true;
+        cases[index] = notStarted(spec, profiles);
+        continue;
+      }
+      options.onEvent?.({ type: 'case-start', spec, index, total });
+      const startedAt = new Date();
+      const isolated = await runIsolated(spec, {
+        onProgress: (event) => options.onEvent?.({ type: 'case-progress', spec, event }),
+        ...(options.signal && { signal: options.signal }),
+        ...(options.maxOldSpaceMb && { maxOldSpaceMb: options.maxOldSpaceMb }),
+        ...(options.env && { env: options.env }),
+      });
+      const result = toCaseResult(spec, isolated, startedAt, new Date(), profiles, options);
+      writeCaseResult(state.session.outDir, result);
+      cases[index] = result;
+      if (result.failPhase === 'interrupted') state.session.interrupted = true;
+      options.onEvent?.({ type: 'case-end', result, index, total });
     }
-    if (options.signal?.aborted) {
-      state.session.interrupted = true;
-      cases.push(notStarted(spec, profiles));
-      continue;
-    }
-    options.onEvent?.({ type: 'case-start', spec, index, total });
-    const startedAt = new Date();
-    const isolated = await runIsolated(spec, {
-      onProgress: (event) => options.onEvent?.({ type: 'case-progress', spec, event }),
-      ...(options.signal && { signal: options.signal }),
-      ...(options.maxOldSpaceMb && { maxOldSpaceMb: options.maxOldSpaceMb }),
-      ...(options.env && { env: options.env }),
-    });
-    const result = toCaseResult(spec, isolated, startedAt, new Date(), profiles, options);
-    writeCaseResult(state.session.outDir, result);
-    cases.push(result);
-    if (result.failPhase === 'interrupted') state.session.interrupted = true;
-    options.onEvent?.({ type: 'case-end', result, index, total });
-  }
+  };
+  const lanes = Math.max(1, Math.min(total, profiles.profiles[state.session.profile].concurrentCases));
+  await Promise.all(Array.from({ length: lanes }, runCases));
   state.session.endedAt = new Date().toISOString();
   writeRunState(state);
   return { session: state.session, cases };

@@ -162,7 +162,7 @@ function progressPrinter(context: CliContext): (event: RunEvent) => void {
         break;
       }
       case 'case-end':
-        context.err(`    -> ${event.result.outcome}${event.result.reason ? `: ${event.result.reason.split('\n')[0]}` : ''}`);
+        context.err(`    -> ${event.result.id} ${event.result.outcome}${event.result.reason ? `: ${event.result.reason.split('\n')[0]}` : ''}`);
         break;
       case 'case-reused':
         context.err(`    ${event.result.id}: kept from the interrupted run (${event.result.outcome})`);
