@@ -5,7 +5,7 @@
  * failing, a fixture /sys with two NVIDIA GPUs and a loaded nvidia module, set by a TaskProlog for
  * jobs and by the HealthCheckProgram/Prolog wrappers (slurmd passes its own environment to neither).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFakeDrivers, type FakeDriverDirs } from './fake-nvidia/harness.js';
 import { fakeProcfs, fakeSysfs, nvidiaGpusFrom } from './helpers/fake-node.js';
 import { cliPath, repoRoot, sharedDataDir } from './helpers/paths.js';
+import { runNode, runProcess, type ProcessRun } from './helpers/run-process.js';
 import { hasSlurm, startSlurmCluster, type SlurmCluster } from './helpers/slurm-cluster.js';
 
 const NODES = ['node01', 'node02', 'node03'];
@@ -41,9 +42,8 @@ function script(name: string, body: string[], confLine?: string): string {
 }
 
 /** `mlcheck slurm ...` from the test process, as an operator would run it on a login node. */
-function mlcheck(cluster: SlurmCluster, args: string[], env: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [cliPath, 'slurm', ...args], { env: { ...cluster.env, ...env }, encoding: 'utf8', timeout: 240_000 });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+function mlcheck(cluster: SlurmCluster, args: string[], env: Record<string, string> = {}): Promise<ProcessRun> {
+  return runNode(cliPath, ['slurm', ...args], { env: { ...cluster.env, ...env }, timeoutMs: 240_000 });
 }
 
 describe.skipIf(!hasSlurm)('on a real 3-node Slurm cluster: sweeps and checks', () => {
@@ -58,9 +58,9 @@ describe.skipIf(!hasSlurm)('on a real 3-node Slurm cluster: sweeps and checks', 
     await cluster?.stop();
   });
 
-  it('a sweep of three nodes finds exactly the faulty one, writes all three reports, and --drain drains it', () => {
+  it('a sweep of three nodes finds exactly the faulty one, writes all three reports, and --drain drains it', async () => {
     const out = path.join(work, 'sweep');
-    const result = mlcheck(cluster, ['sweep', '--nodes', 'node[01-03]', '--profile', 'smoke', '--out', out, '--time-limit', '5', '--drain']);
+    const result = await mlcheck(cluster, ['sweep', '--nodes', 'node[01-03]', '--profile', 'smoke', '--out', out, '--time-limit', '5', '--drain']);
     expect(result.status, result.stdout + result.stderr).toBe(1);
     for (const node of NODES) expect(existsSync(path.join(out, node, 'report.json')), node).toBe(true);
     expect(result.stdout).toMatch(/^node01 +pass /m);
@@ -77,29 +77,29 @@ describe.skipIf(!hasSlurm)('on a real 3-node Slurm cluster: sweeps and checks', 
 
   it('a node drained by mlcheck is resumed once its check passes again', async () => {
     expect(cluster.nodeStates().get(FAULTY)?.reason).toMatch(/^mlcheck:/);
-    const result = mlcheck(cluster, ['check', '--node', FAULTY]);
+    const result = await mlcheck(cluster, ['check', '--node', FAULTY]);
     expect(result.status, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/resumed node03/);
     await cluster.waitFor('node03 idle', () => cluster.nodeStates().get(FAULTY)?.state === 'idle', 20_000);
   });
 
-  it("an admin's drain reason survives a passing check and a failing one", () => {
+  it("an admin's drain reason survives a passing check and a failing one", async () => {
     cluster.run('scontrol', ['update', 'nodename=node01', 'state=drain', 'reason=maintenance: replace PSU']);
-    expect(mlcheck(cluster, ['check', '--node', 'node01']).status).toBe(0);
+    expect((await mlcheck(cluster, ['check', '--node', 'node01'])).status).toBe(0);
     expect(cluster.nodeStates().get('node01')).toMatchObject({ state: 'drained', reason: 'maintenance: replace PSU' });
-    const failing = mlcheck(cluster, ['check', '--node', 'node01'], faultyEnv);
+    const failing = await mlcheck(cluster, ['check', '--node', 'node01'], faultyEnv);
     expect(failing.stderr).toMatch(/left as it is: node01 is idle\+drain with an admin's reason "maintenance: replace PSU"/);
     expect(cluster.nodeStates().get('node01')).toMatchObject({ state: 'drained', reason: 'maintenance: replace PSU' });
     cluster.run('scontrol', ['update', 'nodename=node01', 'state=resume']);
   });
 
-  it('undecided (exit 3: a corrupt data file) drains nothing and is logged in the Prometheus textfile', () => {
+  it('undecided (exit 3: a corrupt data file) drains nothing and is logged in the Prometheus textfile', async () => {
     const data = path.join(work, 'corrupt-data');
     mkdirSync(path.join(data, 'iris'), { recursive: true });
     writeFileSync(path.join(data, 'iris', 'iris_training.csv'), readFileSync(path.join(sharedDataDir, 'iris', 'iris_training.csv')));
     writeFileSync(path.join(data, 'iris', 'iris_test.csv'), 'truncated,');
     const prom = path.join(work, 'undecided.prom');
-    const result = mlcheck(cluster, ['check', 'iris', '--node', 'node02', '--data-dir', data, '--prom', prom]);
+    const result = await mlcheck(cluster, ['check', 'iris', '--node', 'node02', '--data-dir', data, '--prom', prom]);
     expect(result.status, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/never drains when nothing could be decided/);
     expect(cluster.nodeStates().get('node02')?.state).toBe('idle');
@@ -108,10 +108,29 @@ describe.skipIf(!hasSlurm)('on a real 3-node Slurm cluster: sweeps and checks', 
     expect(text).toMatch(/^mlcheck_slurm_action\{node="node02",action="none"\} 1$/m);
   });
 
-  it('--dry-run prints the scontrol command and leaves the node alone', () => {
-    const result = mlcheck(cluster, ['check', '--node', 'node02', '--dry-run'], faultyEnv);
+  it('--dry-run prints the scontrol command and leaves the node alone', async () => {
+    const result = await mlcheck(cluster, ['check', '--node', 'node02', '--dry-run'], faultyEnv);
     expect(result.stdout).toMatch(/^dry run: scontrol update nodename=node02 state=drain 'reason=mlcheck: FAIL gpu-driver: /m);
     expect(cluster.nodeStates().get('node02')?.state).toBe('idle');
+  });
+
+  it('Ctrl-C cancels the sweep\'s jobs (scancel), still reports every node, and exits 3, never 0', async () => {
+    const out = path.join(work, 'sweep-interrupted');
+    const sweep = spawn(process.execPath, [cliPath, 'slurm', 'sweep', '--nodes', 'node[01-02]', '--profile', 'quick', '--data-dir', sharedDataDir, '--out', out, '--time-limit', '5'], { env: cluster.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    sweep.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    sweep.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => sweep.on('close', resolve));
+    await cluster.waitFor('a sweep job running', () => /running: node0/.test(stderr), 60_000);
+    sweep.kill('SIGINT');
+    const status = await exited;
+    expect(status, stdout + stderr).toBe(3);
+    expect(stderr).toMatch(/SIGINT received: .*cancelling the jobs \(scancel\)/);
+    expect(stdout).toMatch(/^node01 +(not started|undecided) /m);
+    expect(stdout).toMatch(/^node02 +(not started|undecided) /m);
+    expect(stdout).toMatch(/sweep: 2 nodes, 0 passed, 0 fail/);
+    await cluster.waitFor('no sweep job left', () => cluster.run('squeue', ['-h', '-n', 'mlcheck-sweep', '-o', '%i']).trim() === '', 30_000);
   });
 });
 
@@ -146,7 +165,7 @@ describe.skipIf(!hasSlurm)('on a real Slurm cluster: mlcheck as the Prolog', () 
   it('a failing prolog holds and requeues the job (Slurm drains the node); a passing one lets it run', async () => {
     const entry = path.join(repoRoot, 'bin', 'mlcheck-slurm-check');
     cluster = await startSlurmCluster({ nodes: NODES, extraConfig: (_dir, conf) => [`Prolog=${script('prolog.sh', [`exec ${entry} --prolog`], `export SLURM_CONF='${conf}'`)}`] });
-    const ok = spawnSync('sbatch', ['--wait', '-w', 'node01', '-o', path.join(work, 'ok-%j.out'), '--wrap', 'echo ran'], { env: cluster.env, encoding: 'utf8', timeout: 120_000 });
+    const ok = await runProcess('sbatch', ['--wait', '-w', 'node01', '-o', path.join(work, 'ok-%j.out'), '--wrap', 'echo ran'], { env: cluster.env, timeoutMs: 120_000 });
     expect(ok.status, ok.stderr).toBe(0);
     const jobId = cluster.run('sbatch', ['--parsable', '-w', FAULTY, '-o', path.join(work, 'held-%j.out'), '--wrap', 'echo ran']).trim();
     await cluster.waitFor('node03 drained by the failing prolog', () => /^drain/.test(cluster.nodeStates().get(FAULTY)?.state ?? ''), 90_000);

@@ -89,7 +89,7 @@ export function registerSlurm(program: Command, context: CliContext): void {
         'Submits one exclusive job per node (sbatch --exclusive --nodelist=<node>), each running `mlcheck run --json DIR/<node>/report.json` with the given profile; shows progress (done, running, pending with Slurm\'s reason) while it waits; then compares the nodes\' reports (`mlcheck compare`), prints the fleet table and lists the nodes that failed, were undecided, never started or are slower than their peers.',
         'Nodes that are down or drained are skipped and listed. --time-limit ends a stuck job (its node is undecided, never drained). Ctrl-C cancels the jobs (scancel) and still reports what finished.',
         '--drain drains the failed nodes with "mlcheck: <their verdict>" and --drain-outliers also the slow ones; an admin\'s drain reason is never overwritten.',
-        'DIR must be on storage every node can write (the jobs write there). Exit codes: 0 no node failed, 1 a node failed (or, with --drain-outliers, was slow), 2 bad usage, 3 Slurm could not be used.',
+        'DIR must be on storage every node can write (the jobs write there). Exit codes: 0 every swept node passed, 1 a node failed (or, with --drain-outliers, was slow), 2 bad usage, 3 no node failed but one is undecided or never ran (Ctrl-C, a time limit, a lost job), or Slurm could not be used. Down and drained nodes are skipped and listed, and change no exit code.',
       ].join('\n\n'),
     )
     .option('--nodes <list>', 'nodes, as Slurm writes them: node[01-16],gpu7')
@@ -179,7 +179,9 @@ async function slurmSweep(flags: SweepFlags, context: CliContext): Promise<numbe
       context.err(`${target.node}: ${describeAction(target.node, action)}`);
     }
   }
-  return failed.length > 0 || (flags.drainOutliers && outliers.length > 0) ? EXIT.failed : EXIT.ok;
+  if (failed.length > 0 || (flags.drainOutliers && outliers.length > 0)) return EXIT.failed;
+  // An interrupted or incomplete sweep has not shown the fleet healthy.
+  return results.some((r) => r.status === 'undecided' || r.status === 'not started') ? EXIT.undecided : EXIT.ok;
 }
 
 function renderSweepTable(results: readonly SweepNode[], outliers: readonly string[]): string {
