@@ -5,9 +5,9 @@ import { MlcheckError } from '../../util/errors.js';
 import { runInstalledExample } from '../installed/run-example.js';
 import { kitNumbers, readFloat32File, runKit, summarizeVariableChange } from '../python-kit.js';
 import { hyperparameters, nonNegativeInteger, positiveInteger } from '../training/params.js';
-import { round, stepTimeMetrics } from '../training/step-times.js';
 import type { WorkloadRun } from '../types.js';
 import { vaeDefaults } from './defaults.js';
+import { vaeOutput } from './output.js';
 import { vaeArchitecture } from './model.js';
 import { writeImageGrid } from './png-grid.js';
 
@@ -37,42 +37,22 @@ export const vaePython: WorkloadRun<PythonSession> = async (session, ctx) => {
   const out = (await runKit(session, ctx, 'vae', { params, datasets: ['mnist'] })) as VaeKitOutput;
   const artifacts = out.images.map((image) => writePng(image, ctx.outDir));
   const history = out.epochs;
-  const last = history[history.length - 1];
-  if (last === undefined) throw new MlcheckError('internal', 'the vae kit trained no epoch');
-  const moved = summarizeVariableChange(out.variableChange);
-  const timing = stepTimeMetrics(kitNumbers(out.stepMs));
+  if (history.length === 0) throw new MlcheckError('internal', 'the vae kit trained no epoch');
   const lines = history.flatMap((h) => [`====> Epoch: ${h.epoch} Average loss: ${h.train_loss.toFixed(4)}`, `====> Test set loss: ${h.test_loss.toFixed(4)}`]);
-  lines.push(`${timing.ms_per_step_median.value.toFixed(1)} ms/step (median over ${out.steps} steps; p95 ${timing.ms_per_step_p95.value.toFixed(1)} ms)`);
-  return {
-    metrics: {
-      test_loss: { value: last.test_loss, unit: 'nats/image' },
-      train_loss: { value: last.train_loss, unit: 'nats/image' },
-      least_variable_change: moved.least,
-      ...timing,
-      steps: { value: out.steps, unit: 'steps' },
-      epochs: { value: history.length, unit: 'epochs' },
-    },
-    hyperparameters: {
-      architecture: vaeArchitecture({ input: 784, hidden: params.hidden, latent: params.latent }),
-      framework: session.framework,
-      loss: 'BCE (sum) + KLD',
-      optimizer: 'Adam',
-      learning_rate: params.learningRate,
-      adam_betas: [0.9, 0.999],
-      adam_eps: 1e-8,
-      batch_size: params.batch,
-      epochs: history.length,
-      train_steps: out.steps,
-      test_size: out.testSize,
-      init: 'torch.nn.Linear default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases',
-      pixels: 'p / 255',
-      shuffle: 'every epoch',
-      seed: ctx.seed,
-    },
+  return vaeOutput({
+    history,
+    stepMs: kitNumbers(out.stepMs),
+    steps: out.steps,
+    testSize: out.testSize,
+    batch: params.batch,
+    learningRate: params.learningRate,
+    seed: ctx.seed,
+    architecture: vaeArchitecture({ input: 784, hidden: params.hidden, latent: params.latent }),
+    extraHyperparameters: { framework: session.framework },
+    moved: summarizeVariableChange(out.variableChange),
     lines,
-    details: { epochs: history, variableChange: { leastTrained: moved.leastName, byVariable: moved.byVariable } },
     artifacts,
-  };
+  });
 };
 
 /** The kit's raw float32 grid as the PNG every engine writes (writeImageGrid); the raw file goes. */

@@ -4,11 +4,12 @@ import type { TfjsSession } from '../../engines/tfjs/session.js';
 import { fillPixels, loadMnist, MNIST_PIXELS, range, type MnistSplit } from '../training/mnist.js';
 import { hyperparameters, nonNegativeInteger, positiveInteger } from '../training/params.js';
 import { seededRandom, type SeededRandom } from '../training/random.js';
-import { round, stepTimeMetrics } from '../training/step-times.js';
+import { round } from '../training/step-times.js';
 import { disposeModel, trainingStep } from '../training/trainable-model.js';
 import { trackVariableChange } from '../training/variable-change.js';
 import type { WorkloadRun } from '../types.js';
 import { vaeDefaults } from './defaults.js';
+import { vaeOutput } from './output.js';
 import { createVaeModel, type VaeModel, type VaeModelFactory } from './model.js';
 import { writeImageGrid } from './png-grid.js';
 
@@ -107,39 +108,7 @@ export function vaeTraining({ createModel = createVaeModel }: VaeTrainingOptions
         if (writeImages) artifacts.push(...writeEpochImages(tf, model, test, epoch, latent, random, ctx.outDir));
       }
 
-      const last = history[history.length - 1];
-      const moved = change.measure();
-      const timing = stepTimeMetrics(stepMs);
-      lines.push(`${timing.ms_per_step_median.value.toFixed(1)} ms/step (median over ${step} steps; p95 ${timing.ms_per_step_p95.value.toFixed(1)} ms)`);
-      return {
-        metrics: {
-          test_loss: { value: last.test_loss, unit: 'nats/image' },
-          train_loss: { value: last.train_loss, unit: 'nats/image' },
-          least_variable_change: moved.least,
-          ...timing,
-          steps: { value: step, unit: 'steps' },
-          epochs: { value: history.length, unit: 'epochs' },
-        },
-        hyperparameters: {
-          architecture: model.architecture,
-          loss: 'BCE (sum) + KLD',
-          optimizer: 'Adam',
-          learning_rate: learningRate,
-          adam_betas: [0.9, 0.999],
-          adam_eps: 1e-8,
-          batch_size: batch,
-          epochs: history.length,
-          train_steps: step,
-          test_size: testSize,
-          init: 'torch.nn.Linear default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases',
-          pixels: 'p / 255',
-          shuffle: 'every epoch',
-          seed: ctx.seed,
-        },
-        lines,
-        details: { epochs: history, variableChange: { leastTrained: moved.leastName, byVariable: moved.byVariable } },
-        artifacts,
-      };
+      return vaeOutput({ history, stepMs, steps: step, testSize, batch, learningRate, seed: ctx.seed, architecture: model.architecture, moved: change.measure(), lines, artifacts });
     } finally {
       optimizer.dispose();
       change.dispose();
