@@ -1,12 +1,12 @@
-"""Helpers every framework's kits share: MNIST's idx files, how far training moved each
-variable, and timing. Plain Python and numpy only."""
+"""Helpers every framework's kits share: MNIST's idx files, the workloads' schedules, how far
+training moved each variable, and timing. Plain Python and numpy only."""
 import gzip
 import math
 import time
 
 import numpy as np
 
-from .errors import KitDataError
+from .errors import KitDataError, KitUsageError
 
 IMAGES_MAGIC = 0x00000803
 LABELS_MAGIC = 0x00000801
@@ -106,3 +106,40 @@ def loaded_blas():
         if name.startswith('libblas.so'):
             return '%s (%s)' % ('reference BLAS' if '/blas/' in path else 'libblas', path)
     return None
+
+
+def lenet_schedule(ctx, train_count, test_count, validation_size, batch):
+    """convolutional.py's schedule: the first validation_size images validate, the rest train; the
+    step count is trainSteps, or epochs over the training images. Returns (train_size, steps,
+    eval_size, test_size)."""
+    train_size = train_count - validation_size
+    if train_size <= batch:
+        raise KitUsageError('validationSize %d leaves %d training images for batch %d' % (validation_size, train_size, batch))
+    train_steps = ctx.integer('trainSteps')
+    steps = train_steps if train_steps > 0 else int(math.floor(ctx.number('epochs') * train_size / batch))
+    return train_size, steps, min(ctx.integer('evalSize'), validation_size), min(ctx.integer('testSize'), test_count)
+
+
+def vae_schedule(ctx, train_count, test_count, batch):
+    """vae/main.py's schedule: whole epochs of batches, cut at trainSteps when that is set.
+    Returns (steps_per_epoch, total_steps, epochs_to_run, test_size)."""
+    epochs = ctx.integer('epochs')
+    train_steps = ctx.integer('trainSteps')
+    steps_per_epoch = math.ceil(train_count / batch)
+    total_steps = min(train_steps, epochs * steps_per_epoch) if train_steps > 0 else epochs * steps_per_epoch
+    return steps_per_epoch, total_steps, math.ceil(total_steps / steps_per_epoch), min(ctx.integer('testSize'), test_count)
+
+
+def shuffled_repeat_batches(seed, count, batch, steps):
+    """tf.data's shuffle(1000).repeat().batch(batch) over count (< 1000) rows: a fresh permutation
+    per pass, batches running across passes. Yields one index array per step."""
+    random = np.random.RandomState(seed)
+    order, position = random.permutation(count), 0
+    for _ in range(steps):
+        picked = np.empty(batch, dtype=np.int64)
+        for i in range(batch):
+            if position == count:
+                order, position = random.permutation(count), 0
+            picked[i] = order[position]
+            position += 1
+        yield picked

@@ -4,7 +4,7 @@ accumulator 0.1), batches of 100 drawn from a shuffled, repeated training set. m
 CSVs and sends the rows."""
 import numpy as np
 
-from ..common import check_finite, relative_change
+from ..common import check_finite, relative_change, shuffled_repeat_batches
 
 
 def run(ctx):
@@ -50,18 +50,8 @@ def run(ctx):
         return layers[-1](x)
 
     optimizer = torch.optim.Adagrad(list(variables.values()), lr=learning_rate, initial_accumulator_value=initial_accumulator)
-    # shuffle(1000).repeat().batch(100) over 120 rows: a fresh permutation per pass, batches across passes.
-    random = np.random.RandomState(ctx.seed)
-    count = train_x.shape[0]
-    order, position = random.permutation(count), 0
     last_loss = float('nan')
-    for step in range(steps):
-        picked = np.empty(batch, dtype=np.int64)
-        for i in range(batch):
-            if position == count:
-                order, position = random.permutation(count), 0
-            picked[i] = order[position]
-            position += 1
+    for step, picked in enumerate(shuffled_repeat_batches(ctx.seed, train_x.shape[0], batch, steps)):
         index = torch.from_numpy(picked).to(device)
         loss = F.cross_entropy(logits(train_x[index]), train_y[index])
         optimizer.zero_grad()

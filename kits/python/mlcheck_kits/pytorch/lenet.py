@@ -1,12 +1,10 @@
 """convolutional.py on PyTorch: the same network, schedule and preprocessing as mlcheck's tfjs
 LeNet (DESIGN.md section 2). The training step is written as a user would write it
 (../shared/peers/pytorch_reference.py): the engine adds nothing to a step but timing it."""
-import math
 
 import numpy as np
 
-from ..common import StepTimer, check_finite, load_mnist, median, relative_change
-from ..errors import KitUsageError
+from ..common import check_finite, lenet_schedule, load_mnist, median, relative_change, StepTimer
 from . import synchronize
 
 EVAL_BATCH = 500
@@ -19,8 +17,6 @@ def run(ctx):
     F = torch.nn.functional
     device = ctx.framework.handle
     batch = ctx.integer('batch')
-    epochs = ctx.number('epochs')
-    train_steps = ctx.integer('trainSteps')
     base_rate = ctx.number('learningRate')
     decay_rate = ctx.number('decayRate')
     momentum = ctx.number('momentum')
@@ -31,12 +27,7 @@ def run(ctx):
 
     ctx.progress('load', 'reading MNIST')
     (train_x, train_y), (test_x, test_y) = load_mnist(ctx.data['mnist'])
-    train_size = train_x.shape[0] - validation_size
-    if train_size <= batch:
-        raise KitUsageError('validationSize %d leaves %d training images for batch %d' % (validation_size, train_size, batch))
-    steps = train_steps if train_steps > 0 else int(math.floor(epochs * train_size / batch))
-    eval_size = min(ctx.integer('evalSize'), validation_size)
-    test_size = min(ctx.integer('testSize'), test_x.shape[0])
+    train_size, steps, eval_size, test_size = lenet_schedule(ctx, train_x.shape[0], test_x.shape[0], validation_size, batch)
 
     torch.manual_seed(ctx.seed)
     images = torch.from_numpy((train_x.astype(np.float32) - 127.5) / 255).reshape(-1, 1, 28, 28).to(device)

@@ -1,12 +1,11 @@
 """pytorch/examples vae/main.py as mlcheck runs it (DESIGN.md section 2): 784-400-(20,20)-400-784,
 BCE (sum) + KLD, Adam 1e-3, batches of 128 reshuffled every epoch, test loss per epoch. The
 reconstruction and sample images go to out_dir as raw float32 for mlcheck to write as PNG."""
-import math
 import os
 
 import numpy as np
 
-from ..common import StepTimer, check_finite, load_mnist, relative_change
+from ..common import check_finite, load_mnist, relative_change, StepTimer, vae_schedule
 from . import synchronize
 
 RECONSTRUCTIONS = 8
@@ -18,8 +17,6 @@ def run(ctx):
     nn = torch.nn
     F = torch.nn.functional
     device = ctx.framework.handle
-    epochs = ctx.integer('epochs')
-    train_steps = ctx.integer('trainSteps')
     batch = ctx.integer('batch')
     learning_rate = ctx.number('learningRate')
     hidden = ctx.integer('hidden')
@@ -28,11 +25,8 @@ def run(ctx):
 
     ctx.progress('load', 'reading MNIST')
     (train_x, _), (test_x, _) = load_mnist(ctx.data['mnist'])
-    test_size = min(ctx.integer('testSize'), test_x.shape[0])
     count = train_x.shape[0]
-    steps_per_epoch = math.ceil(count / batch)
-    total_steps = min(train_steps, epochs * steps_per_epoch) if train_steps > 0 else epochs * steps_per_epoch
-    epochs_to_run = math.ceil(total_steps / steps_per_epoch)
+    _, total_steps, epochs_to_run, test_size = vae_schedule(ctx, count, test_x.shape[0], batch)
 
     torch.manual_seed(ctx.seed)
     images = torch.from_numpy(train_x.reshape(-1, 784).astype(np.float32) / 255).to(device)

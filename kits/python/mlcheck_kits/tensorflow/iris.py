@@ -5,7 +5,7 @@ from a shuffled, repeated training set. mlcheck reads the CSVs and sends the row
 on paper (README)."""
 import numpy as np
 
-from ..common import check_finite, relative_change
+from ..common import check_finite, relative_change, shuffled_repeat_batches
 
 
 def run(ctx):
@@ -53,18 +53,8 @@ def run(ctx):
             optimizer.apply_gradients(zip(tape.gradient(loss, trainable), trainable))
             return loss
 
-        # shuffle(1000).repeat().batch(100) over 120 rows: a fresh permutation per pass.
-        random = np.random.RandomState(ctx.seed)
-        count = train_x.shape[0]
-        order, position = random.permutation(count), 0
         last_loss = float('nan')
-        for step in range(steps):
-            picked = np.empty(batch, dtype=np.int64)
-            for i in range(batch):
-                if position == count:
-                    order, position = random.permutation(count), 0
-                picked[i] = order[position]
-                position += 1
+        for step, picked in enumerate(shuffled_repeat_batches(ctx.seed, train_x.shape[0], batch, steps)):
             loss = train_step(tf.constant(train_x[picked]), tf.constant(train_y[picked]))
             if (step + 1) % 100 == 0 or step == steps - 1:
                 last_loss = check_finite(float(loss.numpy()), 'iris', step + 1)

@@ -1,12 +1,10 @@
 """convolutional.py on TensorFlow 2: the same variables, graph, schedule and preprocessing
 (DESIGN.md section 2), with tf.compat.v1's MomentumOptimizer as the manual's TF1 code uses it and
 the step compiled with tf.function. Verified only on paper (README)."""
-import math
 
 import numpy as np
 
-from ..common import StepTimer, check_finite, load_mnist, median, relative_change
-from ..errors import KitUsageError
+from ..common import check_finite, lenet_schedule, load_mnist, median, relative_change, StepTimer
 
 EVAL_BATCH = 500
 
@@ -15,8 +13,6 @@ def run(ctx):
     tf = ctx.framework.module
     device = ctx.framework.handle
     batch = ctx.integer('batch')
-    epochs = ctx.number('epochs')
-    train_steps = ctx.integer('trainSteps')
     base_rate = ctx.number('learningRate')
     decay_rate = ctx.number('decayRate')
     momentum = ctx.number('momentum')
@@ -27,12 +23,7 @@ def run(ctx):
 
     ctx.progress('load', 'reading MNIST')
     (train_x, train_y), (test_x, test_y) = load_mnist(ctx.data['mnist'])
-    train_size = train_x.shape[0] - validation_size
-    if train_size <= batch:
-        raise KitUsageError('validationSize %d leaves %d training images for batch %d' % (validation_size, train_size, batch))
-    steps = train_steps if train_steps > 0 else int(math.floor(epochs * train_size / batch))
-    eval_size = min(ctx.integer('evalSize'), validation_size)
-    test_size = min(ctx.integer('testSize'), test_x.shape[0])
+    train_size, steps, eval_size, test_size = lenet_schedule(ctx, train_x.shape[0], test_x.shape[0], validation_size, batch)
     tf.random.set_seed(ctx.seed)
 
     with tf.device(device):

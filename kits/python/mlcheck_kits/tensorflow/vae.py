@@ -7,7 +7,7 @@ import os
 
 import numpy as np
 
-from ..common import StepTimer, check_finite, load_mnist, relative_change
+from ..common import check_finite, load_mnist, relative_change, StepTimer, vae_schedule
 
 RECONSTRUCTIONS = 8
 SAMPLES = 64
@@ -16,8 +16,6 @@ SAMPLES = 64
 def run(ctx):
     tf = ctx.framework.module
     device = ctx.framework.handle
-    epochs = ctx.integer('epochs')
-    train_steps = ctx.integer('trainSteps')
     batch = ctx.integer('batch')
     learning_rate = ctx.number('learningRate')
     hidden = ctx.integer('hidden')
@@ -26,11 +24,8 @@ def run(ctx):
 
     ctx.progress('load', 'reading MNIST')
     (train_x, _), (test_x, _) = load_mnist(ctx.data['mnist'])
-    test_size = min(ctx.integer('testSize'), test_x.shape[0])
     count = train_x.shape[0]
-    steps_per_epoch = math.ceil(count / batch)
-    total_steps = min(train_steps, epochs * steps_per_epoch) if train_steps > 0 else epochs * steps_per_epoch
-    epochs_to_run = math.ceil(total_steps / steps_per_epoch)
+    _, total_steps, epochs_to_run, test_size = vae_schedule(ctx, count, test_x.shape[0], batch)
     tf.random.set_seed(ctx.seed)
     random = np.random.RandomState(ctx.seed)
 
