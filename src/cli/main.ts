@@ -19,6 +19,7 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
   ['setup', async () => (await import('./commands/setup.js')).registerSetup],
   ['slurm', async () => (await import('./commands/slurm.js')).registerSlurm],
   ['frameworks', async () => (await import('./commands/frameworks.js')).registerFrameworks],
+  ['jupyter', async () => (await import('./commands/jupyter.js')).registerJupyter],
 ];
 
 /** Runs one mlcheck command line and returns the process exit code. */
