@@ -116,6 +116,16 @@ class Host:
             return self.error('failure', '%s: %s' % (type(e).__name__, e), traceback=traceback.format_exc(limit=20))
         self.send(dict(type='result', output=output))
 
+    def handle(self, message):
+        """One request (open or run); its answers go out through send."""
+        kind = message.get('type')
+        if kind == 'open':
+            self.open(message)
+        elif kind == 'run':
+            self.run(message)
+        else:
+            self.error('usage', 'unknown message type %r' % (kind,))
+
     def _kit_module(self, kit, file):
         if file:
             spec = importlib.util.spec_from_file_location('mlcheck_kit_file', file)
@@ -150,15 +160,9 @@ def main():
         except ValueError:
             host.error('usage', 'not a JSON line: %r' % line[:200])
             continue
-        kind = message.get('type')
-        if kind == 'open':
-            host.open(message)
-        elif kind == 'run':
-            host.run(message)
-        elif kind == 'close':
+        if message.get('type') == 'close':
             break
-        else:
-            host.error('usage', 'unknown message type %r' % (kind,))
+        host.handle(message)
     sys.stdout.flush()
 
 

@@ -1,3 +1,4 @@
+import type { JupyterKernelFacts } from './jupyter/target.js';
 import { PYTHON_BACKENDS, type PythonEnvironmentSpec } from './python/backends.js';
 
 /** The engine interface: workloads depend only on this, never on a framework package directly. */
@@ -62,6 +63,9 @@ export interface EngineInfo {
   device: string;
   /** Package and runtime versions, e.g. {"@tensorflow/tfjs-core": "4.22.0"}. */
   versions: Record<string, string>;
+  /** The python engine ran its kits in a kernel a Jupyter server started (--jupyter). */
+  via?: 'jupyter';
+  jupyter?: JupyterKernelFacts;
 }
 
 export interface EngineSession {
@@ -78,6 +82,8 @@ export interface OpenOptions {
   training?: boolean;
   /** The python engine: interpreter, environment modules and kit. */
   python?: PythonEnvironmentSpec;
+  /** The case was stopped (Ctrl-C, the watchdog): an engine that started something remote stops it. */
+  signal?: AbortSignal;
 }
 
 export interface Engine<S extends EngineSession = EngineSession> {

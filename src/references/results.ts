@@ -1,3 +1,4 @@
+import type { JupyterKernelFacts } from '../engines/jupyter/target.js';
 import type { EngineId } from '../engines/types.js';
 import type { ProbeSnapshot } from '../probe/index.js';
 import type { Measurement, ParamValue, ProfileId } from '../workloads/types.js';
@@ -70,6 +71,9 @@ export interface CaseResult {
   artifacts: string[];
   /** Crash diagnostics: exit code or signal, last lines of stderr. */
   crash?: { exitCode: number | null; signal: string | null; stderrTail: string[] };
+  /** The python engine ran in a kernel of a Jupyter server (--jupyter): which, where, and its latencies. */
+  via?: 'jupyter';
+  jupyter?: JupyterKernelFacts;
 }
 
 export interface RunSession {

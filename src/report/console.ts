@@ -1,3 +1,4 @@
+import type { JupyterKernelFacts } from '../engines/jupyter/target.js';
 import type { CaseResult, Outcome, RunRecord } from '../references/results.js';
 import { decideRun } from '../references/run-outcome.js';
 import { countOutcomes } from './counts.js';
@@ -61,6 +62,7 @@ export function renderConsole(record: RunRecord, options: ConsoleOptions = {}): 
       // The operator's next step: the fixes a skip or failure names (e.g. the staging command).
       for (const fix of c.reason.split('\n').filter((line) => /^\s*fix:/.test(line))) lines.push(paint('dim', `${indent}  ${fix.trim()}`));
     }
+    if (c.jupyter) lines.push(paint('dim', `${' '.repeat(widths[0]! + 2)}${describeKernel(c.jupyter)}`));
     if (options.showLines) for (const line of c.lines) lines.push(`${' '.repeat(widths[0]! + 2)}${line}`);
   }
   const verdict = verdictLine(record, options);
@@ -116,4 +118,11 @@ function firstLine(text: string): string {
 function oneLine(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length <= VERDICT_MAX_LENGTH ? flat : `${flat.slice(0, VERDICT_MAX_LENGTH - 3)}...`;
+}
+
+/** e.g. "via jupyter: kernel python3 on http://127.0.0.1:8888/, started in 1.48 s, first execute 0.012 s, Slurm job 7 on node02". */
+function describeKernel(k: JupyterKernelFacts): string {
+  const latencies = k.startSeconds === null ? 'did not start' : `started in ${formatValue(k.startSeconds)} s, first execute ${formatValue(k.firstExecuteSeconds ?? Number.NaN)} s`;
+  const where = k.slurm ? `, Slurm job ${k.slurm.jobId}${k.slurm.node ? ` on ${k.slurm.node}` : ''}` : k.host ? `, on ${k.host}` : '';
+  return `via jupyter: kernel ${k.kernel} on ${k.server}, ${latencies}${where}`;
 }

@@ -95,5 +95,7 @@ function reportCase(c: CaseResult): ReportCase {
     details: c.details,
     artifacts: c.artifacts,
     ...(c.crash && { crash: c.crash }),
+    ...(c.via && { via: c.via }),
+    ...(c.jupyter && { jupyter: c.jupyter }),
   };
 }

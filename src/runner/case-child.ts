@@ -46,7 +46,7 @@ async function runCase(spec: CaseSpec, signal: AbortSignal): Promise<void> {
 
     const setupStart = performance.now();
     const engine = await loadEngine(spec.engine);
-    session = await engine.open({ backend: spec.backend, threads: spec.threads, training: workload.training !== false, ...(spec.python && { python: spec.python }) });
+    session = await engine.open({ backend: spec.backend, threads: spec.threads, training: workload.training !== false, signal, ...(spec.python && { python: spec.python }) });
     await send({ type: 'engine', info: session.info, setupSeconds: (performance.now() - setupStart) / 1000 });
 
     phase = 'run';

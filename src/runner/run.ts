@@ -165,6 +165,7 @@ function toCaseResult(spec: CaseSpec, isolated: IsolatedCase, startedAt: Date, e
     lines: [],
     details: {},
     artifacts: [],
+    ...jupyterOf(spec, isolated),
   };
   const outcome = isolated.outcome;
   switch (outcome.kind) {
@@ -203,4 +204,12 @@ function toCaseResult(spec: CaseSpec, isolated: IsolatedCase, startedAt: Date, e
       };
     }
   }
+}
+
+/** A case run in a Jupyter kernel names the server and kernel even when the kernel never started; the latencies when it did. */
+function jupyterOf(spec: CaseSpec, isolated: IsolatedCase): Pick<CaseResult, 'via' | 'jupyter'> {
+  const target = spec.python?.jupyter;
+  if (target === undefined) return {};
+  const started = isolated.engine?.jupyter;
+  return { via: 'jupyter', jupyter: started ?? { server: target.url, kernel: target.kernel, kernelId: null, startSeconds: null, firstExecuteSeconds: null, host: null, slurm: null } };
 }

@@ -1,3 +1,5 @@
+import type { JupyterTarget } from '../jupyter/target.js';
+
 /**
  * The python engine's vocabulary, known statically so that a plan needs no interpreter: the
  * frameworks it runs, its backends (framework x device) and what a case tells it to use.
@@ -31,6 +33,8 @@ export interface PythonEnvironmentSpec {
   kit: PythonKit;
   /** Extra roots searched for the manual's installed example scripts. */
   examplesDirs: readonly string[];
+  /** Run the kits in this kernel of a Jupyter server instead of a local interpreter (--jupyter, --kernel). */
+  jupyter?: JupyterTarget;
 }
 
 export interface PythonBackend {

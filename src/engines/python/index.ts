@@ -7,6 +7,7 @@ import {
   parsePythonBackend,
   PYTHON_BACKENDS,
   type PythonBackendName,
+  type PythonEnvironmentSpec,
   type PythonFramework,
 } from './backends.js';
 import { gpuUnusableReason, type DriverView } from './device-truth.js';
@@ -14,7 +15,9 @@ import { probeDriverView } from './driver-view.js';
 import type { FrameworkFacts } from './facts.js';
 import { KitHost } from './host-process.js';
 import { DEFAULT_PYTHON_SPEC, prepareEnvironment } from './environment.js';
-import { HOST_SCRIPT } from './kits.js';
+import { HOST_SCRIPT, PYTHON_KITS_DIR } from './kits.js';
+import type { KitTransport } from './kit-transport.js';
+import type { JupyterKernelFacts, JupyterTarget } from '../jupyter/target.js';
 import type { HostMessage } from './protocol.js';
 import { runExampleScript } from './script-runner.js';
 import type { PythonEnvironment, PythonSession } from './session.js';
@@ -48,24 +51,59 @@ export function createPythonEngine(engineOptions: PythonEngineOptions = {}): Eng
       const backend = chooseBackend(options.backend);
       const { framework, device } = parsePythonBackend(backend);
       const spec = options.python ?? DEFAULT_PYTHON_SPEC;
-      const environment = await prepareEnvironment(spec);
-      const { host } = await KitHost.start({ interpreter: environment.interpreter, hostScript: HOST_SCRIPT, env: environment.env, echoStderr: (chunk) => process.stderr.write(chunk) });
+      const { host, environment, kernel } = spec.jupyter ? await startKernel(spec, spec.jupyter, options.signal) : await startInterpreter(spec);
       try {
         const reply = await host.request({ type: 'open', framework, device, threads: options.threads ?? null, training: options.training !== false }, `opening ${framework}`);
-        if (reply.type !== 'opened') throw hostError(reply, `${framework} in ${describeEnvironment(environment)}`);
+        if (reply.type !== 'opened') throw hostError(reply, `${framework} in ${kernel ? `kernel ${kernel.facts.kernel}` : describeEnvironment(environment)}`);
         const facts = reply.facts;
         if (device === 'cuda') {
           let problem = gpuUnusableReason(facts, spec.modules, null);
-          if (problem !== null && facts.build.cuda !== null) problem = gpuUnusableReason(facts, spec.modules, await (engineOptions.driverView ?? probeDriverView)());
+          // The local driver says nothing about the node a kernel runs on.
+          if (problem !== null && facts.build.cuda !== null && !kernel) problem = gpuUnusableReason(facts, spec.modules, await (engineOptions.driverView ?? probeDriverView)());
           if (problem !== null) throw new Error(problem);
         }
-        return createSession(host, backend, framework, facts, environment);
+        return createSession(host, backend, framework, facts, environment, kernel);
       } catch (error) {
         await host.close().catch(() => undefined);
         throw error;
       }
     },
   };
+}
+
+interface StartedHost {
+  host: KitTransport;
+  environment: PythonEnvironment;
+  /** Set when the kits run in a Jupyter kernel. */
+  kernel?: { facts: JupyterKernelFacts; cpu: string | null };
+}
+
+async function startInterpreter(spec: PythonEnvironmentSpec): Promise<StartedHost> {
+  const environment = await prepareEnvironment(spec);
+  const { host } = await KitHost.start({ interpreter: environment.interpreter, hostScript: HOST_SCRIPT, env: environment.env, echoStderr: (chunk) => process.stderr.write(chunk) });
+  return { host, environment };
+}
+
+/** A kernel of the Jupyter server (--jupyter): its own interpreter and environment, as a notebook user gets them. */
+async function startKernel(spec: PythonEnvironmentSpec, target: JupyterTarget, signal: AbortSignal | undefined): Promise<StartedHost> {
+  // Loaded only here: a local run does not pay for @jupyterlab/services.
+  const { JupyterKitHost } = await import('../jupyter/kernel-host.js');
+  const { readJupyterToken } = await import('../jupyter/token.js');
+  const { token } = readJupyterToken({ tokenFile: target.tokenFile, env: process.env });
+  const { host, hello } = await JupyterKitHost.start({ target, token, kitsDir: PYTHON_KITS_DIR, ...(signal && { signal }) });
+  // An abort between requests (Ctrl-C, the watchdog) still shuts the kernel down at once.
+  const onAbort = (): void => host.kill();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const transport: KitTransport = {
+    request: (message, what, onProgress) => host.request(message, what, onProgress),
+    kill: () => host.kill(),
+    close: async () => {
+      signal?.removeEventListener('abort', onAbort);
+      await host.close();
+    },
+  };
+  const environment: PythonEnvironment = { interpreter: hello.executable, env: {}, baseEnv: {}, loadedModules: [], spec };
+  return { host: transport, environment, kernel: { facts: host.facts, cpu: hello.cpu ?? null } };
 }
 
 function chooseBackend(requested: string | undefined): PythonBackendName {
@@ -79,9 +117,15 @@ function describeEnvironment(environment: PythonEnvironment): string {
   return `${environment.interpreter}${modules}`;
 }
 
-function createSession(host: KitHost, backend: PythonBackendName, framework: PythonFramework, facts: FrameworkFacts, environment: PythonEnvironment): PythonSession {
+function createSession(host: KitTransport, backend: PythonBackendName, framework: PythonFramework, facts: FrameworkFacts, environment: PythonEnvironment, kernel?: StartedHost['kernel']): PythonSession {
   const { device } = parsePythonBackend(backend);
-  const info: EngineInfo = { engine: 'python', backend, device: deviceLabel(facts, device), versions: versionsOf(facts, environment) };
+  const info: EngineInfo = {
+    engine: 'python',
+    backend,
+    device: deviceLabel(facts, device, kernel ? kernel.cpu : localCpu()),
+    versions: versionsOf(facts, environment),
+    ...(kernel && { via: 'jupyter' as const, jupyter: kernel.facts }),
+  };
   return {
     info,
     framework,
@@ -106,6 +150,7 @@ function createSession(host: KitHost, backend: PythonBackendName, framework: Pyt
       }
     },
     runScript(script, args, options) {
+      if (kernel) throw new UsageError(`--kit installed runs the example scripts with a local interpreter; in kernel ${kernel.facts.kernel} only mlcheck's kits run`, { fix: 'drop --kit installed with --jupyter' });
       return runExampleScript(environment.interpreter, environment.env, script, args, options);
     },
     close: () => host.close(),
@@ -130,14 +175,19 @@ function hostError(reply: HostMessage, what: string): Error {
   }
 }
 
-function deviceLabel(facts: FrameworkFacts, device: 'cuda' | 'cpu'): string {
+function localCpu(): string | null {
+  return os.cpus()[0]?.model.trim() ?? null;
+}
+
+/** The device a case ran on; cpu is the model of the machine the kits ran on (a kernel's may be another node's). */
+function deviceLabel(facts: FrameworkFacts, device: 'cuda' | 'cpu', cpu: string | null): string {
   if (device === 'cuda') {
     const gpu = facts.cuda.devices[0];
     const capability = gpu?.capability ? `, compute capability ${gpu.capability.join('.')}` : '';
     return `${gpu?.name ?? 'NVIDIA GPU'} (GPU 0${capability}; ${facts.framework} CUDA ${facts.build.cuda ?? '?'}, cuDNN ${facts.build.cudnn ?? 'none'})`;
   }
   const threads = facts.threads !== null ? `${facts.threads} thread${facts.threads === 1 ? '' : 's'}` : 'default threads';
-  return `CPU: ${os.cpus()[0]?.model.trim() ?? 'unknown'} (${threads}${facts.blas ? `, ${facts.blas.split(' (')[0]}` : ''})`;
+  return `CPU: ${cpu ?? 'unknown'} (${threads}${facts.blas ? `, ${facts.blas.split(' (')[0]}` : ''})`;
 }
 
 function versionsOf(facts: FrameworkFacts, environment: PythonEnvironment): Record<string, string> {

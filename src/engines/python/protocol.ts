@@ -10,7 +10,8 @@ export type HostRequest =
 export type HostErrorKind = 'requirement' | 'data' | 'usage' | 'failure';
 
 export type HostMessage =
-  | { type: 'hello'; protocol: number; python: string; executable: string; pid: number }
+  /** host, cpu and slurm: from a kernel (kits/python/jupyter_bridge.py), which may run on another node. */
+  | { type: 'hello'; protocol: number; python: string; executable: string; pid: number; host?: string; cpu?: string | null; slurm?: { jobId: string; node: string | null } | null }
   | { type: 'opened'; facts: FrameworkFacts }
   | { type: 'progress'; event: Progress }
   | { type: 'result'; output: unknown }
