@@ -9,7 +9,8 @@ import { redactToken } from './token.js';
 /** kits/python/jupyter_bridge.py sends every protocol message as display data of this type. */
 const HOST_MIME = 'application/vnd.mlcheck.host+json';
 const OUTPUT_KEEP_LINES = 40;
-const SHUTDOWN_TIMEOUT_MS = 5000;
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+const SHUTDOWN_RETRY_MS = 250;
 /** Statuses after which the kernel that ran the kits is gone (the server may start another in its place). */
 const DEATH_STATUSES: ReadonlySet<Kernel.Status> = new Set(['dead', 'autorestarting', 'restarting']);
 
@@ -117,11 +118,24 @@ export class JupyterKitHost implements KitTransport {
     this.shutdown ??= (async () => {
       this.current = 'shutting down';
       this.pendingReject?.(new Error(`kernel ${this.facts.kernel} was shut down while ${this.current}`));
-      const timeout = new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_TIMEOUT_MS).unref());
-      await Promise.race([KernelAPI.shutdownKernel(this.connection.id, this.settings).catch(() => undefined), timeout]);
+      const deadline = Date.now() + SHUTDOWN_TIMEOUT_MS;
+      const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(true), SHUTDOWN_TIMEOUT_MS).unref());
+      // A server refuses (HTTP 500) while it restarts a kernel that died (jupyter_client 7: its
+      // `ready` future is pending): ask again until it has the kernel back and stops it.
+      while (!(await Promise.race([this.requestShutdown(), timeout])) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, SHUTDOWN_RETRY_MS));
       this.connection.dispose();
     })();
     return this.shutdown;
+  }
+
+  /** True once the server has stopped the kernel (or no longer has it). */
+  private async requestShutdown(): Promise<boolean> {
+    try {
+      await KernelAPI.shutdownKernel(this.connection.id, this.settings);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private ready(timeoutMs: number): Promise<void> {
@@ -191,7 +205,8 @@ export class JupyterKitHost implements KitTransport {
 
   private outputTail(): string {
     const tail = this.output.slice(-15);
-    return tail.length > 0 ? `; the kernel's last output:\n    ${tail.join('\n    ')}` : '';
+    // The last line stays on the first line of the reason, which the console and a drain reason show.
+    return tail.length > 0 ? `; it last printed: ${tail[tail.length - 1]}\n  the kernel's last output:\n    ${tail.join('\n    ')}` : '';
   }
 
   private redact(text: string): string {

@@ -1,0 +1,147 @@
+/**
+ * `mlcheck run ... --jupyter URL --kernel NAME` against a real Jupyter Server on loopback
+ * (Debian's 1.23, random port and token): the python engine's kits run inside kernels the server
+ * starts; failures (a wrong token, a kernel that dies, one that never starts, the watchdog,
+ * Ctrl-C) end as they must, and no kernel is ever left running.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseServerUrl } from '../src/engines/jupyter/server-url.js';
+import { validateReport } from '../src/report/validate.js';
+import type { JsonReport, ReportCase } from '../src/report/json-report.js';
+import { hasJupyterServer, startJupyterServer, writeKernelspec, type JupyterServer } from './helpers/jupyter-server.js';
+import { cliPath, repoRoot, sharedDataDir } from './helpers/paths.js';
+import { debianPython, runCli } from './helpers/python-env.js';
+
+const hasTorch = spawnSync(debianPython, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+const describeJupyter = hasJupyterServer ? describe : describe.skip;
+
+describeJupyter('workloads through a live Jupyter kernel', () => {
+  let server: JupyterServer;
+  const out = mkdtempSync(path.join(os.tmpdir(), 'mlcheck-jupyter-run-'));
+  const envWith = (extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv => {
+    const env = { ...process.env, ...extra };
+    if (extra.JUPYTER_TOKEN === undefined) delete env.JUPYTER_TOKEN;
+    return env;
+  };
+  const run = (name: string, args: string[], env: NodeJS.ProcessEnv) => runCli(cliPath, ['run', ...args, '--jupyter', server.url, '--data-dir', sharedDataDir, '--no-probe', '--out', path.join(out, name), '--json', path.join(out, `${name}.json`)], env);
+  const report = (name: string): JsonReport => JSON.parse(readFileSync(path.join(out, `${name}.json`), 'utf8')) as JsonReport;
+
+  beforeAll(async () => {
+    server = await startJupyterServer();
+    writeKernelspec(server.kernelsDir, 'dying', { argv: [debianPython, path.join(repoRoot, 'test', 'fixtures', 'jupyter', 'dying-kernel.py'), '-f', '{connection_file}'], display_name: 'Python 3 (torch crashes)', language: 'python' });
+    // A kernel that never answers (a job stuck in a queue looks the same to the server).
+    writeKernelspec(server.kernelsDir, 'never-starts', { argv: ['/bin/sleep', '600', '{connection_file}'], display_name: 'never starts', language: 'python' });
+  }, 90_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('runs hello and iris in kernels of the server: the same case records, via jupyter, with the kernel and its latencies', async () => {
+    const result = await run('hello-iris', ['hello', 'iris', '--kernel', 'python3'], envWith({ JUPYTER_TOKEN: server.token }));
+    expect(result.status, result.stderr + result.stdout).toBe(0);
+    const document = report('hello-iris');
+    expect(validateReport(document)).toEqual({ valid: true, report: document });
+    expect(document.cases.map((c) => [c.id, c.outcome, c.engine, c.via, c.jupyter?.kernel, c.jupyter?.server])).toEqual([
+      ['hello/python/pytorch-cpu', 'pass', 'python', 'jupyter', 'python3', server.url],
+      ['iris/python/pytorch-cpu', 'pass', 'python', 'jupyter', 'python3', server.url],
+    ]);
+    for (const c of document.cases) {
+      expect(c.jupyter!.startSeconds).toBeGreaterThan(0);
+      expect(c.jupyter!.firstExecuteSeconds).toBeGreaterThan(0);
+      expect(c.jupyter!.kernelId).toMatch(/^[0-9a-f-]{36}$/);
+      // The kernel's own interpreter: the server runs python3 kernels with its own Python.
+      expect(c.versions.interpreter).toBe(debianPython);
+    }
+    expect(document.cases[1]!.metrics.test_accuracy!.value).toBeGreaterThanOrEqual(0.9);
+    expect(result.stdout).toMatch(/^ +via jupyter: kernel python3 on http:\/\/127\.0\.0\.1:\d+\/, started in [\d.]+ s, first execute [\d.e-]+ s, on \S+$/m);
+    expect(result.stdout + result.stderr + JSON.stringify(document)).not.toContain(server.token);
+    expect(await server.kernelsAfter()).toEqual([]);
+  }, 600_000);
+
+  it.runIf(hasTorch)('trains lenet (the quick profile, 150 steps) in a kernel, with the token from --jupyter-token-file', async () => {
+    const tokenFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'mlcheck-token-')), 'token');
+    writeFileSync(tokenFile, `${server.token}\n`);
+    chmodSync(tokenFile, 0o600);
+    const result = await run('lenet', ['lenet', '--kernel', 'python3', '--jupyter-token-file', tokenFile], envWith({}));
+    expect(result.status, result.stderr + result.stdout).toBe(0);
+    const lenet = report('lenet').cases[0]!;
+    expect([lenet.outcome, lenet.via, lenet.hyperparameters.train_steps ?? lenet.hyperparameters.trainSteps]).toEqual(['pass', 'jupyter', 150]);
+    expect(lenet.metrics.test_error_pct!.value).toBeLessThan(8);
+    expect(await server.kernelsAfter()).toEqual([]);
+  }, 900_000);
+
+  it('refuses a wrong token with exit 2, naming the server and never printing a token', async () => {
+    const wrong = 'not-the-token-0123456789';
+    const result = await run('wrong-token', ['hello', '--kernel', 'python3'], envWith({ JUPYTER_TOKEN: wrong }));
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(`mlcheck: Jupyter server ${server.url}: authentication failed (HTTP 403) with the token from JUPYTER_TOKEN`);
+    expect(result.stderr + result.stdout).not.toContain(wrong);
+    expect(result.stderr + result.stdout).not.toContain(server.token);
+    expect(await server.kernels()).toEqual([]);
+  }, 60_000);
+
+  it('fails a case whose kernel dies, with what the kernel said before it died', async () => {
+    const result = await run('dying', ['hello', '--kernel', 'dying'], envWith({ JUPYTER_TOKEN: server.token }));
+    expect(result.status, result.stderr + result.stdout).toBe(1);
+    const hello = report('dying').cases[0]!;
+    expect([hello.outcome, hello.failPhase, hello.via, hello.jupyter?.kernel]).toEqual(['fail', 'crash', 'jupyter', 'dying']);
+    expect(hello.reason).toMatch(/^kernel dying \([0-9a-f-]{36}\) on http:\/\/127\.0\.0\.1:\d+\/ died while opening pytorch \(Jupyter status (autorestarting|restarting|dead)\); it last printed: mlcheck test: libtorch_cpu\.so crashed while loading \(simulated\)\n  the kernel's last output:\n {4}/);
+    expect(await server.kernelsAfter()).toEqual([]);
+  }, 300_000);
+
+  it('fails a kernel that does not start within --kernel-timeout, and shuts it down', async () => {
+    const result = await run('never-starts', ['hello', '--kernel', 'never-starts', '--kernel-timeout', '4'], envWith({ JUPYTER_TOKEN: server.token }));
+    expect(result.status, result.stderr + result.stdout).toBe(1);
+    const hello = report('never-starts').cases[0]!;
+    expect([hello.outcome, hello.failPhase]).toEqual(['fail', 'crash']);
+    expect(hello.reason).toMatch(/^kernel never-starts \([0-9a-f-]{36}\) on http:\/\/127\.0\.0\.1:\d+\/ did not start within 4 s$/);
+    expect(hello.jupyter).toMatchObject({ kernel: 'never-starts', startSeconds: null });
+    expect(await server.kernelsAfter()).toEqual([]);
+  }, 120_000);
+
+  it('shuts the kernel down when the watchdog stops a case', async () => {
+    const result = await run('watchdog', ['lenet', '--kernel', 'python3', '--timeout', '8'], envWith({ JUPYTER_TOKEN: server.token }));
+    expect(result.status).toBe(1);
+    const lenet = report('watchdog').cases[0]! as ReportCase;
+    expect([lenet.outcome, lenet.failPhase]).toEqual(['fail', 'timeout']);
+    expect(await server.kernelsAfter()).toEqual([]);
+  }, 120_000);
+
+  it('shuts the kernel down on Ctrl-C, while the kit runs in it', async () => {
+    const child = spawn(process.execPath, [cliPath, 'run', 'iris', '--kernel', 'python3', '--jupyter', server.url, '--data-dir', sharedDataDir, '--no-probe', '--out', path.join(out, 'ctrl-c')], { env: envWith({ JUPYTER_TOKEN: server.token }), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    const training = new Promise<void>((resolve) => {
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr += chunk;
+        if (/train: step/.test(stderr)) resolve();
+      });
+    });
+    await training;
+    expect(await server.kernels()).toHaveLength(1);
+    child.kill('SIGINT');
+    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(status, stderr).toBe(3);
+    expect(stderr).toMatch(/SIGINT received: stopping the running case/);
+    expect(await server.kernelsAfter()).toEqual([]);
+  }, 300_000);
+});
+
+describe('--jupyter URLs', () => {
+  it('warns about plain http to another machine only', () => {
+    expect(parseServerUrl('http://10.1.2.3:8888').warning).toMatch(/^http:\/\/10\.1\.2\.3:8888\/ is plain http:\/\/ to another machine: the token and everything the kernel runs cross the network unencrypted; use https:\/\/$/);
+    expect(parseServerUrl('http://jupyter.example.org/user/alice').warning).not.toBeNull();
+    for (const quiet of ['https://hub.example.org/user/alice/', 'http://127.0.0.1:8888/', 'http://127.8.9.1/', 'http://localhost:8888', 'http://[::1]:8888/']) expect(parseServerUrl(quiet).warning, quiet).toBeNull();
+    expect(parseServerUrl('http://jupyter.example.org/user/alice').url).toBe('http://jupyter.example.org/user/alice/');
+  });
+
+  it('refuses a token in the URL (argv is public) without echoing it', () => {
+    const run = spawnSync(process.execPath, [cliPath, 'run', 'hello', '--jupyter', 'http://127.0.0.1:9/?token=secret-in-argv', '--kernel', 'python3', '--no-probe'], { encoding: 'utf8' });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/the URL carries a token or credentials/);
+    expect(run.stderr).not.toContain('secret-in-argv');
+  });
+});
