@@ -20,7 +20,7 @@ function descriptionParagraphs(text: string): string[][] {
     .map((paragraph) => paragraph.split('\n'));
 }
 
-const commands = [['compare'], ['classify'], ['probe'], ['frameworks'], ['setup'], ['datasets'], ['datasets', 'list'], ['datasets', 'fetch'], ['datasets', 'verify'], ['slurm', 'check'], ['slurm', 'sweep']];
+const commands = [['compare'], ['classify'], ['probe'], ['frameworks'], ['setup'], ['datasets'], ['datasets', 'list'], ['datasets', 'fetch'], ['datasets', 'verify'], ['slurm', 'check'], ['slurm', 'sweep'], ['jupyter', 'kernels']];
 
 describe('help text at 80 columns', () => {
   it.each(commands)('%s %s: paragraphs are wrapped, never broken mid-sentence, and end with working-looking examples', (...command) => {

@@ -34,7 +34,7 @@ export function registerJupyter(program: Command, context: CliContext): void {
       'after',
       helpExamples(
         'mlcheck jupyter kernels',
-        { comment: "the gateway's kernelspecs, with the site's modulefiles", command: 'JUPYTER_PATH=/opt/eg/share/jupyter mlcheck jupyter kernels --module-path /cm/shared/modulefiles' },
+        { comment: "with the site's modulefiles; the gateway's kernelspecs: JUPYTER_PATH=/opt/eg/share/jupyter", command: 'mlcheck jupyter kernels --module-path /cm/shared/modulefiles' },
         'mlcheck jupyter kernels --json',
       ),
     )

@@ -69,6 +69,7 @@ export function registerRun(program: Command, context: CliContext): void {
         '  mlcheck run --resume mlcheck-runs/2026-11-25T09-00-00-000Z   finish an interrupted run',
         '  mlcheck run hello iris lenet --modules "shared pytorch-py37-cuda10.2-gcc" --data-dir /shared/mlcheck-data',
         '  mlcheck run lenet --engine python --python /usr/bin/python3 --backend pytorch-cpu',
+        '  mlcheck run hello iris --jupyter https://hub.example.org/user/alice/ --kernel python3   in a kernel (token: JUPYTER_TOKEN)',
       ].join('\n'),
     )
     .argument('[workload...]', 'workloads to run');
