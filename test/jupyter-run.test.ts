@@ -138,6 +138,17 @@ describe('--jupyter URLs', () => {
     expect(parseServerUrl('http://jupyter.example.org/user/alice').url).toBe('http://jupyter.example.org/user/alice/');
   });
 
+  it.each([
+    [['--jupyter', 'http://127.0.0.1:9/'], /--jupyter and --kernel go together/],
+    [['--jupyter', 'http://127.0.0.1:9/', '--kernel', 'python3', '--modules', 'shared'], /--jupyter runs the kits in the kernel's own environment: --python, --modules/],
+    [['--jupyter', 'ftp://127.0.0.1:9/', '--kernel', 'python3'], /--jupyter: ftp:\/\/ is not a Jupyter server URL/],
+    [['--jupyter', 'http://127.0.0.1:2/', '--kernel', 'python3'], /cannot reach the Jupyter server http:\/\/127\.0\.0\.1:2\/: ECONNREFUSED/],
+  ])('refuses %j with exit 2 before anything runs', (args, message) => {
+    const run = spawnSync(process.execPath, [cliPath, 'run', 'hello', ...args, '--no-probe'], { encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(2);
+    expect(run.stderr).toMatch(message);
+  });
+
   it('refuses a token in the URL (argv is public) without echoing it', () => {
     const run = spawnSync(process.execPath, [cliPath, 'run', 'hello', '--jupyter', 'http://127.0.0.1:9/?token=secret-in-argv', '--kernel', 'python3', '--no-probe'], { encoding: 'utf8' });
     expect(run.status).toBe(2);
