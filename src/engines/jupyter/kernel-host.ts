@@ -85,6 +85,8 @@ export class JupyterKitHost implements KitTransport {
       host.facts.firstExecuteSeconds = (performance.now() - first) / 1000;
       const bootstrap = [
         'import sys as __mlcheck_sys',
+        // As host.py runs (python -B): the kits folder is the package's, never written to.
+        '__mlcheck_sys.dont_write_bytecode = True',
         `if ${JSON.stringify(options.kitsDir)} not in __mlcheck_sys.path: __mlcheck_sys.path.insert(0, ${JSON.stringify(options.kitsDir)})`,
         'import jupyter_bridge as __mlcheck_bridge',
         '__mlcheck_bridge.start()',
