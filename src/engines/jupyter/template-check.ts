@@ -22,7 +22,7 @@ export function templateProblem(file: string, expectedKind: string | null): stri
   if (documents.length === 0) return `the template ${file} is empty`;
   for (const doc of documents) {
     const error = doc.errors[0];
-    if (error) return `the template ${file} is not YAML: ${error.message.split('\n')[0]}`;
+    if (error) return `the template ${file} is not YAML: ${error.message.split('\n')[0]!.replace(/:$/, '')}`;
     const value: unknown = doc.toJS();
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return `the template ${file} is not a Kubernetes object (a YAML mapping)`;
     const object = value as Record<string, unknown>;
