@@ -4,14 +4,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { cliPath, sharedDataDir } from './helpers/paths.js';
+import { cliPath, repoRoot, sharedDataDir } from './helpers/paths.js';
 
 const run = promisify(execFile);
 const model = path.join(sharedDataDir, 'imagenet', 'mobilenet_v2_1.0_224.onnx');
 
-async function mlcheck(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function mlcheck(...argsAndEnv: (string | Record<string, string>)[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const args = argsAndEnv.filter((a): a is string => typeof a === 'string');
+  const env = Object.assign({ ...process.env, MLCHECK_DATA_DIR: '' }, ...argsAndEnv.filter((a) => typeof a !== 'string'));
   try {
-    const { stdout, stderr } = await run(process.execPath, [cliPath, ...args], { env: { ...process.env, MLCHECK_DATA_DIR: '' } });
+    const { stdout, stderr } = await run(process.execPath, [cliPath, ...args], { env });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -37,8 +39,15 @@ describe('mlcheck classify (built CLI: run `npx tsc -p .` first)', () => {
     expect(stderr).toContain(`${file} is not an image`);
   });
 
-  it('exits 2 and names the staging commands when the default model is not staged', async () => {
-    const { code, stderr } = await mlcheck('classify', path.join(sharedDataDir, 'images', 'cropped_panda.jpg'), '--data-dir', sharedDataDir);
+  it('without --model and no Inception-v3 staged, classifies with the shipped MobileNetV2 and says so', async () => {
+    const { code, stdout, stderr } = await mlcheck('classify', path.join(sharedDataDir, 'images', 'cropped_panda.jpg'), '--ep', 'cpu', { XDG_CACHE_HOME: mkdtempSync(path.join(os.tmpdir(), 'mlcheck-cache-')) });
+    expect(code, stderr).toBe(0);
+    expect(stderr).toContain(`model ${path.join(repoRoot, 'datasets', 'imagenet', 'mobilenet_v2_1.0_224.onnx')} (mobilenet_v2_1.0_224, shipped with mlcheck; inception_v3_2015_12_05 is not staged)`);
+    expect(stdout.split('\n')[0]).toMatch(/^giant panda \(score = 0\.98\d{3}\)$/);
+  });
+
+  it('exits 2 and names the staging commands when neither the default model nor the shipped one is there', async () => {
+    const { code, stderr } = await mlcheck('classify', path.join(sharedDataDir, 'images', 'cropped_panda.jpg'), { MLCHECK_PACKAGE_DATA_DIR: '', XDG_CACHE_HOME: mkdtempSync(path.join(os.tmpdir(), 'mlcheck-cache-')) });
     expect(code).toBe(2);
     expect(stderr).toContain('inception_v3_2015_12_05.onnx');
     expect(stderr).toContain('tf2onnx');

@@ -129,7 +129,7 @@ describe('--strict is acceptance: a skipped planned case fails the run', () => {
 
   it('data that is not staged fails an acceptance run', async () => {
     const emptyData = mkdtempSync(path.join(os.tmpdir(), 'mlcheck-no-data-'));
-    const env = { LD_LIBRARY_PATH: dirs.empty, MLCHECK_SYSFS_ROOT: fakeSysfs([]), MLCHECK_PROCFS_ROOT: fakeProcfs(null), XDG_CACHE_HOME: emptyData };
+    const env = { LD_LIBRARY_PATH: dirs.empty, MLCHECK_SYSFS_ROOT: fakeSysfs([]), MLCHECK_PROCFS_ROOT: fakeProcfs(null), XDG_CACHE_HOME: emptyData, MLCHECK_PACKAGE_DATA_DIR: '' };
     const strict = await run(['iris', '--data-dir', emptyData, '--strict'], env);
     expect(strict.status, strict.output).toBe(1);
     expect(strict.lastLine).toMatch(/^mlcheck: FAIL iris\/tfjs .*not staged/);

@@ -43,9 +43,9 @@ describe('mlcheck run', () => {
     expect(stdout).toMatch(/^mlcheck: /m);
   });
 
-  it('with no data staged, works offline and explains each skip with the command that stages it', () => {
+  it('with no data anywhere (not even the package\'s), works offline and explains each skip with the command that stages it', () => {
     const outDir = mkdtempSync(path.join(os.tmpdir(), 'mlcheck-default-'));
-    const env = { ...process.env, ...emptyHome(), MLCHECK_DATA_DIR: '' };
+    const env = { ...process.env, ...emptyHome(), MLCHECK_DATA_DIR: '', MLCHECK_PACKAGE_DATA_DIR: '' };
     const result = spawnSync(process.execPath, [cliPath, 'run', '--out', outDir], { encoding: 'utf8', env, timeout: 240_000 });
     const report = JSON.parse(readFileSync(path.join(outDir, 'report.json'), 'utf8'));
     const cases = report.cases as Array<{ workload: string; engine: string; outcome: string; reason: string | null }>;

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliPath, sharedDataDir } from './helpers/paths.js';
+import { cliPath, repoRoot, sharedDataDir } from './helpers/paths.js';
 
 interface CliResult {
   code: number;
@@ -54,12 +54,22 @@ describe('mlcheck datasets', () => {
     expect(result.stdout).toMatch(/^fashion-mnist\s+4\s/m);
   });
 
+  it("list shows the package's own copies with the origin `package` when nothing else is staged", async () => {
+    const result = await cli(['datasets', 'list']);
+    expect(result.code).toBe(0);
+    for (const [id, dir] of [['mnist', 'mnist'], ['iris', 'iris'], ['imagenet-images', 'images'], ['imagenet-labels', 'imagenet']]) {
+      expect(result.stdout).toMatch(new RegExp(`^${id}\\s.* present: ${path.join(repoRoot, 'datasets', dir)} \\(package\\)$`, 'm'));
+    }
+  });
+
   it('verify re-hashes and passes on the shared data (MLCHECK_DATA_DIR)', async () => {
     const result = await cli(['datasets', 'verify', 'mnist', 'iris'], { MLCHECK_DATA_DIR: sharedDataDir });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain(`mnist    trainImages  ok      ${path.join(sharedDataDir, 'mnist', 'train-images-idx3-ubyte.gz')} (MLCHECK_DATA_DIR)`);
-    expect(result.stdout.match(/ ok /g)).toHaveLength(6);
+    expect(result.stdout).toMatch(new RegExp(`^mnist +trainImages +ok +${path.join(sharedDataDir, 'mnist', 'train-images-idx3-ubyte.gz')} \\(MLCHECK_DATA_DIR\\)$`, 'm'));
+    expect(result.stdout.match(/ ok +\//g)).toHaveLength(6);
+    // The package's copies are checked too, behind the data dir's.
+    expect(result.stdout).toContain(`mnist    trainImages  ok (shadowed)  ${path.join(repoRoot, 'datasets', 'mnist', 'train-images-idx3-ubyte.gz')} (package)`);
   });
 
   it('verify exits 1 on a wrong copy and says what to do', async () => {
@@ -69,14 +79,23 @@ describe('mlcheck datasets', () => {
     const result = await cli(['datasets', 'verify', 'iris', '--data-dir', dataDir]);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/iris\s+test\s+WRONG\s+\S+iris_test\.csv \(--data-dir\)/);
-    expect(result.stdout).toMatch(/iris\s+train\s+missing/);
+    expect(result.stdout).toMatch(/iris\s+train\s+ok\s+\S+iris_training\.csv \(package\)/);
     expect(result.stderr).toContain('expected decompressed sha256 3b6dde8ad159a8545d4b4d8290a9cc7d49a9a8803d6ffe755884269371cc1eb1 (573 bytes)');
     expect(result.stderr).toContain(`fix: delete it and run mlcheck datasets fetch iris --data-dir ${dataDir}`);
   });
 
+  it("fetch copies the package's own files into --data-dir, offline", async () => {
+    const dataDir = tempDir('fetch-package');
+    const result = await cli(['datasets', 'fetch', 'iris', '--data-dir', dataDir], { HTTPS_PROXY: 'http://127.0.0.1:9', HTTP_PROXY: 'http://127.0.0.1:9' });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(`iris/train: copying ${path.join(repoRoot, 'datasets', 'iris', 'iris_training.csv')} -> ${path.join(dataDir, 'iris')}/`);
+    expect(readdirSync(path.join(dataDir, 'iris')).sort()).toEqual(['iris_test.csv', 'iris_training.csv']);
+  });
+
   it('fetch downloads from MLCHECK_DATASET_MIRROR into --data-dir and verifies', async () => {
     const dataDir = tempDir('fetch');
-    const result = await cli(['datasets', 'fetch', 'iris', '--data-dir', dataDir], { MLCHECK_DATASET_MIRROR: mirror });
+    // Without the package's copies, which fetch would copy instead.
+    const result = await cli(['datasets', 'fetch', 'iris', '--data-dir', dataDir], { MLCHECK_DATASET_MIRROR: mirror, MLCHECK_PACKAGE_DATA_DIR: '' });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`iris\ttrain\t${path.join(dataDir, 'iris', 'iris_training.csv')}`);
     expect(readdirSync(path.join(dataDir, 'iris')).sort()).toEqual(['iris_test.csv', 'iris_training.csv']);

@@ -69,7 +69,7 @@ describe('downloads from a local server', () => {
   it('downloads, verifies and places the files; progress reports the bytes', async () => {
     const dataDir = tempDir('ok');
     const events: Progress[] = [];
-    const access = createDataAccess({ dataDir, cacheDir: tempDir('cache'), systemPaths: false, download: { urls: urlsFrom('ok') }, onProgress: (p) => events.push(p) });
+    const access = createDataAccess({ dataDir, cacheDir: tempDir('cache'), systemPaths: false, packageDataDir: null, download: { urls: urlsFrom('ok') }, onProgress: (p) => events.push(p) });
     const files = await access.files('iris');
     expect(files.train).toBe(path.join(dataDir, 'iris', 'iris_training.csv'));
     expect(readFileSync(files.train).equals(readFileSync(path.join(sharedDataDir, 'iris', 'iris_training.csv')))).toBe(true);
@@ -88,7 +88,7 @@ describe('downloads from a local server', () => {
       registry: createRegistry([manifest]),
       dataDir,
       cacheDir: tempDir('cache'),
-      systemPaths: false,
+      systemPaths: false, packageDataDir: null,
       download: { urls: (id, key, file) => (key === 'testImages' ? urlsFrom('drop')(id, key, file) : urlsFrom('ok')(id, key, file)), backoffMs: 1 },
       onProgress: (p) => events.push(p),
     });
@@ -109,20 +109,20 @@ describe('downloads from a local server', () => {
 
   it('retries a 503 with backoff', async () => {
     const dataDir = tempDir('flaky');
-    const files = await createDataAccess({ dataDir, cacheDir: tempDir('cache'), systemPaths: false, download: { urls: urlsFrom('flaky'), backoffMs: 1 } }).files('iris');
+    const files = await createDataAccess({ dataDir, cacheDir: tempDir('cache'), systemPaths: false, packageDataDir: null, download: { urls: urlsFrom('flaky'), backoffMs: 1 } }).files('iris');
     expect(existsSync(files.test)).toBe(true);
     expect(hits.filter((hit) => hit.url === '/flaky/iris/iris_test.csv')).toHaveLength(2);
   });
 
   it('rejects a mirror serving wrong bytes, and falls back to the next URL', async () => {
     const dataDir = tempDir('wrong');
-    const files = await createDataAccess({ dataDir, cacheDir: tempDir('cache'), systemPaths: false, download: { urls: urlsFrom('wrong', 'missing', 'ok'), backoffMs: 1 } }).files('iris');
+    const files = await createDataAccess({ dataDir, cacheDir: tempDir('cache'), systemPaths: false, packageDataDir: null, download: { urls: urlsFrom('wrong', 'missing', 'ok'), backoffMs: 1 } }).files('iris');
     expect(readFileSync(files.test).equals(readFileSync(path.join(sharedDataDir, 'iris', 'iris_test.csv')))).toBe(true);
   });
 
   it('fails with DataError when every URL serves wrong bytes, leaving nothing behind', async () => {
     const dataDir = tempDir('allwrong');
-    const error = await rejectionOf(createDataAccess({ dataDir, cacheDir: tempDir('cache'), systemPaths: false, download: { urls: urlsFrom('wrong'), backoffMs: 1 } }).files('iris'));
+    const error = await rejectionOf(createDataAccess({ dataDir, cacheDir: tempDir('cache'), systemPaths: false, packageDataDir: null, download: { urls: urlsFrom('wrong'), backoffMs: 1 } }).files('iris'));
     expect(error).toBeInstanceOf(DataError);
     expect(error.message).toContain('could not download iris_training.csv');
     expect(error.message).toMatch(/wrong content: sha256 [0-9a-f]{64} \(60008 bytes\), expected c4c7652b/);
@@ -138,7 +138,7 @@ describe('downloads from a local server', () => {
       });
     });
     const dead = (_id: string, _key: string, file: { name: string }) => [`http://127.0.0.1:${closedPort}/${file.name}`, `http://no-such-host.invalid/${file.name}`];
-    const error = await rejectionOf(createDataAccess({ dataDir, cacheDir: tempDir('cache'), systemPaths: false, download: { urls: dead, backoffMs: 1, attempts: 2 } }).files('iris'));
+    const error = await rejectionOf(createDataAccess({ dataDir, cacheDir: tempDir('cache'), systemPaths: false, packageDataDir: null, download: { urls: dead, backoffMs: 1, attempts: 2 } }).files('iris'));
     expect(error).toBeInstanceOf(RequirementError);
     const text = (error as InstanceType<typeof RequirementError>).describe();
     expect(text).toContain('dataset iris is not staged: missing iris_training.csv (train), iris_test.csv (test)');

@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { builtinRegistry, createDataAccess, createRegistry, readIrisCsv } from '../src/datasets/index.js';
 import { DataError, RequirementError } from '../src/util/errors.js';
-import { sharedDataDir } from './helpers/paths.js';
+import { repoRoot, sharedDataDir } from './helpers/paths.js';
 import { rejectionOf } from './helpers/rejection.js';
 
 const tempDir = (label: string): string => mkdtempSync(path.join(os.tmpdir(), `mlcheck-datasets-${label}-`));
@@ -68,6 +68,33 @@ describe('createDataAccess: finding and verifying', () => {
     const registry = createRegistry([{ ...builtinRegistry().get('iris'), systemPaths: [path.join(sharedDataDir, 'iris')] }]);
     const files = await createDataAccess({ registry, dataDir: tempDir('empty'), cacheDir: tempDir('cache') }).files('iris');
     expect(files.test).toBe(path.join(sharedDataDir, 'iris', 'iris_test.csv'));
+  });
+
+  it("finds the package's own copies last, after the data dir, the cache and system folders", async () => {
+    const access = createDataAccess({ dataDir: tempDir('empty'), cacheDir: tempDir('cache') });
+    const files = await access.files('iris');
+    expect(files.train).toBe(path.join(repoRoot, 'datasets', 'iris', 'iris_training.csv'));
+    const report = await access.inspect('iris', { hash: false });
+    expect(report.locations.map((location) => location.kind)).toEqual(['data-dir', 'cache', 'package']);
+    expect(report.locations.at(-1)).toMatchObject({ dir: path.join(repoRoot, 'datasets', 'iris'), origin: 'package' });
+    // A copy anywhere before the package's wins.
+    const dataDir = tempDir('staged');
+    stageIris(dataDir);
+    expect((await createDataAccess({ dataDir, cacheDir: tempDir('cache') }).files('iris')).train).toBe(path.join(dataDir, 'iris', 'iris_training.csv'));
+  });
+
+  it('ships every file the workloads read, verified: MNIST, iris, the five images, the ImageNet labels', async () => {
+    const access = createDataAccess({ dataDir: tempDir('empty'), cacheDir: tempDir('cache') });
+    for (const id of ['mnist', 'iris', 'imagenet-images', 'imagenet-labels']) {
+      const report = await access.inspect(id);
+      for (const file of report.files) expect(file.copies.map((copy) => [copy.location.kind, copy.status]), `${id}/${file.key}`).toEqual([['package', 'ok']]);
+    }
+  });
+
+  it('MLCHECK_PACKAGE_DATA_DIR="" (or packageDataDir: null) leaves the package out', async () => {
+    const env = { XDG_CACHE_HOME: tempDir('xdg'), MLCHECK_PACKAGE_DATA_DIR: '' };
+    expect(await rejectionOf(createDataAccess({ env }).files('iris'))).toBeInstanceOf(RequirementError);
+    expect(await rejectionOf(createDataAccess({ cacheDir: tempDir('cache'), packageDataDir: null }).files('iris'))).toBeInstanceOf(RequirementError);
   });
 
   it.skipIf(!existsSync('/usr/share/datasets/fashion-mnist'))("finds Debian's dataset-fashion-mnist", async () => {

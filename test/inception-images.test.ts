@@ -8,8 +8,9 @@ import { loadExpectedLabels } from '../src/references/expected-labels.js';
 import { inception } from '../src/workloads/inception/index.js';
 import { inceptionClassNames } from '../src/workloads/inception/labels.js';
 import { classifyImages } from '../src/workloads/inception/classify-images.js';
+import { resolveModel } from '../src/workloads/inception/resolve-model.js';
 import type { WorkloadContext } from '../src/workloads/types.js';
-import { sharedDataDir } from './helpers/paths.js';
+import { repoRoot, sharedDataDir } from './helpers/paths.js';
 
 const model = path.join(sharedDataDir, 'imagenet', 'mobilenet_v2_1.0_224.onnx');
 const data = createDataAccess({ dataDir: sharedDataDir, download: false });
@@ -51,8 +52,8 @@ describe('the test model on every shared image (CPU)', () => {
       expectedLabels: loadExpectedLabels('standard'),
     };
     const output = await inception.engines.onnx!(session, ctx);
-    expect(output.lines![0]).toBe('cropped_panda.jpg:');
-    expect(output.lines![1]).toMatch(/^giant panda \(score = 0\.98\d{3}\)$/);
+    expect(output.lines!.slice(0, 2)).toEqual(['model: mobilenet_v2_1.0_224', 'cropped_panda.jpg:']);
+    expect(output.lines![2]).toMatch(/^giant panda \(score = 0\.98\d{3}\)$/);
     expect(output.metrics.expected_labels_missed!.value).toBe(0);
     for (const metric of ['latency_ms_median', 'latency_ms_p95', 'throughput_images_per_s', 'model_load_ms']) expect(output.metrics[metric]!.value).toBeGreaterThan(0);
     expect(output.hyperparameters.latencyRuns).toBe(20);
@@ -70,9 +71,35 @@ describe('the test model on every shared image (CPU)', () => {
     expect(output.lines!.some((l) => /^nodes by provider: CPUExecutionProvider \d+ \(.*Conv \d+/.test(l))).toBe(true);
   });
 
-  it('without --model asks for the Inception-v3 staging (a requirement, so the case is skipped)', async () => {
-    const ctx = { profile: 'quick', seed: 1, params: inception.defaults, data, outDir: mkdtempSync(path.join(os.tmpdir(), 'mlcheck-inception-')), signal: new AbortController().signal, progress: () => undefined } as WorkloadContext;
-    await expect(inception.engines.onnx!(session, ctx)).rejects.toMatchObject({ kind: 'requirement', message: expect.stringContaining('inception_v3_2015_12_05.onnx') });
+  it('without --model and no Inception-v3 staged, runs the shipped MobileNetV2 and says so', async () => {
+    const packageOnly = createDataAccess({ dataDir: mkdtempSync(path.join(os.tmpdir(), 'mlcheck-no-data-')), cacheDir: mkdtempSync(path.join(os.tmpdir(), 'mlcheck-cache-')), download: false });
+    const expectedLabels = loadExpectedLabels('quick');
+    const ctx = { profile: 'quick', seed: 1, params: { ...inception.defaults, latencyRuns: 20, throughputRuns: 1 }, data: packageOnly, expectedLabels, outDir: mkdtempSync(path.join(os.tmpdir(), 'mlcheck-inception-')), signal: new AbortController().signal, progress: () => undefined } as WorkloadContext;
+    const output = await inception.engines.onnx!(session, ctx);
+    expect(output.hyperparameters).toMatchObject({ model: path.join(repoRoot, 'datasets', 'imagenet', 'mobilenet_v2_1.0_224.onnx'), modelId: 'mobilenet_v2_1.0_224' });
+    expect(output.lines![0]).toBe("model: mobilenet_v2_1.0_224, shipped with mlcheck; run because inception_v3_2015_12_05 (the manual's model) is not staged");
+    expect(output.lines![1]).toContain('stage inception_v3_2015_12_05.onnx');
+    expect(output.details!.modelStandIn).toMatchObject({ for: 'inception_v3_2015_12_05' });
+    expect(output.metrics.expected_labels_missed!.value).toBe(0);
+    // Judged by MobileNetV2's own floor (0.9 in quick), not Inception-v3's (0.8).
+    expect((output.details!.predictions as { minScore: number }[])[0]!.minScore).toBe(0.9);
+  });
+
+  it('judges each model by its own score floor: the same MobileNetV2 panda passes at 0.9 and fails at 0.99', async () => {
+    const run = async (floor: number) => {
+      const expectedLabels = [{ image: 'panda', top1: ['giant panda'], minScore: 0, minScoreByModel: { inception_v3_2015_12_05: 0.5, 'mobilenet_v2_1.0_224': floor } }];
+      const ctx = { profile: 'quick', seed: 1, params: { ...inception.defaults, model, latencyRuns: 20, throughputRuns: 1 }, data, expectedLabels, outDir: mkdtempSync(path.join(os.tmpdir(), 'mlcheck-inception-')), signal: new AbortController().signal, progress: () => undefined } as WorkloadContext;
+      return inception.engines.onnx!(session, ctx);
+    };
+    expect((await run(0.9)).metrics.expected_labels_missed!.value).toBe(0);
+    const failed = await run(0.99);
+    expect(failed.metrics.expected_labels_missed!.value).toBe(1);
+    expect(failed.lines).toContain('  expected top-1: giant panda with score >= 0.99 (mobilenet_v2_1.0_224)');
+  });
+
+  it('asks for the Inception-v3 staging when neither it nor the shipped model is there (a requirement: the case is skipped)', async () => {
+    const env = { XDG_CACHE_HOME: mkdtempSync(path.join(os.tmpdir(), 'mlcheck-cache-')), MLCHECK_PACKAGE_DATA_DIR: '' };
+    await expect(resolveModel({ env, searchDirs: [] })).rejects.toMatchObject({ kind: 'requirement', message: expect.stringContaining('inception_v3_2015_12_05.onnx) is not staged, nor the shipped mobilenet_v2_1.0_224') });
   });
 
   it("maps Inception-v3's 1008 outputs through the .pbtxt and synset maps", async () => {

@@ -1,8 +1,8 @@
 /**
  * Finds a dataset's files, in order: --data-dir / MLCHECK_DATA_DIR, mlcheck's cache
- * ($XDG_CACHE_HOME/mlcheck), well-known system folders, then (only when allowed) a download
- * into the data dir or the cache. Every file is verified by the sha256 of its decompressed
- * content before its path is handed out.
+ * ($XDG_CACHE_HOME/mlcheck), well-known system folders, the copies shipped in the package,
+ * then (only when allowed) a download into the data dir or the cache. Every file is verified
+ * by the sha256 of its decompressed content before its path is handed out.
  */
 import { copyFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -227,7 +227,7 @@ export function createDataAccess(options: DataAccessOptions = {}): DatasetAccess
         }
         const elsewhere = await firstVerified(manifest, key, file, locations.filter((location) => location.dir !== target)).catch(() => undefined);
         if (elsewhere && dataDirRoot(options) === undefined) {
-          // Staging into the cache: a verified copy in a system folder is as good, no need to duplicate it.
+          // Staging into the cache: a verified copy in a system folder or the package is as good, no need to duplicate it.
           staged[key] = elsewhere;
         } else if (elsewhere) {
           progress({ datasetId, fileKey: key, phase: 'copy', message: `${elsewhere} -> ${target}/` });

@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { packageRoot } from '../util/package-info.js';
 import type { DatasetFileManifest, DatasetManifest, SearchLocation } from './types.js';
 
 export interface LocationOptions {
@@ -8,6 +9,11 @@ export interface LocationOptions {
   cacheDir?: string;
   /** Search well-known system folders (Debian's /usr/share/datasets/...). Default true. */
   systemPaths?: boolean;
+  /**
+   * The folder holding the copies shipped in the package (datasets/<directory>/), searched last;
+   * null: none. Default: MLCHECK_PACKAGE_DATA_DIR when set (empty: none), else the package's datasets/.
+   */
+  packageDataDir?: string | null;
 }
 
 export interface Root {
@@ -38,6 +44,15 @@ export function cacheRoot(options: LocationOptions): Root {
   return { dir: path.join(homedir(), '.cache', 'mlcheck'), origin: '~/.cache/mlcheck' };
 }
 
+/** The package's own copies (datasets/ in the mlcheck package); undefined when turned off. */
+export function packageDataRoot(options: LocationOptions): Root | undefined {
+  if (options.packageDataDir === null) return undefined;
+  if (options.packageDataDir !== undefined) return { dir: path.resolve(options.packageDataDir), origin: 'package' };
+  const fromEnv = (options.env ?? process.env).MLCHECK_PACKAGE_DATA_DIR;
+  if (fromEnv === '') return undefined;
+  return { dir: fromEnv !== undefined ? path.resolve(fromEnv) : path.join(packageRoot, 'datasets'), origin: 'package' };
+}
+
 /** Every folder searched for the dataset's files, in lookup order. */
 export function searchLocations(manifest: DatasetManifest, options: LocationOptions): SearchLocation[] {
   const locations: SearchLocation[] = [];
@@ -48,6 +63,8 @@ export function searchLocations(manifest: DatasetManifest, options: LocationOpti
   if (options.systemPaths !== false) {
     for (const dir of manifest.systemPaths ?? []) locations.push({ kind: 'system', dir, origin: 'system path' });
   }
+  const shipped = packageDataRoot(options);
+  if (shipped) locations.push({ kind: 'package', dir: path.join(shipped.dir, manifest.directory), origin: shipped.origin });
   return locations;
 }
 

@@ -35,7 +35,7 @@ export interface DatasetManifest {
 }
 
 /** Where a file was looked for: the folder and why it was searched. */
-export type LocationKind = 'data-dir' | 'cache' | 'system';
+export type LocationKind = 'data-dir' | 'cache' | 'system' | 'package';
 
 export interface SearchLocation {
   kind: LocationKind;

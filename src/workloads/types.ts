@@ -18,12 +18,15 @@ export interface Measurement {
 export type ParamValue = number | string | boolean;
 
 
-/** One acceptance check of an image classifier: the image's top-1 must be one of `top1` (short or full names), with score >= minScore. */
+/** One acceptance check of an image classifier: the image's top-1 must be one of `top1` (short or full names), with score >= the model's minimum. */
 export interface ExpectedLabel {
   /** File key in the imagenet-images dataset (e.g. "panda"). */
   image: string;
   top1: readonly string[];
+  /** The lowest accepted top-1 score for a model without its own (0: any score). */
   minScore: number;
+  /** The lowest accepted top-1 score per model id (the sidecar's id), e.g. {inception_v3_2015_12_05: 0.85}. */
+  minScoreByModel?: Readonly<Record<string, number>>;
 }
 
 export interface WorkloadContext {

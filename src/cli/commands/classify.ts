@@ -25,7 +25,7 @@ export function registerClassify(program: Command, context: CliContext): void {
     .description(
       [
         'Classifies each IMAGE (JPEG, PNG or WebP) with an ImageNet ONNX model on onnxruntime-node and prints the top-5 as classify_image.py does: "giant panda (score = 0.89107)".',
-        "The model is --model FILE with its sidecar (<file>.json|.yaml beside it, --sidecar, or a registry entry in the package's models/ folder); without --model, the registry's default (Inception-v3) from the data dir or the cache.",
+        "The model is --model FILE with its sidecar (<file>.json|.yaml beside it, --sidecar, or a registry entry in the package's models/ folder); without --model, the registry's default (Inception-v3) from the data dir or the cache, else the MobileNetV2 shipped in the package (the first line on stderr names the model).",
         'Exit codes: 0 ok, 2 bad usage or input (a file that is no image, a broken model or sidecar).',
       ].join('\n\n'),
     )
@@ -60,7 +60,8 @@ export function registerClassify(program: Command, context: CliContext): void {
           context.out(JSON.stringify({ ...outcome, engine: session.info }, null, 2));
           return;
         }
-        context.err(`model ${outcome.model} on onnx/${session.info.backend} (${session.info.device})`);
+        const standIn = outcome.standInFor !== null ? `, shipped with mlcheck; ${outcome.standInFor} is not staged` : '';
+        context.err(`model ${outcome.model} (${outcome.modelId}${standIn}) on onnx/${session.info.backend} (${session.info.device})`);
         for (const result of outcome.results) {
           if (outcome.results.length > 1) context.out(`${result.file}:`);
           for (const p of result.predictions) context.out(`${p.label.split(',')[0]!.trim()} (score = ${p.score.toFixed(5)})`);

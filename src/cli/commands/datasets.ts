@@ -11,7 +11,8 @@ interface DataDirFlags {
 }
 
 const LOOKUP_HELP = [
-  'Lookup order: --data-dir (or MLCHECK_DATA_DIR), the cache ($XDG_CACHE_HOME/mlcheck, default ~/.cache/mlcheck), well-known system folders (Debian: /usr/share/datasets/<id>), then a download (only `datasets fetch` downloads; `mlcheck run` never does).',
+  'Lookup order: --data-dir (or MLCHECK_DATA_DIR), the cache ($XDG_CACHE_HOME/mlcheck, default ~/.cache/mlcheck), well-known system folders (Debian: /usr/share/datasets/<id>), the copies shipped in the mlcheck package (datasets/<folder>/: MNIST, iris, the test images, the ImageNet labels and MobileNetV2; shown as "package"), then a download (only `datasets fetch` downloads; `mlcheck run` never does).',
+  'Downloads honour HTTPS_PROXY, HTTP_PROXY and NO_PROXY (lower-case names first, as curl reads them).',
   'Files are verified by the sha256 of their decompressed content, so .gz and uncompressed copies both work. MLCHECK_DATASET_MIRROR=URL puts a local mirror (laid out like a data dir) before the canonical URLs.',
 ].join('\n\n');
 

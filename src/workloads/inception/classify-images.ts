@@ -23,7 +23,7 @@ export interface ImageClassification {
 }
 
 /** `mlcheck classify`: the model's top-N for each image, with nothing judged. */
-export async function classifyImages(options: ClassifyImagesOptions): Promise<{ model: string; sidecar: string; results: ImageClassification[] }> {
+export async function classifyImages(options: ClassifyImagesOptions): Promise<{ model: string; modelId: string; standInFor: string | null; sidecar: string; results: ImageClassification[] }> {
   const labelFiles = await options.data.files(LABELS_DATASET).catch(() => ({}) as Record<string, string>);
   const model = await resolveModel({
     ...(options.model !== undefined && { model: options.model }),
@@ -39,7 +39,7 @@ export async function classifyImages(options: ClassifyImagesOptions): Promise<{ 
     for (const [index, tensor] of tensors.entries()) {
       results.push({ file: options.images[index]!, predictions: topK(await classifier.scores(tensor, 1), classifier.classNames, options.top ?? 5) });
     }
-    return { model: model.file, sidecar: model.sidecar.source, results };
+    return { model: model.file, modelId: model.sidecar.id, standInFor: model.standIn?.for.sidecar.id ?? null, sidecar: model.sidecar.source, results };
   } finally {
     await classifier.close();
   }

@@ -19,9 +19,14 @@ export interface ModelEntry {
   staging: readonly string[];
   /** The model `inception` runs when no --model is given. */
   isDefault: boolean;
+  /** Shipped in the package (datasets/imagenet/): run when the default model is not staged. */
+  isShipped: boolean;
 }
 
 export const defaultModelDir = path.join(packageRoot, 'models');
+
+/** The manual's model (classify_image.py's Inception-v3 of 2015-12-05), as its registry entry names it. */
+export const INCEPTION_V3_ID = 'inception_v3_2015_12_05';
 
 export function loadModelRegistry(dir: string = defaultModelDir): ModelEntry[] {
   return readdirSync(dir)
@@ -38,6 +43,7 @@ interface ModelEntryDocument extends SidecarDocument {
   source: { url: string; sha256?: string | null; license?: string };
   staging?: string[];
   default?: boolean;
+  shipped?: boolean;
 }
 
 const REGISTRY_ENTRY: ConfigFileKind = { schema: 'model-registry-entry', what: 'model registry entry', fix: 'see models/mobilenet_v2_1.0_224.yaml in the mlcheck package for a complete example' };
@@ -52,6 +58,7 @@ export function readModelEntry(file: string): ModelEntry {
     source: { url: entry.source.url, sha256: entry.source.sha256 ?? null, license: entry.source.license ?? 'unknown' },
     staging: entry.staging ?? [],
     isDefault: entry.default === true,
+    isShipped: entry.shipped === true,
   };
 }
 

@@ -8,7 +8,8 @@ import { labelMatches, openClassifier, topK, type Classifier, type Prediction } 
 import { createLabelFileResolver } from './label-files.js';
 import { inceptionTiming } from './defaults.js';
 import { preprocessImage } from './preprocess.js';
-import { resolveModel } from './resolve-model.js';
+import { resolveModel, type ResolvedModel } from './resolve-model.js';
+import { minScoreFor } from './score-floor.js';
 import { quantile } from '../../util/statistics.js';
 
 export const IMAGES_DATASET = 'imagenet-images';
@@ -32,18 +33,19 @@ export const inceptionOnnx: WorkloadRun<OnnxSession> = async (session, ctx) => {
     profileFilePrefix: path.join(ctx.outDir, 'onnx-profile-inception'),
   });
   try {
-    return await evaluate(classifier, session, ctx, model.file);
+    return await evaluate(classifier, session, ctx, model);
   } finally {
     await classifier.close();
   }
 };
 
-async function evaluate(classifier: Classifier, session: OnnxSession, ctx: WorkloadContext, modelFile: string): Promise<WorkloadOutput> {
+async function evaluate(classifier: Classifier, session: OnnxSession, ctx: WorkloadContext, model: ResolvedModel): Promise<WorkloadOutput> {
+  const modelId = classifier.sidecar.id;
   const expectations = ctx.expectedLabels ?? [];
   if (expectations.length === 0) throw new MlcheckError('internal', `inception was given no expected labels for profile ${ctx.profile}`, { fix: 'the runner passes references/expected-labels.yaml; a direct caller sets ctx.expectedLabels' });
   const images = await ctx.data.files(IMAGES_DATASET);
   const imageSize = classifier.sidecar.input.height * classifier.sidecar.input.width * 3;
-  const lines: string[] = [];
+  const lines: string[] = modelLines(model);
   const results: { image: string; file: string; top5: Prediction[]; expected: readonly string[]; minScore: number; passed: boolean }[] = [];
   const tensors: Float32Array[] = [];
   for (const expectation of expectations) {
@@ -53,10 +55,11 @@ async function evaluate(classifier: Classifier, session: OnnxSession, ctx: Workl
     tensors.push(tensor);
     const top5 = topK(await classifier.scores(tensor, 1), classifier.classNames, 5);
     const best = top5[0]!;
-    const passed = labelMatches(best.label, expectation.top1) && best.score >= expectation.minScore;
-    results.push({ image: expectation.image, file, top5, expected: expectation.top1, minScore: expectation.minScore, passed });
+    const minScore = minScoreFor(expectation, modelId);
+    const passed = labelMatches(best.label, expectation.top1) && best.score >= minScore;
+    results.push({ image: expectation.image, file, top5, expected: expectation.top1, minScore, passed });
     lines.push(`${path.basename(file)}:`, ...top5.map((p) => `${shortLabel(p.label)} (score = ${p.score.toFixed(5)})`));
-    if (!passed) lines.push(`  expected top-1: ${expectation.top1.join(' | ')}${expectation.minScore ? ` with score >= ${expectation.minScore}` : ''}`);
+    if (!passed) lines.push(`  expected top-1: ${expectation.top1.join(' | ')}${minScore ? ` with score >= ${minScore} (${modelId})` : ''}`);
   }
   const first = results[0]!;
   // Where the classifications ran; profiling ends here, so the timings below are not slowed by it.
@@ -95,7 +98,9 @@ async function evaluate(classifier: Classifier, session: OnnxSession, ctx: Workl
       ran_on_requested_device: { value: placement.nodesOnCpu.length === 0 ? 1 : 0, unit: '' },
     },
     hyperparameters: {
-      model: modelFile,
+      model: model.file,
+      modelId,
+      modelTitle: classifier.sidecar.title,
       sidecar: classifier.sidecar.source,
       input: `${classifier.sidecar.input.layout} ${classifier.sidecar.input.height}x${classifier.sidecar.input.width} ${classifier.sidecar.input.channels}`,
       crop: classifier.sidecar.crop.kind,
@@ -109,11 +114,22 @@ async function evaluate(classifier: Classifier, session: OnnxSession, ctx: Workl
     lines,
     artifacts: [profileFile],
     details: {
+      ...(model.standIn && { modelStandIn: { for: model.standIn.for.sidecar.id, searched: model.standIn.searched, staging: model.standIn.for.staging } }),
       predictions: results.map((r) => ({ image: r.image, file: r.file, expected: r.expected, minScore: r.minScore, passed: r.passed, top5: r.top5 })),
       nodePlacement: { profile: profileFile, requested: placement.requested, scope: placement.scope, allowedProviders: placement.allowedProviders, nodes: placement.placement, nodesOnCpu: placement.nodesOnCpu },
       ...(missed.length > 0 && { missed: missed.map((r) => `${r.image}: top-1 ${shortLabel(r.top5[0]!.label)} ${r.top5[0]!.score.toFixed(5)}, expected ${r.expected.join(' | ')}${r.minScore ? ` >= ${r.minScore}` : ''}`) }),
     },
   };
+}
+
+/** The model that ran, first on the console; a stand-in for the manual's model says so and how to stage that one. */
+function modelLines(model: ResolvedModel): string[] {
+  if (!model.standIn) return [`model: ${model.sidecar.id}`];
+  const standIn = model.standIn.for.sidecar;
+  return [
+    `model: ${model.sidecar.id}, shipped with mlcheck; run because ${standIn.id} (the manual's model) is not staged`,
+    `  for the manual's model: stage ${model.standIn.for.file} (models/${standIn.id}.yaml says how), or pass --model FILE`,
+  ];
 }
 
 /** "nodes by provider: CUDAExecutionProvider 61 (Conv 53, ...), CPUExecutionProvider 2 (Shape 2)". */

@@ -9,16 +9,16 @@ import type { WorkloadContext, WorkloadRun } from '../types.js';
 import { labelMatches, topK, type Prediction } from './classifier.js';
 import { createLabelFileResolver } from './label-files.js';
 import { loadClassNames, shortName } from './labels.js';
-import { loadModelRegistry } from './model-registry.js';
+import { INCEPTION_V3_ID, loadModelRegistry } from './model-registry.js';
 import { IMAGES_DATASET, LABELS_DATASET } from './onnx.js';
 import { preprocessImage } from './preprocess.js';
 import { defaultModelDirs, resolveModel } from './resolve-model.js';
 import type { ModelSidecar } from './sidecar.js';
 import { inceptionTiming } from './defaults.js';
+import { minScoreFor } from './score-floor.js';
 
 /** classify_image.py's graph, from the archive the manual downloads (inception-2015-12-05.tgz). */
 export const TENSORFLOW_INCEPTION_GRAPH = 'classify_image_graph_def.pb';
-const TENSORFLOW_INCEPTION_ENTRY = 'inception_v3_2015_12_05';
 const TORCHSCRIPT_EXTENSIONS = ['.pt', '.pth', '.ts', '.torchscript', '.ptl'];
 
 interface InceptionKitOutput {
@@ -80,14 +80,15 @@ export const inceptionPython: WorkloadRun<PythonSession> = async (session, ctx) 
     throw new MlcheckError('data', `model ${model.file} gave ${out.classes} scores per image; its sidecar ${model.sidecar.source} says ${output.classes}`, { file: model.file, fix: `correct output.classes in ${model.sidecar.source}, or use the model it describes` });
   }
 
-  const lines: string[] = [];
+  const lines: string[] = [`model: ${model.sidecar.id}`];
   const results = expectations.map((expectation, i) => {
     const top5: Prediction[] = topK(scores, classNames, 5, i * out.classes, out.classes);
     const best = top5[0]!;
-    const passed = labelMatches(best.label, expectation.top1) && best.score >= expectation.minScore;
+    const minScore = minScoreFor(expectation, model.sidecar.id);
+    const passed = labelMatches(best.label, expectation.top1) && best.score >= minScore;
     lines.push(`${path.basename(imageFiles[i]!)}:`, ...top5.map((p) => `${shortName(p.label)} (score = ${p.score.toFixed(5)})`));
-    if (!passed) lines.push(`  expected top-1: ${expectation.top1.join(' | ')}${expectation.minScore ? ` with score >= ${expectation.minScore}` : ''}`);
-    return { image: expectation.image, file: imageFiles[i]!, expected: expectation.top1, minScore: expectation.minScore, passed, top5 };
+    if (!passed) lines.push(`  expected top-1: ${expectation.top1.join(' | ')}${minScore ? ` with score >= ${minScore} (${model.sidecar.id})` : ''}`);
+    return { image: expectation.image, file: imageFiles[i]!, expected: expectation.top1, minScore, passed, top5 };
   });
   lines.push(`where it ran: ${out.placement}`);
   const latencies = kitNumbers(out.latencyMs);
@@ -104,6 +105,7 @@ export const inceptionPython: WorkloadRun<PythonSession> = async (session, ctx) 
     },
     hyperparameters: {
       model: model.file,
+      modelId: model.sidecar.id,
       sidecar: model.sidecar.source,
       framework: session.framework,
       input: session.framework === 'tensorflow' ? 'image file bytes (DecodeJpeg), as classify_image.py feeds them' : `${input.layout} ${input.height}x${input.width} ${input.channels}`,
@@ -116,8 +118,8 @@ export const inceptionPython: WorkloadRun<PythonSession> = async (session, ctx) 
 
 /** --model FILE.pb, else classify_image_graph_def.pb beside the label maps or in the model folders. */
 function findTensorflowGraph(ctx: WorkloadContext, labelDirs: readonly string[]): { file: string; sidecar: ModelSidecar } {
-  const entry = loadModelRegistry().find((e) => e.sidecar.id === TENSORFLOW_INCEPTION_ENTRY);
-  if (!entry) throw new MlcheckError('internal', `the model registry has no ${TENSORFLOW_INCEPTION_ENTRY}`);
+  const entry = loadModelRegistry().find((e) => e.sidecar.id === INCEPTION_V3_ID);
+  if (!entry) throw new MlcheckError('internal', `the model registry has no ${INCEPTION_V3_ID}`);
   const given = typeof ctx.params.model === 'string' && ctx.params.model.endsWith('.pb') ? ctx.params.model : null;
   const searched = [...labelDirs, ...defaultModelDirs()];
   const file = given ?? searched.map((dir) => path.join(dir, TENSORFLOW_INCEPTION_GRAPH)).find((candidate) => existsSync(candidate));

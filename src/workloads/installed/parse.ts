@@ -1,5 +1,6 @@
 import type { ExpectedLabel, Measurement } from '../types.js';
 import { labelMatches } from '../inception/classifier.js';
+import { minScoreFor } from '../inception/score-floor.js';
 import { median } from '../../util/statistics.js';
 import type { InstalledWorkload } from './examples.js';
 
@@ -73,13 +74,14 @@ export function parseVaeMain(lines: readonly string[]): ParsedResults {
 }
 
 /** classify_image.py, one run per image: five `name, other names (score = 0.89107)` lines, best first. */
-export function parseClassifyImage(runs: readonly (readonly string[])[], expectations: readonly ExpectedLabel[]): ParsedResults {
+export function parseClassifyImage(runs: readonly (readonly string[])[], expectations: readonly ExpectedLabel[], modelId: string): ParsedResults {
   const results = runs.map((lines, i) => {
     const top5 = matches(lines, /^(.+) \(score = ([\d.]+)\)$/).slice(0, 5).map((m) => ({ label: m[1]!, score: number(m[2]) }));
     const expectation = expectations[i]!;
     const best = top5[0];
-    const passed = best !== undefined && labelMatches(best.label, expectation.top1) && best.score >= expectation.minScore;
-    return { image: expectation.image, expected: expectation.top1, minScore: expectation.minScore, passed, top5 };
+    const minScore = minScoreFor(expectation, modelId);
+    const passed = best !== undefined && labelMatches(best.label, expectation.top1) && best.score >= minScore;
+    return { image: expectation.image, expected: expectation.top1, minScore, passed, top5 };
   });
   const first = results[0]?.top5[0];
   const metrics: Record<string, Measurement> = { expected_labels_missed: { value: results.filter((r) => !r.passed).length, unit: 'images' } };

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { PythonSession, ScriptResult } from '../../engines/python/session.js';
 import { RequirementError } from '../../util/errors.js';
 import { IMAGES_DATASET, LABELS_DATASET } from '../inception/onnx.js';
+import { INCEPTION_V3_ID } from '../inception/model-registry.js';
 import { defaultModelDirs } from '../inception/resolve-model.js';
 import type { WorkloadContext, WorkloadOutput } from '../types.js';
 import { INSTALLED_EXAMPLES, type InstalledWorkload } from './examples.js';
@@ -49,7 +50,7 @@ export async function runInstalledExample(session: PythonSession, ctx: WorkloadC
     outputs.push(result);
   }
 
-  const parsed: ParsedResults = workload === 'inception' ? parseClassifyImage(outputs.map((o) => o.stdout), ctx.expectedLabels ?? []) : parseExample(workload, outputs[0]?.stdout ?? []);
+  const parsed: ParsedResults = workload === 'inception' ? parseClassifyImage(outputs.map((o) => o.stdout), ctx.expectedLabels ?? [], INCEPTION_V3_ID) : parseExample(workload, outputs[0]?.stdout ?? []);
   if (parsed.missing !== null) {
     throw new Error(`${script} finished but printed no "${parsed.missing}" line, so its result cannot be judged; its last lines:\n    ${outputs.flatMap((o) => o.stdout).slice(-10).join('\n    ')}`);
   }
