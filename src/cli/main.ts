@@ -22,9 +22,24 @@ const COMMANDS: ReadonlyArray<readonly [string, () => Promise<Register>]> = [
   ['jupyter', async () => (await import('./commands/jupyter.js')).registerJupyter],
 ];
 
+/**
+ * undici's EnvHttpProxyAgent (the downloads' proxy support) warns at first use that its API is
+ * experimental: a note for programmers that tells an operator nothing, and mlcheck pins undici's
+ * major version. Every other warning still prints.
+ */
+function dropUndiciProxyNotice(): void {
+  const emitWarning = process.emitWarning.bind(process) as (...args: unknown[]) => void;
+  process.emitWarning = ((...args: unknown[]) => {
+    const options = args[1];
+    if (typeof options === 'object' && options !== null && (options as { code?: unknown }).code === 'UNDICI-EHPA') return;
+    emitWarning(...args);
+  }) as typeof process.emitWarning;
+}
+
 /** Runs one mlcheck command line and returns the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
+  dropUndiciProxyNotice();
   // A closed pipe (`mlcheck probe --json | head`) is the reader's choice, not an error of ours.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (error: NodeJS.ErrnoException) => {

@@ -8,6 +8,7 @@ import { copyFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ensureDirectory } from '../util/ensure-directory.js';
 import { DataError, RequirementError } from '../util/errors.js';
+import { describeProxySettings, proxySettings } from '../util/proxy-env.js';
 import type { ContentDigest } from './content-hash.js';
 import { downloadFile } from './download.js';
 import { acceptedNames, cacheRoot, dataDirRoot, searchLocations, type LocationOptions } from './locations.js';
@@ -134,12 +135,14 @@ export function createDataAccess(options: DataAccessOptions = {}): DatasetAccess
       `    for ${tried}`,
       downloadProblem ? `  download failed: ${downloadProblem}` : '  download: not attempted (offline by default; `mlcheck datasets fetch` downloads)',
     ];
+    const proxies = describeProxySettings(proxySettings(env));
     const packages = Object.entries(manifest.systemPackages ?? {}).map(([system, name]) => `or on ${system}: apt-get install ${name}`);
     return new RequirementError(lines.join('\n'), {
       fix: [
         `${fetchCommand(manifest)}   (downloads and verifies; needs internet or MLCHECK_DATASET_MIRROR)`,
         `or copy ${missing.map(([, file]) => `${file.name}.gz`).join(', ')} (.gz or uncompressed) into ${stagingDir(manifest)}/`,
         ...packages,
+        ...(downloadProblem ? [proxies ? `the download went through the environment's proxy (${proxies}): check it, or exempt the host with NO_PROXY` : 'behind a proxy: set HTTPS_PROXY (and NO_PROXY for hosts reached directly)'] : []),
       ],
     });
   };
@@ -156,6 +159,7 @@ export function createDataAccess(options: DataAccessOptions = {}): DatasetAccess
       backoffMs: downloadOptions?.backoffMs,
       idleTimeoutMs: downloadOptions?.idleTimeoutMs,
       signal: downloadOptions?.signal,
+      env,
       onEvent: (event) => progress({ datasetId: manifest.id, fileKey: key, ...event, totalBytes: event.totalBytes }),
     });
 

@@ -2,13 +2,17 @@
  * Downloads one dataset file: each URL in order (canonical first, then mirrors), retries with
  * exponential backoff, resumes an interrupted transfer with an HTTP Range request into a
  * `.part` file, and verifies the decompressed content before the atomic rename into place.
+ * Requests go through the environment's proxy (HTTPS_PROXY, HTTP_PROXY, NO_PROXY).
  */
 import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
+import { fetch, type Dispatcher } from 'undici';
 import { ensureDirectory } from '../util/ensure-directory.js';
 import { DataError, RequirementError } from '../util/errors.js';
+import { describeProxySettings, proxySettings } from '../util/proxy-env.js';
 import { hashContent } from './content-hash.js';
+import { proxyDispatcher } from './proxy-dispatcher.js';
 import type { DatasetFileManifest } from './types.js';
 
 export interface DownloadEvent {
@@ -31,6 +35,8 @@ export interface DownloadFileOptions {
   signal?: AbortSignal;
   onEvent?: (event: DownloadEvent) => void;
   sleep?: (ms: number) => Promise<void>;
+  /** Where the proxy settings are read (HTTPS_PROXY, HTTP_PROXY, NO_PROXY); default process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** A failure that retrying the same URL cannot fix (404, wrong content, unknown host). */
@@ -56,6 +62,7 @@ interface Transfer {
   metaFile: string;
   attempt: number;
   idleTimeoutMs: number;
+  dispatcher: Dispatcher;
   signal?: AbortSignal;
   onEvent?: (event: DownloadEvent) => void;
 }
@@ -85,7 +92,7 @@ async function transfer(t: Transfer): Promise<void> {
   t.signal?.addEventListener('abort', onAbort, { once: true });
   touch();
   try {
-    const response = await fetch(t.url, { headers: offset > 0 ? { Range: `bytes=${offset}-` } : {}, signal: controller.signal, redirect: 'follow' });
+    const response = await fetch(t.url, { headers: offset > 0 ? { Range: `bytes=${offset}-` } : {}, signal: controller.signal, redirect: 'follow', dispatcher: t.dispatcher });
     if (response.status === 416) {
       rmSync(t.partFile, { force: true });
       throw new Error('HTTP 416 (the partial download does not fit the file); restarting');
@@ -137,51 +144,61 @@ export async function downloadFile(options: DownloadFileOptions): Promise<string
   const metaFile = `${partFile}.json`;
   const failures: string[] = [];
   let wrongContent = false;
-
-  for (const url of options.urls) {
-    let lastError = 'not tried';
-    for (let attempt = 1; attempt <= attempts; attempt += 1) {
-      if (attempt > 1) {
-        const wait = backoffMs * 2 ** (attempt - 2);
-        options.onEvent?.({ phase: 'retry', url, attempt, message: `${lastError}; retrying in ${wait} ms` });
-        await sleep(wait);
-      }
-      try {
-        await transfer({ url, partFile, metaFile, attempt, idleTimeoutMs: options.idleTimeoutMs ?? 30_000, signal: options.signal, onEvent: options.onEvent });
-      } catch (error) {
-        lastError = errorText(error);
-        if (error instanceof PermanentFailure) break;
-        if (options.signal?.aborted) throw error;
-        continue;
-      }
-      options.onEvent?.({ phase: 'verify', url, attempt });
-      let digest;
-      try {
-        digest = await hashContent(partFile);
-      } catch (error) {
-        digest = undefined;
-        lastError = errorText(error);
-      }
-      if (digest && digest.sha256 === file.sha256 && digest.size === file.size) {
-        const finalFile = path.join(targetDir, digest.gzipped ? `${file.name}.gz` : file.name);
-        renameSync(partFile, finalFile);
+  const env = options.env ?? process.env;
+  const dispatcher = proxyDispatcher(env);
+  try {
+    for (const url of options.urls) {
+      let lastError = 'not tried';
+      for (let attempt = 1; attempt <= attempts; attempt += 1) {
+        if (attempt > 1) {
+          const wait = backoffMs * 2 ** (attempt - 2);
+          options.onEvent?.({ phase: 'retry', url, attempt, message: `${lastError}; retrying in ${wait} ms` });
+          await sleep(wait);
+        }
+        try {
+          await transfer({ url, partFile, metaFile, attempt, idleTimeoutMs: options.idleTimeoutMs ?? 30_000, dispatcher, signal: options.signal, onEvent: options.onEvent });
+        } catch (error) {
+          lastError = errorText(error);
+          if (error instanceof PermanentFailure) break;
+          if (options.signal?.aborted) throw error;
+          continue;
+        }
+        options.onEvent?.({ phase: 'verify', url, attempt });
+        let digest;
+        try {
+          digest = await hashContent(partFile);
+        } catch (error) {
+          digest = undefined;
+          lastError = errorText(error);
+        }
+        if (digest && digest.sha256 === file.sha256 && digest.size === file.size) {
+          const finalFile = path.join(targetDir, digest.gzipped ? `${file.name}.gz` : file.name);
+          renameSync(partFile, finalFile);
+          rmSync(metaFile, { force: true });
+          return finalFile;
+        }
+        rmSync(partFile, { force: true });
         rmSync(metaFile, { force: true });
-        return finalFile;
+        wrongContent = true;
+        if (digest) lastError = `wrong content: sha256 ${digest.sha256} (${digest.size} bytes), expected ${file.sha256} (${file.size} bytes)`;
+        break;
       }
-      rmSync(partFile, { force: true });
-      rmSync(metaFile, { force: true });
-      wrongContent = true;
-      if (digest) lastError = `wrong content: sha256 ${digest.sha256} (${digest.size} bytes), expected ${file.sha256} (${file.size} bytes)`;
-      break;
+      failures.push(`${url}: ${lastError}`);
     }
-    failures.push(`${url}: ${lastError}`);
+  } finally {
+    await dispatcher.destroy();
   }
 
+  const proxies = describeProxySettings(proxySettings(env));
   const details = {
     file: path.join(targetDir, file.name),
     expected: `content with sha256 ${file.sha256} (${file.size} bytes)`,
     found: failures.length > 0 ? failures.join('; ') : 'no download URL',
-    fix: [`copy ${file.name} or ${file.name}.gz into ${targetDir}/ from a machine that has it`, 'or set MLCHECK_DATASET_MIRROR to a local mirror of the data dir'],
+    fix: [
+      `copy ${file.name} or ${file.name}.gz into ${targetDir}/ from a machine that has it`,
+      'or set MLCHECK_DATASET_MIRROR to a local mirror of the data dir',
+      proxies ? `the downloads went through the environment's proxy (${proxies}): check it, or exempt the host with NO_PROXY` : 'behind a proxy: set HTTPS_PROXY (and NO_PROXY for hosts reached directly)',
+    ],
   };
   const message = `could not download ${file.name}:\n${failures.map((line) => `    ${line}`).join('\n') || '    no URLs'}`;
   throw wrongContent ? new DataError(message, details) : new RequirementError(message, details);

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { onnxEngine } from '../../engines/onnx/index.js';
 import { missingProviderFiles, planCudaSetup } from '../../engines/onnx/cuda-setup.js';
 import { UsageError } from '../../util/errors.js';
+import { describeProxySettings, proxySettings } from '../../util/proxy-env.js';
 import { EXIT, type CliContext } from '../context.js';
 import { helpExamples } from '../help-examples.js';
 
@@ -14,8 +15,8 @@ export function registerSetup(program: Command, context: CliContext): void {
     .summary('add optional GPU support: onnx-cuda')
     .description(
       [
-        "onnx-cuda: downloads the CUDA and TensorRT execution providers of onnxruntime-node (CUDA 12) with onnxruntime-node's own installer (node_modules/onnxruntime-node/script/install.js --onnxruntime-node-install=cuda12), which mlcheck skips at npm install time (.npmrc).",
-        'Needs internet (api.nuget.org); the node then needs the CUDA 12 runtime, cuBLAS, cuFFT and cuDNN 9 (TensorRT 10 for tensorrt). Afterwards it shows what each provider still lacks.',
+        "onnx-cuda: downloads the CUDA and TensorRT execution providers of onnxruntime-node (CUDA 12) with onnxruntime-node's own installer (node_modules/onnxruntime-node/script/install.js --onnxruntime-node-install=cuda12), which mlcheck's install skips (ONNXRUNTIME_NODE_INSTALL=skip).",
+        'Needs internet (api.nuget.org), directly or through the proxy of HTTPS_PROXY / HTTP_PROXY (NO_PROXY exempts hosts; lower-case names first); the node then needs the CUDA 12 runtime, cuBLAS, cuFFT and cuDNN 9 (TensorRT 10 for tensorrt). Afterwards it shows what each provider still lacks.',
       ].join('\n\n'),
     )
     .argument('<target>', `what to set up: ${TARGETS.join(', ')}`)
@@ -45,7 +46,8 @@ export function registerSetup(program: Command, context: CliContext): void {
       const missing = missingProviderFiles(plan);
       if (exitCode !== 0 || missing.length > 0) {
         context.err(`mlcheck setup onnx-cuda: the installer ${exitCode !== 0 ? `failed (exit ${exitCode})` : 'exited 0'}${missing.length ? ` and these files are missing: ${missing.join(', ')}` : ''}`);
-        context.err('  fix: check internet access to api.nuget.org (proxy: GLOBAL_AGENT_HTTPS_PROXY), then run it again');
+        const proxies = describeProxySettings(proxySettings());
+        context.err(`  fix: check internet access to api.nuget.org (${proxies ? `through ${proxies}` : 'behind a proxy: set HTTPS_PROXY'}), then run it again`);
         context.setExitCode(EXIT.failed);
         return;
       }

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { installerProxyEnv } from './installer-proxy.js';
 import { ortPackageDir } from './ort-loader.js';
 import { GPU_PROVIDER_PLATFORMS, PROVIDER_REQUIREMENTS } from './provider-requirements.js';
 
@@ -9,10 +10,10 @@ export interface CudaSetupPlan {
   args: string[];
   /**
    * The environment for the installer. Its flag parser reads ONNXRUNTIME_NODE_INSTALL and
-   * npm_config_onnxruntime_node_install before argv, and mlcheck's .npmrc sets the latter to
-   * `skip` under npm/npx, which would make it exit 0 having installed nothing: both are removed.
+   * npm_config_onnxruntime_node_install before argv, and mlcheck is installed with the first set
+   * to `skip` (README), which would make it exit 0 having installed nothing: both are removed.
    * Under `npm exec` it also treats npm_config_local_prefix + npm_package_json as a local dev
-   * install and exits early: those go too.
+   * install and exits early: those go too. The proxy settings are handed over as global-agent's.
    */
   env: NodeJS.ProcessEnv;
   binDir: string;
@@ -31,6 +32,7 @@ export function planCudaSetup(options: { force?: boolean; env?: NodeJS.ProcessEn
   for (const key of Object.keys(env)) {
     if (/^(ONNXRUNTIME_NODE_INSTALL(_CUDA)?|npm_config_onnxruntime_node_install(_cuda)?|npm_config_local_prefix|npm_package_json)$/i.test(key)) delete env[key];
   }
+  Object.assign(env, installerProxyEnv(env));
   return {
     command: process.execPath,
     // The bare flag forces a download even when the files exist; =cuda12 installs only what is missing.

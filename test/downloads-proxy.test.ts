@@ -1,0 +1,125 @@
+/**
+ * Downloads honour HTTPS_PROXY, HTTP_PROXY and NO_PROXY (lower-case too): `datasets fetch` goes
+ * through a local forward proxy to a local data server, NO_PROXY bypasses the proxy, and
+ * `setup onnx-cuda` hands the proxy to onnxruntime-node's installer. The proxy forwards only to
+ * loopback: the installer's request for api.nuget.org is refused there, never sent on.
+ */
+import { execFile } from 'node:child_process';
+import { createReadStream, existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createDataAccess } from '../src/datasets/index.js';
+import { globalAgentNoProxy, installerProxyEnv } from '../src/engines/onnx/installer-proxy.js';
+import { cliPath, sharedDataDir } from './helpers/paths.js';
+import { closedPort, startForwardProxy, type ForwardProxy } from './helpers/forward-proxy.js';
+
+const PROXY_NAMES = ['http_proxy', 'https_proxy', 'no_proxy', 'all_proxy'];
+const tempDir = (label: string): string => mkdtempSync(path.join(os.tmpdir(), `mlcheck-proxy-${label}-`));
+
+/** The test's environment without any proxy setting of the machine's, nor data the package ships. */
+function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: tempDir('xdg'), MLCHECK_PACKAGE_DATA_DIR: '' };
+  for (const key of Object.keys(env)) if (PROXY_NAMES.includes(key.toLowerCase()) || key.startsWith('GLOBAL_AGENT_')) delete env[key];
+  delete env.MLCHECK_DATA_DIR;
+  delete env.MLCHECK_DATASET_MIRROR;
+  return { ...env, ...extra };
+}
+
+function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [cliPath, ...args], { env, timeout: 120_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+let server: Server;
+let mirror: string;
+let proxy: ForwardProxy;
+const served: string[] = [];
+
+beforeAll(async () => {
+  server = createServer((request, response) => {
+    served.push(request.url ?? '');
+    const file = path.join(sharedDataDir, decodeURIComponent(request.url ?? '/'));
+    if (!file.startsWith(sharedDataDir) || !existsSync(file)) return void response.writeHead(404).end();
+    response.writeHead(200);
+    createReadStream(file).pipe(response);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  mirror = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  proxy = await startForwardProxy();
+});
+afterAll(async () => {
+  await proxy.close();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+beforeEach(() => {
+  proxy.hits.length = 0;
+  served.length = 0;
+});
+
+describe('datasets fetch through a proxy', () => {
+  it.each(['HTTP_PROXY', 'http_proxy'])('goes through %s to the server, and the files verify', async (name) => {
+    const dataDir = tempDir('fetch');
+    const result = await cli(['datasets', 'fetch', 'iris', '--data-dir', dataDir], baseEnv({ [name]: proxy.url, MLCHECK_DATASET_MIRROR: mirror }));
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).not.toContain('UNDICI-EHPA');
+    expect(readdirSync(path.join(dataDir, 'iris')).sort()).toEqual(['iris_test.csv', 'iris_training.csv']);
+    const port = new URL(mirror).port;
+    expect(proxy.hits.filter((hit) => hit.forwarded).map((hit) => hit.target)).toContain(`127.0.0.1:${port}`);
+    expect(proxy.hits.every((hit) => hit.method === 'CONNECT')).toBe(true);
+    expect(served).toEqual(expect.arrayContaining(['/iris/iris_training.csv', '/iris/iris_test.csv']));
+  });
+
+  it('HTTPS_PROXY alone leaves http:// URLs direct; https_proxy wins over HTTPS_PROXY', async () => {
+    const access = (env: Record<string, string>) =>
+      createDataAccess({ env: baseEnv(env), dataDir: tempDir('https'), cacheDir: tempDir('cache'), systemPaths: false, packageDataDir: null, download: { urls: (_id, _key, file) => [`${mirror}/iris/${file.name}`] } });
+    await access({ HTTPS_PROXY: proxy.url }).files('iris');
+    expect(proxy.hits).toEqual([]);
+    expect(served.length).toBe(2);
+  });
+
+  it.each([
+    ['NO_PROXY', '127.0.0.1'],
+    ['no_proxy', 'localhost,127.0.0.1'],
+    ['NO_PROXY', '*'],
+  ])('%s=%s bypasses the proxy', async (name, value) => {
+    const dataDir = tempDir('bypass');
+    const result = await cli(['datasets', 'fetch', 'iris', '--data-dir', dataDir], baseEnv({ HTTP_PROXY: proxy.url, HTTPS_PROXY: proxy.url, [name]: value, MLCHECK_DATASET_MIRROR: mirror }));
+    expect(result.code, result.stderr).toBe(0);
+    expect(proxy.hits).toEqual([]);
+    expect(served).toEqual(expect.arrayContaining(['/iris/iris_training.csv']));
+  });
+
+  it('an unreachable proxy fails the fetch (exit 1) and the message names the proxy', async () => {
+    const dead = `http://127.0.0.1:${await closedPort()}`;
+    const result = await cli(['datasets', 'fetch', 'iris', '--data-dir', tempDir('dead'), '--retries', '1'], baseEnv({ HTTP_PROXY: dead, MLCHECK_DATASET_MIRROR: mirror }));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('ECONNREFUSED');
+    expect(result.stderr).toContain(`the download went through the environment's proxy (HTTP_PROXY=${dead})`);
+    expect(served).toEqual([]);
+  });
+});
+
+describe('setup onnx-cuda through a proxy', () => {
+  it("hands HTTPS_PROXY to onnxruntime-node's installer: its first request is a CONNECT to api.nuget.org through the proxy", async () => {
+    const result = await cli(['setup', 'onnx-cuda'], baseEnv({ HTTPS_PROXY: proxy.url }));
+    expect(result.code).toBe(1);
+    expect(proxy.hits[0]).toEqual({ method: 'CONNECT', target: 'api.nuget.org:443', forwarded: false });
+    expect(result.stderr).toContain(`through HTTPS_PROXY=${proxy.url}`);
+  });
+
+  it("translates the environment's names for global-agent: lower-case first, an explicit GLOBAL_AGENT_* kept, NO_PROXY domains with their subdomains", () => {
+    expect(installerProxyEnv({ HTTPS_PROXY: 'http://upper:1', https_proxy: 'http://lower:2', HTTP_PROXY: 'http://plain:3', NO_PROXY: '.corp.example' })).toEqual({
+      GLOBAL_AGENT_HTTPS_PROXY: 'http://lower:2',
+      GLOBAL_AGENT_HTTP_PROXY: 'http://plain:3',
+      GLOBAL_AGENT_NO_PROXY: 'corp.example,*.corp.example',
+    });
+    expect(installerProxyEnv({ HTTPS_PROXY: 'http://a:1', GLOBAL_AGENT_HTTPS_PROXY: 'http://mine:9' })).toEqual({});
+    expect(globalAgentNoProxy('example.com, .corp.net *.lab:8080,*')).toBe('example.com,*.example.com,corp.net,*.corp.net,lab:8080,*.lab:8080,*');
+  });
+});
