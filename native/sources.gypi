@@ -9,5 +9,6 @@
     'src/process_control.cc',
     'src/gpu_health.cc',
     'src/pcie_load.cc',
+    'src/libstdcxx_compat.cc',
   ],
 }

@@ -15,6 +15,15 @@ namespace {
 
 constexpr int kAddonApiVersion = 4;
 
+// The build defines MLCHECK_SOURCES_SHA256 as sha256_<hex of native/source-hash.cjs>, so the
+// binary names the sources it was built from; a build without it says "unknown".
+#ifndef MLCHECK_SOURCES_SHA256
+#define MLCHECK_SOURCES_SHA256 sha256_unknown
+#endif
+#define MLCHECK_STRINGIZE_(x) #x
+#define MLCHECK_STRINGIZE(x) MLCHECK_STRINGIZE_(x)
+const char* const kSourcesSha256 = MLCHECK_STRINGIZE(MLCHECK_SOURCES_SHA256) + sizeof("sha256_") - 1;
+
 template <typename T>
 Napi::Value Opt(Napi::Env env, const std::optional<T>& value) {
   if (!value.has_value()) return env.Null();
@@ -238,6 +247,7 @@ Napi::Value AbandonGpuProbesJs(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("apiVersion", Napi::Number::New(env, kAddonApiVersion));
+  exports.Set("sourcesSha256", Napi::String::New(env, kSourcesSha256));
   exports.Set("probeCpu", Napi::Function::New(env, ProbeCpuJs, "probeCpu"));
   exports.Set("totalMemoryBytes", Napi::Function::New(env, TotalMemoryBytesJs, "totalMemoryBytes"));
   exports.Set("probeGpus", Napi::Function::New(env, ProbeGpusJs, "probeGpus"));

@@ -3,6 +3,14 @@
 #pragma once
 #include <dlfcn.h>
 
+// glibc 2.34 moved dlopen, dlsym and dlerror into libc under a new symbol version; binding to the
+// old one lets the prebuilt addon load on older distributions too (RHEL 8: glibc 2.28).
+#if defined(__GLIBC__) && defined(__x86_64__)
+__asm__(".symver dlopen,dlopen@GLIBC_2.2.5");
+__asm__(".symver dlsym,dlsym@GLIBC_2.2.5");
+__asm__(".symver dlerror,dlerror@GLIBC_2.2.5");
+#endif
+
 #include <initializer_list>
 #include <string>
 #include <vector>

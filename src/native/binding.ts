@@ -1,6 +1,7 @@
 /**
- * The only module that loads the native addon. It tries each build location in turn, and if
- * none loads it throws one error that lists every attempt and how to build the addon.
+ * The only module that loads the native addon. It tries each build location in turn (a local
+ * build, then the prebuilt binary the package ships for this platform), and if none loads it
+ * throws one error that lists every attempt and how to build the addon.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -142,6 +143,8 @@ export interface NativeGpuOptions {
 
 export interface NativeProbe {
   apiVersion: number;
+  /** sha256 of the sources it was built from (native/source-hash.cjs); "unknown" for a build without it. */
+  sourcesSha256?: string;
   probeCpu(): NativeCpuFacts;
   totalMemoryBytes(): number;
   /** Runs on its own thread: a hanging driver call blocks neither the event loop nor exit. */
@@ -164,18 +167,34 @@ export interface LoadNativeOptions {
 const ADDON_FILE = 'mlcheck_native.node';
 
 /**
- * Where the addon may be, in the order tried: node-gyp's Release and Debug builds, then cmake-js's.
- * MLCHECK_NATIVE_ADDON names the one file to load instead.
+ * Where the addon may be, in the order tried: node-gyp's Release and Debug builds, cmake-js's,
+ * then the prebuilt binary for this platform, libc and Node-API that node-gyp-build picks from
+ * prebuilds/. MLCHECK_NATIVE_ADDON names the one file to load instead.
  */
 export function defaultAddonCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
   const override = env.MLCHECK_NATIVE_ADDON;
   if (override) return [path.resolve(override)];
-  return [
+  const builds = [
     path.join(packageRoot, 'build', 'Release', ADDON_FILE),
     path.join(packageRoot, 'build', 'Debug', ADDON_FILE),
     path.join(packageRoot, 'build-cmake', 'Release', ADDON_FILE),
     path.join(packageRoot, 'build-cmake', ADDON_FILE),
   ];
+  const prebuilt = prebuiltAddon();
+  return [...builds, ...(prebuilt !== null && !builds.includes(prebuilt) ? [prebuilt] : [])];
+}
+
+interface NodeGypBuild {
+  resolve(dir: string): string;
+}
+
+/** The prebuilt addon that fits this platform, or null (node-gyp-build's own choice of file). */
+function prebuiltAddon(): string | null {
+  try {
+    return path.resolve((createRequire(import.meta.url)('node-gyp-build') as NodeGypBuild).resolve(packageRoot));
+  } catch {
+    return null;
+  }
 }
 
 let cached: NativeProbe | undefined;
@@ -208,7 +227,9 @@ export function loadNativeProbe(options: LoadNativeOptions = {}): NativeProbe {
   throw new RequirementError(`the native probe addon (${ADDON_FILE}) could not be loaded; tried:\n    ${attempts.join('\n    ')}`, {
     found: attempts.length === 0 ? 'no candidate paths' : `${attempts.length} failed attempts`,
     fix: [
-      `build it: cd ${packageRoot} && npm rebuild mlcheck --foreground-scripts (or: npm run install), which needs make, a C++ compiler and python3`,
+      process.env.MLCHECK_NATIVE_ADDON
+        ? `MLCHECK_NATIVE_ADDON=${process.env.MLCHECK_NATIVE_ADDON} is the only file tried: unset it to use the package's prebuilt addon or a build`
+        : `no prebuilt addon in ${path.join(packageRoot, 'prebuilds')} fits ${process.platform}-${process.arch} here: build it with cd ${path.resolve(packageRoot)} && npm run install, which needs make, a C++ compiler and python3`,
       'or build it with CMake: npm run build:cmake',
       'or point MLCHECK_NATIVE_ADDON at a built mlcheck_native.node (it then is the only file tried)',
     ],
