@@ -29,6 +29,10 @@ describe.runIf(hasCmake)('cmake-js build', () => {
       expect(build.status, `${build.stdout}\n${build.stderr}`).toBe(0);
       for (const source of gypiSources) expect(build.stdout + build.stderr).toContain(path.basename(source ?? ''));
       const addon = path.join(out, 'Release', 'mlcheck_native.node');
+      // It names the sources it was built from, as the node-gyp build and the prebuilt binary do.
+      const sourcesHash = spawnSync(process.execPath, [path.join(repoRoot, 'native', 'source-hash.cjs')], { encoding: 'utf8' }).stdout;
+      const named = spawnSync(process.execPath, ['-p', `require(${JSON.stringify(addon)}).sourcesSha256`], { encoding: 'utf8' }).stdout.trim();
+      expect(named).toBe(sourcesHash);
       const run = runProbe(['--json'], { MLCHECK_NATIVE_ADDON: addon, LD_LIBRARY_PATH: '' });
       const snapshot = JSON.parse(run.stdout) as ProbeSnapshot;
       expect(snapshot.source).toBe('native');
