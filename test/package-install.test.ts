@@ -10,7 +10,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProbeSnapshot } from '../src/probe/index.js';
 import { closedPort } from './helpers/forward-proxy.js';
 import { repoRoot } from './helpers/paths.js';
@@ -61,6 +61,9 @@ beforeAll(async () => {
   const install = await run(process.execPath, [npmCli, 'install', path.join(work, tarball), '--prefer-offline', '--foreground-scripts', '--no-audit', '--no-fund'], installEnv, 600_000);
   if (install.status !== 0) throw new Error(`npm install failed (${install.status}):\n${install.stdout}\n${install.stderr}`);
 }, 900_000);
+
+// The install holds about 650 MB of dependencies.
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('the packed package, installed with no compiler and no network', () => {
   it('holds what runs and no tests or benchmarks', () => {
