@@ -1,10 +1,9 @@
 import { execFile } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDataMirror, type DataMirror } from './helpers/data-mirror.js';
 import { cliPath, repoRoot, sharedDataDir } from './helpers/paths.js';
 
 interface CliResult {
@@ -27,23 +26,17 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<CliResul
   });
 }
 
-let server: Server;
+let dataMirror: DataMirror;
 let mirror: string;
-const requested: string[] = [];
+let requested: string[];
 
 beforeAll(async () => {
   // A mirror laid out like a data dir: MLCHECK_DATASET_MIRROR/<directory>/<file>.
-  server = createServer((request, response) => {
-    requested.push(request.url ?? '');
-    const file = path.join(sharedDataDir, decodeURIComponent(request.url ?? '/'));
-    if (!file.startsWith(sharedDataDir) || !existsSync(file)) return void response.writeHead(404).end();
-    response.writeHead(200);
-    createReadStream(file).pipe(response);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  mirror = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  dataMirror = await startDataMirror();
+  mirror = dataMirror.url;
+  requested = dataMirror.requested;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => dataMirror.close());
 
 describe('mlcheck datasets', () => {
   it('list shows every dataset and where it is', async () => {

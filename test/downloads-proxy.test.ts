@@ -5,16 +5,15 @@
  * loopback: the installer's request for api.nuget.org is refused there, never sent on.
  */
 import { execFile } from 'node:child_process';
-import { createReadStream, existsSync, mkdtempSync, readdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDataAccess } from '../src/datasets/index.js';
 import { globalAgentNoProxy, installerProxyEnv } from '../src/engines/onnx/installer-proxy.js';
-import { cliPath, sharedDataDir } from './helpers/paths.js';
+import { startDataMirror, type DataMirror } from './helpers/data-mirror.js';
 import { closedPort, startForwardProxy, type ForwardProxy } from './helpers/forward-proxy.js';
+import { cliPath } from './helpers/paths.js';
 
 const PROXY_NAMES = ['http_proxy', 'https_proxy', 'no_proxy', 'all_proxy'];
 const tempDir = (label: string): string => mkdtempSync(path.join(os.tmpdir(), `mlcheck-proxy-${label}-`));
@@ -36,26 +35,20 @@ function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; st
   });
 }
 
-let server: Server;
+let dataMirror: DataMirror;
 let mirror: string;
 let proxy: ForwardProxy;
-const served: string[] = [];
+let served: string[];
 
 beforeAll(async () => {
-  server = createServer((request, response) => {
-    served.push(request.url ?? '');
-    const file = path.join(sharedDataDir, decodeURIComponent(request.url ?? '/'));
-    if (!file.startsWith(sharedDataDir) || !existsSync(file)) return void response.writeHead(404).end();
-    response.writeHead(200);
-    createReadStream(file).pipe(response);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  mirror = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  dataMirror = await startDataMirror();
+  mirror = dataMirror.url;
+  served = dataMirror.requested;
   proxy = await startForwardProxy();
 });
 afterAll(async () => {
   await proxy.close();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await dataMirror.close();
 });
 beforeEach(() => {
   proxy.hits.length = 0;

@@ -1,5 +1,5 @@
-import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
+import { findOnPath, isExecutableFile } from '../../util/executable-on-path.js';
 import { RequirementError } from '../../util/errors.js';
 
 /** What the python engine runs when --python does not say: the first `python3` on PATH (after the modules). */
@@ -24,23 +24,4 @@ export function resolveInterpreter(requested: string | undefined, env: NodeJS.Pr
     found: `PATH=${env.PATH ?? ''}`,
     fix: [`load the framework's module with --modules, or name the interpreter with --python /path/to/${wanted}`],
   });
-}
-
-export function findOnPath(command: string, searchPath: string | undefined): string | null {
-  for (const dir of (searchPath ?? '').split(path.delimiter)) {
-    if (dir === '') continue;
-    const candidate = path.join(dir, command);
-    if (isExecutableFile(candidate)) return candidate;
-  }
-  return null;
-}
-
-function isExecutableFile(file: string): boolean {
-  try {
-    if (!statSync(file).isFile()) return false;
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
