@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { RequirementError } from '../util/errors.js';
+import { findOnPath } from '../util/executable-on-path.js';
 
 export type SlurmCommand = 'scontrol' | 'sinfo' | 'sbatch' | 'squeue' | 'scancel';
 
@@ -26,15 +26,8 @@ export function findSlurmCommand(name: SlurmCommand, options: FindSlurmOptions =
     ...(env.PATH ?? '').split(':').filter((dir) => path.isAbsolute(dir)),
     ...(options.fallbackDirs ?? SLURM_BIN_DIRS),
   ];
-  for (const dir of dirs) {
-    const candidate = path.join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
+  const found = findOnPath(name, dirs.join(path.delimiter));
+  if (found !== null) return found;
   throw new RequirementError(`${name} not found (searched ${[...new Set(dirs)].join(', ')})`, {
     fix: `install Slurm's client commands, or set SLURM_BINDIR to the folder holding ${name}`,
   });
