@@ -1,3 +1,4 @@
+import { MlcheckError } from '../../util/errors.js';
 import type { VariableChange } from '../training/variable-change.js';
 import { stepTimeMetrics } from '../training/step-times.js';
 import type { WorkloadOutput } from '../types.js';
@@ -29,7 +30,7 @@ export interface VaeTraining {
 /** The VAE's metrics, hyperparameters and details, the same on every engine. */
 export function vaeOutput(run: VaeTraining): WorkloadOutput {
   const last = run.history[run.history.length - 1];
-  if (last === undefined) throw new Error('vae: no epoch was trained');
+  if (last === undefined) throw new MlcheckError('internal', 'vae: no epoch was trained');
   const timing = stepTimeMetrics(run.stepMs);
   const lines = [...run.lines, `${timing.ms_per_step_median.value.toFixed(1)} ms/step (median over ${run.steps} steps; p95 ${timing.ms_per_step_p95.value.toFixed(1)} ms)`];
   return {

@@ -9,19 +9,12 @@ import { disposeModel, trainingStep } from '../training/trainable-model.js';
 import { trackVariableChange } from '../training/variable-change.js';
 import type { WorkloadRun } from '../types.js';
 import { vaeDefaults } from './defaults.js';
-import { vaeOutput } from './output.js';
+import { vaeOutput, type VaeEpoch } from './output.js';
 import { createVaeModel, type VaeModel, type VaeModelFactory } from './model.js';
 import { writeImageGrid } from './png-grid.js';
 
 const IMAGE_SIDE = 28;
 const toUnit = (p: number): number => p / 255;
-
-interface EpochResult {
-  epoch: number;
-  steps: number;
-  train_loss: number;
-  test_loss: number;
-}
 
 export interface VaeTrainingOptions {
   /** The model to train; default: main.py's VAE. Calibration injects broken baselines here. */
@@ -61,7 +54,7 @@ export function vaeTraining({ createModel = createVaeModel }: VaeTrainingOptions
 
     const xs = new Float32Array(batch * MNIST_PIXELS);
     const stepMs: number[] = [];
-    const history: EpochResult[] = [];
+    const history: VaeEpoch[] = [];
     const artifacts: string[] = [];
     const lines: string[] = [];
     let step = 0;
