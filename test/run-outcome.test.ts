@@ -23,6 +23,13 @@ describe('decideRun: one decision for the exit code and the verdict line', () =>
     expect(decideRun(run, { strict: true })).toMatchObject({ status: 'fail', cause: { kind: 'cases', why: 'skipped under --strict' } });
   });
 
+  it('GPUs on PCI whose driver was never asked (gpu-driver skip, no native addon) leave a passing run undecided; a CPU node passes', () => {
+    const withGpus = { verdicts: [verdict('gpu-driver', 'skip', true)], pci: { devices: [{ address: '0000:07:00.0' }], error: null }, gpus: [], jobScope: null } as unknown as ProbeSnapshot;
+    expect(decideRun(record([caseResult('hello')], { probe: withGpus }))).toMatchObject({ status: 'undecided', cause: { kind: 'node-verdict', verdict: { subject: 'gpu-driver' } } });
+    const cpuNode = { ...withGpus, pci: { devices: [], error: null } } as unknown as ProbeSnapshot;
+    expect(decideRun(record([caseResult('hello')], { probe: cpuNode })).status).toBe('pass');
+  });
+
   it('a failure outranks an undecided case; an undecided case outranks a pass', () => {
     const failing = record([caseResult('iris', { outcome: 'error', reason: 'corrupt' }), caseResult('lenet', { outcome: 'fail', reason: 'wrong' })]);
     expect(decideRun(failing).status).toBe('fail');

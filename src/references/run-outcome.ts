@@ -1,11 +1,14 @@
-import type { Verdict } from '../probe/index.js';
+import { hasNvidiaGpus, type Verdict } from '../probe/index.js';
 import type { CaseResult, RunRecord } from './results.js';
 
 /** What a run says about the node, and the exit code that goes with it (DESIGN.md §4). */
 export type RunStatus = 'pass' | 'warn' | 'fail' | 'undecided';
 
 export type RunCause =
-  /** A probe verdict that applies to this node failed (gpu-driver, gpu-count, an installed package). */
+  /**
+   * A probe verdict that applies to this node failed (gpu-driver, gpu-count, an installed
+   * package), or, undecided, the driver of the node's GPUs could not be asked at all.
+   */
   | { kind: 'node-verdict'; verdict: Verdict }
   /** These cases decided it: failures, or under --strict skips and warnings, or undecided ones. */
   | { kind: 'cases'; cases: CaseResult[]; why: 'failed' | 'skipped under --strict' | 'outside its performance reference' | 'could not be decided' }
@@ -22,8 +25,9 @@ export interface RunOutcome {
 /**
  * The one place that decides a run. In order: a node verdict that fails (a GPU node whose driver
  * fails never passes on the CPU), a case that fails, then under --strict (acceptance) a planned
- * case that was skipped or missed its performance reference; only then "undecided" for an
- * interruption, a case mlcheck could not decide, or a run in which nothing ran.
+ * case that was skipped or missed its performance reference; only then "undecided" for GPUs whose
+ * driver could not be asked, an interruption, a case mlcheck could not decide, or a run in which
+ * nothing ran.
  */
 export function decideRun(record: RunRecord, options: { strict?: boolean } = {}): RunOutcome {
   const strict = options.strict === true;
@@ -36,6 +40,11 @@ export function decideRun(record: RunRecord, options: { strict?: boolean } = {})
   const warned = withOutcome('warn');
   if (strict && skipped.length > 0) return { status: 'fail', cause: { kind: 'cases', cases: skipped, why: 'skipped under --strict' } };
   if (strict && warned.length > 0) return { status: 'fail', cause: { kind: 'cases', cases: warned, why: 'outside its performance reference' } };
+  // GPUs on the node whose driver was never asked (no native addon): their health is unknown, so
+  // passing cases must not pass the node.
+  const unaskedDriver = nodeVerdicts(record).find((verdict) => verdict.subject === 'gpu-driver' && verdict.status === 'skip');
+  const probe = record.session.probe;
+  if (unaskedDriver !== undefined && probe !== null && hasNvidiaGpus(probe)) return { status: 'undecided', cause: { kind: 'node-verdict', verdict: unaskedDriver } };
   if (record.session.interrupted) return { status: 'undecided', cause: { kind: 'interrupted' } };
   const undecided = withOutcome('error');
   if (undecided.length > 0) return { status: 'undecided', cause: { kind: 'cases', cases: undecided, why: 'could not be decided' } };
