@@ -1,6 +1,6 @@
 'use strict';
 // npm's install step for the probe addon. The prebuilt binary for this platform is used when it
-// loads (prebuilds/<platform>-<arch>/, made by `npm run prebuild`); only otherwise is the addon
+// loads (prebuilds/<platform>-<arch>/, made by `npm run build:prebuilds`); only otherwise is the addon
 // compiled with node-gyp, and a failed compile leaves the install working: the probe then reads
 // /proc and says how to build the addon. Set npm_config_build_from_source=true to always compile.
 const { spawnSync } = require('child_process');

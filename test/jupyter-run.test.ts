@@ -15,6 +15,7 @@ import type { JsonReport, ReportCase } from '../src/report/json-report.js';
 import { hasJupyterServer, startJupyterServer, writeKernelspec, type JupyterServer } from './helpers/jupyter-server.js';
 import { cliPath, repoRoot, sharedDataDir } from './helpers/paths.js';
 import { debianPython, runCli } from './helpers/python-env.js';
+import { startRecordingReverseProxy } from './helpers/recording-reverse-proxy.js';
 
 const hasTorch = spawnSync(debianPython, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 const describeJupyter = hasJupyterServer ? describe : describe.skip;
@@ -73,6 +74,25 @@ describeJupyter('workloads through a live Jupyter kernel', () => {
     expect(lenet.metrics.test_error_pct!.value).toBeLessThan(8);
     expect(await server.kernelsAfter()).toEqual([]);
   }, 900_000);
+
+  it('sends the token in the Authorization header, never in a URL that a proxy logs: hello runs through a loopback reverse proxy', async () => {
+    const proxy = await startRecordingReverseProxy(server.url);
+    try {
+      const result = await runCli(cliPath, ['run', 'hello', '--kernel', 'python3', '--jupyter', proxy.url, '--data-dir', sharedDataDir, '--no-probe', '--out', path.join(out, 'proxied')], envWith({ JUPYTER_TOKEN: server.token }));
+      expect(result.status, result.stderr + result.stdout).toBe(0);
+      // The kernel's WebSocket, the REST calls that start and stop the kernel, and the server check all went through it.
+      const seen = proxy.requests.map((r) => `${r.upgrade ? 'WS ' : ''}${r.method} ${r.url.replace(/[0-9a-f-]{36}/g, '<id>').replace(/\?.*$/, '')}`);
+      expect(seen).toEqual(expect.arrayContaining(['GET /api/kernelspecs', 'POST /api/kernels', 'WS GET /api/kernels/<id>/channels', 'DELETE /api/kernels/<id>']));
+      for (const request of proxy.requests) {
+        expect(request.url, `${request.method} ${request.url}`).not.toContain(server.token);
+        expect(request.url).not.toMatch(/[?&]token=/);
+        expect(request.authorization, `${request.method} ${request.url}`).toBe(`token ${server.token}`);
+      }
+      expect(await server.kernelsAfter()).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  }, 300_000);
 
   it('refuses a wrong token with exit 2, naming the server and never printing a token', async () => {
     const wrong = 'not-the-token-0123456789';

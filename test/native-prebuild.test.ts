@@ -13,7 +13,7 @@ import { repoRoot } from './helpers/paths.js';
 
 const prebuildDir = path.join(repoRoot, 'prebuilds', 'linux-x64');
 const prebuilt = path.join(prebuildDir, 'mlcheck.glibc.node');
-const REBUILD = 'stale prebuild: run `npm run prebuild` and commit prebuilds/';
+const REBUILD = 'stale prebuild: run `npm run build:prebuilds` and commit prebuilds/';
 
 describe.runIf(process.platform === 'linux' && process.arch === 'x64')('the committed prebuilt addon (linux-x64, glibc)', () => {
   it('is the only file in prebuilds/linux-x64', () => {

@@ -240,7 +240,7 @@ async function slurmCheck(workloads: string[], flags: CheckFlags, context: CliCo
     }
   }
   deliverRun(context, record, { json: flags.json, prom: flags.prom }, false, flags.prom === undefined ? undefined : renderSlurmActionMetrics(node, action, actionError === null));
-  const done = actionError === null ? (flags.dryRun && command !== null ? 'would ' : '') + describeAction(node, action) : actionError;
+  const done = actionError === null ? describeAction(node, action, flags.dryRun === true && command !== null) : actionError;
   context.err(`mlcheck slurm check: ${done}${verdict === 'undecided' ? ' (undecided: the check could not decide; never a drain)' : ''}`);
   // Slurm ignores a health check's exit code; 0 says it acted, 3 that scontrol could not be used.
   return actionError === null ? EXIT.ok : EXIT.undecided;
@@ -260,12 +260,13 @@ function scopeToJobGpus(context: CliContext): void {
   }
 }
 
-function describeAction(node: string, action: NodeAction): string {
+/** What was done to the node ("drained node001: ..."), or with `dryRun` what would be ("would drain node001: ..."). */
+function describeAction(node: string, action: NodeAction, dryRun = false): string {
   switch (action.kind) {
     case 'drain':
-      return `drained ${node}: ${action.reason}`;
+      return `${dryRun ? 'would drain' : 'drained'} ${node}: ${action.reason}`;
     case 'resume':
-      return `resumed ${node} (${action.why})`;
+      return `${dryRun ? 'would resume' : 'resumed'} ${node} (${action.why})`;
     case 'none':
       return action.why;
   }

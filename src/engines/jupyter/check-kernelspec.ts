@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { checkProcessProxy } from './check-process-proxy.js';
+import { checkProcessProxy, isContainerProxy } from './check-process-proxy.js';
 import { findExecutable } from './find-executable.js';
 import type { KernelspecProblem, ModuleResolver } from './kernelspec-types.js';
 
@@ -25,7 +25,8 @@ const SERVER_PYTHON = /^python(\d+(\.\d+)?)?$/;
 /**
  * Checks one kernel.json as a server would use it: the JSON parses, argv[0] runs, argv passes the
  * connection file (or the gateway's kernel id and response address), language and display_name
- * are set; for a gateway's process-proxy kernel also its modules, submit command, templates and image.
+ * are set; for a gateway's process-proxy kernel also its modules, submit command, templates and
+ * image. A container kernel's argv runs inside its image: only its {kernel_id} is checked here.
  */
 export async function checkKernelspec(options: CheckKernelspecOptions): Promise<CheckedKernelspec> {
   const { file } = options;
@@ -45,9 +46,18 @@ export async function checkKernelspec(options: CheckKernelspecOptions): Promise<
     return { displayName: null, language: null, processProxy: null, problems };
   }
   const kernel = spec as Record<string, unknown>;
+  const metadata = kernel.metadata;
+  const proxy = typeof metadata === 'object' && metadata !== null ? (metadata as Record<string, unknown>).process_proxy : undefined;
+  const proxyClass = typeof proxy === 'object' && proxy !== null ? (proxy as Record<string, unknown>).class_name : undefined;
+  // A Kubernetes (container) kernel's argv runs inside its image, e.g. ["/usr/bin/python3", "/ipykernel-k8s.py", "{kernel_id}"].
+  const inImage = typeof proxyClass === 'string' && isContainerProxy(proxyClass);
   const argv = kernel.argv;
   if (!Array.isArray(argv) || argv.length === 0 || !argv.every((arg) => typeof arg === 'string')) {
-    problem('$.argv', 'must be a non-empty list of strings (the command that starts the kernel)', 'e.g. "argv": ["python3", "-m", "ipykernel_launcher", "-f", "{connection_file}"]');
+    problem('$.argv', 'must be a non-empty list of strings (the command that starts the kernel)', inImage ? 'e.g. "argv": ["/usr/bin/python3", "/ipykernel-k8s.py", "{kernel_id}"]' : 'e.g. "argv": ["python3", "-m", "ipykernel_launcher", "-f", "{connection_file}"]');
+  } else if (inImage) {
+    if (!(argv as string[]).some((arg) => arg.includes('{kernel_id}'))) {
+      problem('$.argv', "does not pass {kernel_id}: the kernel in the container cannot tell the gateway who it is", 'e.g. "argv": ["/usr/bin/python3", "/ipykernel-k8s.py", "{kernel_id}"] (it runs inside the image)');
+    }
   } else {
     const program = argv[0] as string;
     if (!SERVER_PYTHON.test(program) && findExecutable(program, options.env) === null) {
@@ -67,8 +77,6 @@ export async function checkKernelspec(options: CheckKernelspecOptions): Promise<
   if (kernel.env !== undefined && (typeof kernel.env !== 'object' || kernel.env === null || Array.isArray(kernel.env) || !Object.values(kernel.env).every((v) => typeof v === 'string'))) {
     problem('$.env', 'must be an object of string values', 'e.g. "env": {"OMP_NUM_THREADS": "4"}');
   }
-  const metadata = kernel.metadata;
-  const proxy = typeof metadata === 'object' && metadata !== null ? (metadata as Record<string, unknown>).process_proxy : undefined;
   let processProxy: string | null = null;
   if (proxy !== undefined) {
     const checked = await checkProcessProxy({ proxy, file, dir: options.dir, env: options.env, resolveModule: options.resolveModule });

@@ -3,6 +3,7 @@ import { moduleNameProblem } from '../python/module-names.js';
 import { modulesInEnviron } from './environ-modules.js';
 import { findExecutable } from './find-executable.js';
 import type { KernelspecProblem, ModuleResolver } from './kernelspec-types.js';
+import { readShellLines } from './shell-lines.js';
 import { templateProblem } from './template-check.js';
 
 export interface CheckProcessProxyOptions {
@@ -19,11 +20,26 @@ const CONFIG = `${BASE}.config`;
 /** Process proxies that start the kernel in a container: they need an image. */
 const CONTAINER_PROXY = /kubernetes|k8s|docker|container/i;
 const SLURM_PROXY = /slurm/i;
+/** The Jinja templates a Kubernetes kernel names, relative to its folder, and the object each renders to. */
+const TEMPLATES = [
+  ['pod_template', 'Pod'],
+  ['service_template', 'Service'],
+  ['secret_template', 'Secret'],
+  ['config_map_template', 'ConfigMap'],
+] as const;
+const ENVIRON_EXAMPLE = 'e.g. "environ": ["source /etc/profile.d/modules.sh", "module load shared slurm jupyter-eg-kernel-slurm-py37"]';
+const SUBMIT_EXAMPLE = 'e.g. "submit": ["sbatch --parsable"] (["sbatch --parsable --oversubscribe"] for shared nodes)';
+
+/** A process proxy that starts the kernel in a container: its argv runs inside the image, not on this node. */
+export function isContainerProxy(className: string): boolean {
+  return CONTAINER_PROXY.test(className);
+}
 
 /**
- * Enterprise Gateway's process-proxy kernels, as the manual's templates configure them under
- * metadata.process_proxy.config: `environ` (the module loads run before the kernel), `submit`
- * (sbatch, for Slurm), `pod_template` / `service_template`, `image`, `k8s_env_module`.
+ * Enterprise Gateway's process-proxy kernels, as the manual configures them under
+ * metadata.process_proxy.config: `environ` (shell lines run before the kernel, the module loads
+ * among them), `submit` (sbatch, for Slurm), both a list of shell lines or one string; `image`,
+ * `k8s_env_module` and the pod, service, secret and config map templates for Kubernetes.
  */
 export async function checkProcessProxy(options: CheckProcessProxyOptions): Promise<{ className: string | null; problems: KernelspecProblem[] }> {
   const problems: KernelspecProblem[] = [];
@@ -55,24 +71,32 @@ export async function checkProcessProxy(options: CheckProcessProxyOptions): Prom
   };
 
   if (config.environ !== undefined) {
-    if (typeof config.environ !== 'string') problem(`${CONFIG}.environ`, 'must be a string (the shell commands run before the kernel)', 'e.g. "environ": "module load shared slurm jupyter-eg-kernel-slurm-py37"');
-    else await modules(`${CONFIG}.environ`, modulesInEnviron(config.environ), 'the');
+    const at = `${CONFIG}.environ`;
+    const environ = readShellLines(config.environ);
+    if ('lines' in environ) await modules(at, modulesInEnviron(environ.lines), 'the');
+    else if (environ.badIndex === null) problem(at, `must be a list of shell lines (or one string), not ${environ.found}`, ENVIRON_EXAMPLE);
+    else problem(`${at}[${environ.badIndex}]`, `must be a string (one shell line), not ${environ.found}`, ENVIRON_EXAMPLE);
   }
 
   if (config.submit !== undefined || (className !== null && SLURM_PROXY.test(className))) {
     const at = `${CONFIG}.submit`;
-    const submit = config.submit;
-    if (typeof submit !== 'string' || submit.trim() === '') {
-      problem(at, config.submit === undefined ? 'is missing: a Slurm kernel is submitted with sbatch' : 'must be a command line string', 'e.g. "submit": "sbatch --parsable" (add --oversubscribe for shared nodes)');
+    const submit = config.submit === undefined ? null : readShellLines(config.submit);
+    // The manual's submit is a list holding one command line, ["sbatch --parsable"]: its first line is the command.
+    const first = submit !== null && 'lines' in submit ? submit.lines.find((line) => line.trim() !== '') : undefined;
+    if (submit !== null && !('lines' in submit)) {
+      if (submit.badIndex === null) problem(at, `must be a list holding the submit command line (or one string), not ${submit.found}`, SUBMIT_EXAMPLE);
+      else problem(`${at}[${submit.badIndex}]`, `must be a string (a command line), not ${submit.found}`, SUBMIT_EXAMPLE);
+    } else if (first === undefined) {
+      problem(at, submit === null ? 'is missing: a Slurm kernel is submitted with sbatch' : 'holds no command: a Slurm kernel is submitted with sbatch', SUBMIT_EXAMPLE);
     } else {
-      const words = submit.trim().split(/\s+/).filter((word) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(word));
+      const words = first.trim().split(/\s+/).filter((word) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(word));
       const program = words[0] ?? '';
-      if (path.basename(program) !== 'sbatch') problem(at, `runs "${program}", not sbatch: the kernel would not become a Slurm job`, 'e.g. "submit": "sbatch --parsable" (add --oversubscribe for shared nodes)');
+      if (path.basename(program) !== 'sbatch') problem(at, `runs "${program}", not sbatch: the kernel would not become a Slurm job`, SUBMIT_EXAMPLE);
       else if (findExecutable(program, options.env) === null) problem(at, `${program} is not ${program.includes('/') ? 'an executable file' : 'on PATH'}`, 'install the Slurm client commands on this node, or give the absolute path of sbatch');
     }
   }
 
-  for (const [key, kind] of [['pod_template', 'Pod'], ['service_template', 'Service']] as const) {
+  for (const [key, kind] of TEMPLATES) {
     const value = config[key];
     if (value === undefined) continue;
     const at = `${CONFIG}.${key}`;
@@ -85,9 +109,9 @@ export async function checkProcessProxy(options: CheckProcessProxyOptions): Prom
     if (why !== null) problem(at, why, why.includes('does not exist') ? `create it, or point ${key} at the template the gateway's kernel images ship` : `fix the template so that it renders to a Kubernetes ${kind}`);
   }
 
-  if (className !== null && CONTAINER_PROXY.test(className)) {
+  if (className !== null && isContainerProxy(className)) {
     const image = config.image ?? config.image_name;
-    if (typeof image !== 'string' || image.trim() === '') problem(`${CONFIG}.image`, 'is not set: a container kernel needs an image to run', 'e.g. "image": "docker.io/elyra/kernel-py:3.2.3"');
+    if (typeof image !== 'string' || image.trim() === '') problem(`${CONFIG}.image`, 'is not set: a container kernel needs an image to run', 'e.g. "image": "brightcomputing/jupyter-kernel-sample:k8s-py36-1.0.0"');
   }
 
   if (config.k8s_env_module !== undefined) {
