@@ -13,7 +13,7 @@ import { builtinWorkloads } from '../../workloads/index.js';
 import type { CliContext } from '../context.js';
 import { parsePositiveNumber } from '../option-parsers.js';
 import { checkReportTargets, deliverRun } from '../report-output.js';
-import { applyNodeClassExpectation, planRequest, takeProbe, withInterruptSignal } from '../run-support.js';
+import { applyNodeClassExpectation, planRequest, takeProbe, testWorkloadModules, withInterruptSignal } from '../run-support.js';
 import { PYTHON_OPTIONS } from '../python-options.js';
 import { addCaseOptions, probeOptions, sharedOption, type CaseFlags } from '../shared-options.js';
 
@@ -111,6 +111,7 @@ export async function runCommand(workloads: string[], flags: RunFlags, context: 
       seed: flags.seed,
       outDir: flags.out ?? path.join('mlcheck-runs', new Date().toISOString().replace(/[:.]/g, '-')),
       gpuPresent: probe !== null && hasNvidiaGpus(probe),
+      extraWorkloadModules: testWorkloadModules(),
     });
   }, flags.deadline === undefined ? {} : { deadlineSeconds: flags.deadline });
 }
