@@ -201,6 +201,8 @@ async function slurmCheck(workloads: string[], flags: CheckFlags, context: CliCo
     seed: 1,
     probe: true,
     deadline: flags.deadline,
+    // A crash or hang seen once is not worth a drain: it must repeat (docs/slurm.md).
+    retryTransientFailures: true,
     // Not a fixed name under /tmp: a root health check must not write where another user can plant a link.
     out: flags.out ?? createPrivateDirectory('mlcheck-slurm-check-'),
     ...(flags.dataDir !== undefined && { dataDir: flags.dataDir }),
