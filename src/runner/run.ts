@@ -19,7 +19,8 @@ import { clearPreviousRun, readCaseResults, readRunState, writeCaseResult, write
 import type { CaseSpec, PlanRequest } from './types.js';
 
 export type RunEvent =
-  | { type: 'case-start'; spec: CaseSpec; index: number; total: number }
+  /** watchdogSeconds: the case's watchdog, cut to the time left before the deadline where that is shorter. */
+  | { type: 'case-start'; spec: CaseSpec; index: number; total: number; watchdogSeconds: number }
   | { type: 'case-progress'; spec: CaseSpec; event: Progress }
   | { type: 'case-end'; result: CaseResult; index: number; total: number }
   /** The case failed in a way that can be transient (a crash, a hang) and runs once more. */
@@ -122,7 +123,7 @@ async function execute(state: RunState, finished: Map<string, CaseResult>, profi
         cases[index] = notStarted(spec, profiles, options.signal?.aborted ? 'the run was interrupted before this case' : "no time was left before the run's deadline");
         continue;
       }
-      options.onEvent?.({ type: 'case-start', spec, index, total });
+      options.onEvent?.({ type: 'case-start', spec, index, total, watchdogSeconds: left === undefined ? spec.timeoutSeconds : Math.min(spec.timeoutSeconds, left) });
       const result = await runAttempts(
         async (timeLeft) => {
           const startedAt = new Date();

@@ -153,7 +153,7 @@ function progressPrinter(context: CliContext): (event: RunEvent) => void {
   return (event) => {
     switch (event.type) {
       case 'case-start':
-        context.err(`[${event.index + 1}/${event.total}] ${event.spec.id} (${event.spec.profile}, timeout ${event.spec.timeoutSeconds} s)`);
+        context.err(`[${event.index + 1}/${event.total}] ${event.spec.id} (${event.spec.profile}, timeout ${event.spec.timeoutSeconds} s${event.watchdogSeconds < event.spec.timeoutSeconds ? `, cut to ${event.watchdogSeconds.toFixed(1)} s by the deadline` : ''})`);
         break;
       case 'case-progress': {
         const now = Date.now();
