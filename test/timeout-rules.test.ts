@@ -52,7 +52,7 @@ describe('runAttempts: a transient failure runs once more, within the deadline',
       const done = await attempt(timeLeft);
       left = 0;
       return done;
-    }, { retryTransientFailures: true, timeLeftSeconds: () => left });
+    }, { retryTransientFailures: true, timeLeftSeconds: () => left, watchdogSeconds: 30 });
     expect(asked).toEqual([20]);
     expect(result).toMatchObject({ outcome: 'error', failPhase: 'crash' });
     expect(result.reason).toBe("crashed in phase run: killed by SIGSEGV; undecided: no time was left before the run's deadline to run it again, and a crash seen once proves no fault");
@@ -62,18 +62,32 @@ describe('runAttempts: a transient failure runs once more, within the deadline',
   it('gives the second attempt only the time left before the deadline', async () => {
     const { asked, attempt } = sequence(crashed, caseResult('hello'));
     const lefts = [30, 12];
-    const result = await runAttempts(attempt, { retryTransientFailures: true, timeLeftSeconds: () => lefts.shift() });
+    const result = await runAttempts(attempt, { retryTransientFailures: true, timeLeftSeconds: () => lefts.shift(), watchdogSeconds: 30 });
     expect(asked).toEqual([30, 12]);
     expect(result.outcome).toBe('pass');
     expect(result.attempts?.map((a) => a.outcome)).toEqual(['fail', 'pass']);
   });
 
+  it('runs a hang once more only when its whole watchdog fits before the deadline: a cut watchdog cannot confirm it', async () => {
+    const hung = caseResult('hello', { backend: 'cuda', engine: 'onnx', outcome: 'fail', failPhase: 'timeout', reason: 'timed out after 30 s in phase run: its GPU work ran 25 s without finishing (a hung GPU, driver or kernel)' });
+    const short = sequence(hung, hung);
+    const lefts = [40, 12];
+    const unconfirmed = await runAttempts(short.attempt, { retryTransientFailures: true, timeLeftSeconds: () => lefts.shift(), watchdogSeconds: 30 });
+    expect(short.asked).toEqual([40]);
+    expect(unconfirmed).toMatchObject({ outcome: 'error', failPhase: 'timeout' });
+    expect(unconfirmed.reason).toMatch(/; undecided: no time was left before the run's deadline to run it again under its full watchdog \(30 s\), and a hang seen once proves no fault$/);
+    const long = sequence(hung, hung);
+    const confirmed = await runAttempts(long.attempt, { retryTransientFailures: true, timeLeftSeconds: () => 100, watchdogSeconds: 30 });
+    expect(confirmed).toMatchObject({ outcome: 'fail', failPhase: 'timeout' });
+    expect(confirmed.attempts?.map((a) => a.outcome)).toEqual(['fail', 'fail']);
+  });
+
   it('runs a case once when retrying is off (mlcheck run), or when its failure is a fact', async () => {
     const off = sequence(crashed);
-    expect(await runAttempts(off.attempt, { retryTransientFailures: false, timeLeftSeconds: () => undefined })).toBe(crashed);
+    expect(await runAttempts(off.attempt, { retryTransientFailures: false, timeLeftSeconds: () => undefined, watchdogSeconds: 30 })).toBe(crashed);
     const wrong = caseResult('hello', { outcome: 'fail', failPhase: 'sanity', reason: 'sum 43 > 42' });
     const facts = sequence(wrong);
-    expect(await runAttempts(facts.attempt, { retryTransientFailures: true, timeLeftSeconds: () => undefined })).toBe(wrong);
+    expect(await runAttempts(facts.attempt, { retryTransientFailures: true, timeLeftSeconds: () => undefined, watchdogSeconds: 30 })).toBe(wrong);
     expect(facts.asked).toHaveLength(1);
   });
 });

@@ -139,6 +139,7 @@ async function execute(state: RunState, finished: Map<string, CaseResult>, profi
         {
           retryTransientFailures: options.retryTransientFailures === true,
           timeLeftSeconds,
+          watchdogSeconds: spec.timeoutSeconds,
           ...(options.signal && { signal: options.signal }),
           onRetry: (first) => options.onEvent?.({ type: 'case-retry', result: first, index, total }),
         },
