@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ENGINE_BACKENDS, ENGINE_GPU_BACKEND, ENGINE_GPU_BACKENDS, ENGINE_IDS } from '../src/engines/types.js';
 import type { CaseResult } from '../src/references/results.js';
 import { decideTimeout } from '../src/references/timeout-outcome.js';
 import { isTransientFailure } from '../src/references/transient-failure.js';
@@ -21,6 +22,14 @@ describe('decideTimeout: a timeout fails a case only when its GPU work hung', ()
     const decided = decideTimeout(facts);
     expect(decided.outcome).toBe('error');
     expect(decided.reason).toMatch(reason);
+  });
+});
+
+describe('ENGINE_GPU_BACKENDS: the backends whose run phase is GPU work', () => {
+  it.each(ENGINE_IDS)('%s: are backends of the engine, include the one a GPU node plans, and every CPU backend is left out', (engine) => {
+    for (const backend of ENGINE_GPU_BACKENDS[engine]) expect(ENGINE_BACKENDS[engine]).toContain(backend);
+    expect(ENGINE_GPU_BACKENDS[engine]).toContain(ENGINE_GPU_BACKEND[engine]);
+    expect(ENGINE_GPU_BACKENDS[engine].filter((backend) => /cpu|wasm|^tensorflow$/.test(backend))).toEqual([]);
   });
 });
 
