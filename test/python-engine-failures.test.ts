@@ -94,7 +94,8 @@ describe('python engine: what a broken or incomplete node gives', () => {
       env: { ...process.env, MLCHECK_TEST_KIT: kitFile('hang'), MLCHECK_TEST_MARKER: marker },
     });
     const [hang] = record.cases;
-    expect(hang!.outcome).toBe('fail');
+    // On the CPU a case past its watchdog is undecided (a loaded node proves no fault).
+    expect(hang!.outcome).toBe('error');
     expect(hang!.failPhase).toBe('timeout');
     expect(hang!.reason).toMatch(/in phase run/);
     expect(progress).toContain('hanging with a helper process');

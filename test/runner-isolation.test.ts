@@ -29,7 +29,7 @@ function runFixtures(fixtures: Record<string, string>, options: Partial<Paramete
 }
 
 describe('case isolation', () => {
-  it('ends a segfault, a hang and an out-of-memory case as fail with their reasons, and still runs the others', async () => {
+  it('ends a segfault and an out-of-memory case as fail, a hang on the CPU as undecided, with their reasons, and still runs the others', async () => {
     const outDir = mkdtempSync(path.join(os.tmpdir(), 'mlcheck-isolation-'));
     // The watchdog covers the case process's start-up too, which takes seconds on a loaded machine.
     const profiles = profilesWith('fixture-hang', { timeoutSeconds: 10 });
@@ -45,10 +45,11 @@ describe('case isolation', () => {
     expect(crash.reason).toMatch(/crashed in phase run: killed by SIGSEGV/);
     expect(crash.crash?.stderrTail.join('\n')).toContain('fixture-crash: about to segfault');
 
+    // A CPU case that outlasts its watchdog may only be slowed by a loaded node: no proof of a fault.
     const hang = byWorkload['fixture-hang']!;
-    expect(hang.outcome).toBe('fail');
+    expect(hang.outcome).toBe('error');
     expect(hang.failPhase).toBe('timeout');
-    expect(hang.reason).toBe('timed out after 10 s in phase run');
+    expect(hang.reason).toBe('timed out after 10 s in phase run on the CPU: a CPU case slowed by a loaded node proves no fault');
 
     const oom = byWorkload['fixture-oom']!;
     expect(oom.outcome).toBe('fail');

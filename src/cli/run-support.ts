@@ -41,6 +41,15 @@ export function applyNodeClassExpectation(probe: ProbeSnapshot | null, nodeClass
 }
 
 /**
+ * Test hook: MLCHECK_TEST_WORKLOADS lists modules (separated by ':') that each export a test-only
+ * `workload`, which `run` and `slurm check` then plan like a shipped one (a case that crashes,
+ * hangs or starts slowly, end to end through the CLI). For tests; on a node leave it unset.
+ */
+export function testWorkloadModules(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env.MLCHECK_TEST_WORKLOADS ?? '').split(':').filter((module) => module.length > 0);
+}
+
+/**
  * The plan options the shared flags set (--ep p is --engine onnx --backend p); only those given,
  * so that a resumed run can be checked against exactly what was asked again.
  */

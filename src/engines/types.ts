@@ -36,6 +36,16 @@ export const ENGINE_GPU_BACKEND: Readonly<Record<EngineId, string>> = {
   python: 'pytorch-cuda',
 };
 
+/**
+ * The backends whose work runs on an NVIDIA GPU: once a case's session is open on one of these
+ * (EngineInfo.backend names what it actually runs on), its run phase is GPU work.
+ */
+export const ENGINE_GPU_BACKENDS: Readonly<Record<EngineId, readonly string[]>> = {
+  tfjs: ['tensorflow-gpu'],
+  onnx: ['tensorrt', 'cuda'],
+  python: ['pytorch-cuda', 'tensorflow-cuda'],
+};
+
 /** How far a workload is, as it tells the runner (and a python kit tells its engine). */
 export interface Progress {
   /** e.g. "load", "train", "eval". */

@@ -51,6 +51,15 @@ export interface CaseTimings {
   runSeconds?: number;
 }
 
+/** One run of a case, when the runner ran it more than once (CaseResult.attempts). */
+export interface CaseAttempt {
+  outcome: Outcome;
+  failPhase: FailPhase | null;
+  reason: string | null;
+  timings: CaseTimings;
+  crash?: CaseResult['crash'];
+}
+
 export interface CaseResult {
   id: string;
   workload: string;
@@ -71,6 +80,12 @@ export interface CaseResult {
   artifacts: string[];
   /** Crash diagnostics: exit code or signal, last lines of stderr. */
   crash?: { exitCode: number | null; signal: string | null; stderrTail: string[] };
+  /**
+   * Each run of the case, in order, when a failure that can be transient (a crash, a hang) was run
+   * once more (`slurm check`), or was left undecided because no time was left for that. The case's
+   * own outcome, failPhase and reason are the decision; absent: the case ran once.
+   */
+  attempts?: CaseAttempt[];
   /** The python engine ran in a kernel of a Jupyter server (--jupyter): which, where, and its latencies. */
   via?: 'jupyter';
   jupyter?: JupyterKernelFacts;

@@ -1,5 +1,5 @@
 import type { JupyterKernelFacts } from '../engines/jupyter/target.js';
-import type { CaseResult, Outcome, RunRecord } from '../references/results.js';
+import type { CaseAttempt, CaseResult, Outcome, RunRecord } from '../references/results.js';
 import { decideRun } from '../references/run-outcome.js';
 import { countOutcomes } from './counts.js';
 import { formatValue } from '../util/format-number.js';
@@ -25,7 +25,7 @@ export function renderConsole(record: RunRecord, options: ConsoleOptions = {}): 
   const paint = (code: keyof typeof COLOURS, text: string): string => (options.color ? `\u001b[${COLOURS[code]}m${text}\u001b[0m` : text);
   const rows = record.cases.map((c) => ({
     c,
-    cells: [c.id, c.outcome.toUpperCase(), c.device, `${formatValue(c.timings.wallSeconds)} s`],
+    cells: [c.id, outcomeCell(c), c.device, `${formatValue(c.timings.wallSeconds)} s`],
   }));
   const header = ['CASE', 'OUTCOME', 'DEVICE', 'TIME'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r.cells[i]!.length)));
@@ -62,6 +62,8 @@ export function renderConsole(record: RunRecord, options: ConsoleOptions = {}): 
       // The operator's next step: the fixes a skip or failure names (e.g. the staging command).
       for (const fix of c.reason.split('\n').filter((line) => /^\s*fix:/.test(line))) lines.push(paint('dim', `${indent}  ${fix.trim()}`));
     }
+    // A case run once more (a crash or hang must repeat to fail a node): what each attempt gave.
+    if (c.attempts !== undefined && c.attempts.length > 1) lines.push(paint('dim', `${' '.repeat(widths[0]! + 2)}attempts: ${c.attempts.map(describeAttempt).join('; ')}`));
     if (c.jupyter) lines.push(paint('dim', `${' '.repeat(widths[0]! + 2)}${describeKernel(c.jupyter)}`));
     if (options.showLines) for (const line of c.lines) lines.push(`${' '.repeat(widths[0]! + 2)}${line}`);
   }
@@ -100,6 +102,16 @@ export function verdictLine(record: RunRecord, options: Pick<ConsoleOptions, 'st
       return oneLine(`mlcheck: ${word} ${cases.length} case${cases.length === 1 ? '' : 's'}${extras.length ? ` (${extras.join(', ')})` : ''}`);
     }
   }
+}
+
+/** "FAIL", or "PASS (2 attempts)" for a case the runner ran more than once. */
+function outcomeCell(c: CaseResult): string {
+  const outcome = c.outcome.toUpperCase();
+  return c.attempts === undefined ? outcome : `${outcome} (${c.attempts.length} attempt${c.attempts.length === 1 ? '' : 's'})`;
+}
+
+function describeAttempt(attempt: CaseAttempt, index: number): string {
+  return `${index + 1} ${attempt.outcome.toUpperCase()}${attempt.failPhase ? ` [${attempt.failPhase}]` : ''}${attempt.reason && attempt.outcome !== 'pass' ? ` ${firstLine(attempt.reason)}` : ''}`;
 }
 
 /** The reason's first line, with metric names written as words ("test_error_pct" -> "test error"). */

@@ -95,6 +95,7 @@ function reportCase(c: CaseResult): ReportCase {
     details: c.details,
     artifacts: c.artifacts,
     ...(c.crash && { crash: c.crash }),
+    ...(c.attempts && { attempts: c.attempts }),
     ...(c.via && { via: c.via }),
     ...(c.jupyter && { jupyter: c.jupyter }),
   };

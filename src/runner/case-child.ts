@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { createDataAccess } from '../datasets/index.js';
 import { loadEngine } from '../engines/index.js';
 import { loadNativeProbe } from '../native/binding.js';
-import type { EngineSession } from '../engines/types.js';
+import { ENGINE_GPU_BACKENDS, type EngineSession } from '../engines/types.js';
 import { ensureDirectory } from '../util/ensure-directory.js';
 import { MlcheckError, RequirementError, describeError } from '../util/errors.js';
 import { findWorkload } from '../workloads/index.js';
@@ -37,7 +37,7 @@ async function runCase(spec: CaseSpec, signal: AbortSignal): Promise<void> {
   let phase: 'setup' | 'run' = 'setup';
   let session: EngineSession | undefined;
   try {
-    await send({ type: 'phase', phase });
+    await send({ type: 'phase', phase: 'setup' });
     const workload = await resolveWorkload(spec);
     const implementation = workload.engines[spec.engine] as WorkloadRun<EngineSession> | undefined;
     if (!implementation) throw new RequirementError(`workload ${workload.id} has no ${spec.engine} implementation`);
@@ -50,7 +50,7 @@ async function runCase(spec: CaseSpec, signal: AbortSignal): Promise<void> {
     await send({ type: 'engine', info: session.info, setupSeconds: (performance.now() - setupStart) / 1000 });
 
     phase = 'run';
-    await send({ type: 'phase', phase });
+    await send({ type: 'phase', phase: 'run', gpu: ENGINE_GPU_BACKENDS[session.info.engine].includes(session.info.backend) });
     ensureDirectory(spec.outDir);
     const runStart = performance.now();
     const output: WorkloadOutput = await implementation(session, {

@@ -6,7 +6,12 @@ import type { CaseSpec } from './types.js';
 export type ParentMessage = { type: 'start'; spec: CaseSpec };
 
 export type ChildMessage =
-  | { type: 'phase'; phase: 'setup' | 'run' }
+  | { type: 'phase'; phase: 'setup' }
+  /**
+   * The workload starts. `gpu`: its session is open on a GPU backend (ENGINE_GPU_BACKENDS), so
+   * from here on the case is GPU work, and a hang is the GPU's (references/timeout-outcome.ts).
+   */
+  | { type: 'phase'; phase: 'run'; gpu: boolean }
   | { type: 'engine'; info: EngineInfo; setupSeconds: number }
   | { type: 'progress'; event: Progress }
   /** runSeconds: the workload itself, without process start-up and engine set-up. */

@@ -20,7 +20,8 @@ export type IsolatedOutcome =
   | { kind: 'done'; output: WorkloadOutput }
   | { kind: 'stopped'; outcome: 'skip' | 'fail' | 'error'; phase: FailPhase; reason: string }
   | { kind: 'crashed'; phase: FailPhase; reason: string; exitCode: number | null; signal: string | null }
-  | { kind: 'timeout'; reason: string }
+  /** The case's own watchdog fired: the facts references/timeout-outcome.ts judges. */
+  | { kind: 'timeout'; phase: 'setup' | 'run'; watchdogSeconds: number; gpuWorkSeconds: number | null }
   | { kind: 'interrupted'; reason: string };
 
 export interface IsolatedCase {
@@ -38,6 +39,11 @@ export interface IsolateOptions {
   /** V8 heap limit for the child, so a runaway allocation ends in that child, not the node. */
   maxOldSpaceMb?: number;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Seconds left before the run's deadline. When that is shorter than the case's watchdog, the
+   * watchdog fires then instead, and the case ends interrupted: the deadline, not the case, ended it.
+   */
+  timeLeftSeconds?: number;
 }
 
 /** Runs one case in a child process under a watchdog; always resolves, never throws. */
@@ -55,6 +61,7 @@ export function runIsolated(spec: CaseSpec, options: IsolateOptions = {}): Promi
       }
     };
     let phase: 'setup' | 'run' = 'setup';
+    let gpuWorkStartedAt: number | null = null;
     let engine: EngineInfo | null = null;
     let setupSeconds: number | null = null;
     let runSeconds: number | undefined;
@@ -82,7 +89,15 @@ export function runIsolated(spec: CaseSpec, options: IsolateOptions = {}): Promi
       settled ??= outcome;
       setTimeout(terminate, TEARDOWN_GRACE_MS).unref();
     };
-    const watchdog = setTimeout(() => stop({ kind: 'timeout', reason: `timed out after ${spec.timeoutSeconds} s in phase ${phase}` }), spec.timeoutSeconds * 1000);
+    const cappedByDeadline = options.timeLeftSeconds !== undefined && options.timeLeftSeconds < spec.timeoutSeconds;
+    const watchdogSeconds = cappedByDeadline ? Math.max(0, options.timeLeftSeconds!) : spec.timeoutSeconds;
+    const onWatchdog = (): void =>
+      stop(
+        cappedByDeadline
+          ? { kind: 'interrupted', reason: `interrupted in phase ${phase}: stopped after ${watchdogSeconds.toFixed(1)} s to end before the run's deadline (its watchdog of ${spec.timeoutSeconds} s would have outlasted it)` }
+          : { kind: 'timeout', phase, watchdogSeconds, gpuWorkSeconds: gpuWorkStartedAt === null ? null : (performance.now() - gpuWorkStartedAt) / 1000 },
+      );
+    const watchdog = setTimeout(onWatchdog, watchdogSeconds * 1000);
     const onAbort = (): void => stop({ kind: 'interrupted', reason: `interrupted in phase ${phase}: ${String(options.signal?.reason ?? 'run aborted')}` });
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (options.signal?.aborted) onAbort();
@@ -91,6 +106,7 @@ export function runIsolated(spec: CaseSpec, options: IsolateOptions = {}): Promi
       switch (message.type) {
         case 'phase':
           phase = message.phase;
+          if (message.phase === 'run' && message.gpu) gpuWorkStartedAt = performance.now();
           break;
         case 'engine':
           engine = message.info;

@@ -11,15 +11,20 @@ import { judgeMetrics } from '../references/judge.js';
 import type { NodeClass } from '../references/node-references.js';
 import { loadProfiles, workloadProfile, type ProfileFile } from '../references/profiles.js';
 import type { CaseResult, RunRecord, RunSession } from '../references/results.js';
+import { decideTimeout } from '../references/timeout-outcome.js';
+import { runAttempts } from './case-attempts.js';
 import { runIsolated, type IsolatedCase } from './isolate.js';
 import { planCases, type PlanOptions } from './plan.js';
 import { clearPreviousRun, readCaseResults, readRunState, writeCaseResult, writeRunState, type RunState } from './run-dir.js';
 import type { CaseSpec, PlanRequest } from './types.js';
 
 export type RunEvent =
-  | { type: 'case-start'; spec: CaseSpec; index: number; total: number }
+  /** watchdogSeconds: the case's watchdog, cut to the time left before the deadline where that is shorter. */
+  | { type: 'case-start'; spec: CaseSpec; index: number; total: number; watchdogSeconds: number }
   | { type: 'case-progress'; spec: CaseSpec; event: Progress }
   | { type: 'case-end'; result: CaseResult; index: number; total: number }
+  /** The case failed in a way that can be transient (a crash, a hang) and runs once more. */
+  | { type: 'case-retry'; result: CaseResult; index: number; total: number }
   | { type: 'case-reused'; result: CaseResult };
 
 export interface ExecuteOptions {
@@ -35,7 +40,17 @@ export interface ExecuteOptions {
   /** V8 heap limit of each case process. */
   maxOldSpaceMb?: number;
   env?: NodeJS.ProcessEnv;
+  /**
+   * When the run must be over (milliseconds since the epoch): each case's watchdog is cut to end
+   * DEADLINE_MARGIN_SECONDS before it, and a case cut short so is interrupted (undecided), never failed.
+   */
+  deadlineAt?: number;
+  /** Run a case once more after a crash or a hang that counted as fail; only a repeat fails it (`slurm check`). */
+  retryTransientFailures?: boolean;
 }
+
+/** Room after the last case before the deadline: a stopped case's kill grace and writing the result. */
+export const DEADLINE_MARGIN_SECONDS = 3;
 
 export type RunOptions = Omit<PlanOptions, 'profiles'> & ExecuteOptions;
 
@@ -89,6 +104,7 @@ export async function resumeRun(outDir: string, options: ExecuteOptions): Promis
 async function execute(state: RunState, finished: Map<string, CaseResult>, profiles: ProfileFile, options: ExecuteOptions): Promise<RunRecord> {
   writeRunState(state);
   const total = state.plan.length;
+  const timeLeftSeconds = (): number | undefined => (options.deadlineAt === undefined ? undefined : (options.deadlineAt - Date.now()) / 1000 - DEADLINE_MARGIN_SECONDS);
   const cases: CaseResult[] = new Array<CaseResult>(total);
   let next = 0;
   const runCases = async (): Promise<void> => {
@@ -101,20 +117,33 @@ async function execute(state: RunState, finished: Map<string, CaseResult>, profi
         options.onEvent?.({ type: 'case-reused', result: earlier });
         continue;
       }
-      if (options.signal?.aborted) {
+      const left = timeLeftSeconds();
+      if (options.signal?.aborted || (left !== undefined && left <= 0)) {
         state.session.interrupted = true;
-        cases[index] = notStarted(spec, profiles);
+        cases[index] = notStarted(spec, profiles, options.signal?.aborted ? 'the run was interrupted before this case' : "no time was left before the run's deadline");
         continue;
       }
-      options.onEvent?.({ type: 'case-start', spec, index, total });
-      const startedAt = new Date();
-      const isolated = await runIsolated(spec, {
-        onProgress: (event) => options.onEvent?.({ type: 'case-progress', spec, event }),
-        ...(options.signal && { signal: options.signal }),
-        ...(options.maxOldSpaceMb && { maxOldSpaceMb: options.maxOldSpaceMb }),
-        ...(options.env && { env: options.env }),
-      });
-      const result = toCaseResult(spec, isolated, startedAt, new Date(), profiles, options);
+      options.onEvent?.({ type: 'case-start', spec, index, total, watchdogSeconds: left === undefined ? spec.timeoutSeconds : Math.min(spec.timeoutSeconds, left) });
+      const result = await runAttempts(
+        async (timeLeft) => {
+          const startedAt = new Date();
+          const isolated = await runIsolated(spec, {
+            onProgress: (event) => options.onEvent?.({ type: 'case-progress', spec, event }),
+            ...(options.signal && { signal: options.signal }),
+            ...(options.maxOldSpaceMb && { maxOldSpaceMb: options.maxOldSpaceMb }),
+            ...(options.env && { env: options.env }),
+            ...(timeLeft !== undefined && { timeLeftSeconds: timeLeft }),
+          });
+          return toCaseResult(spec, isolated, startedAt, new Date(), profiles, options);
+        },
+        {
+          retryTransientFailures: options.retryTransientFailures === true,
+          timeLeftSeconds,
+          watchdogSeconds: spec.timeoutSeconds,
+          ...(options.signal && { signal: options.signal }),
+          onRetry: (first) => options.onEvent?.({ type: 'case-retry', result: first, index, total }),
+        },
+      );
       writeCaseResult(state.session.outDir, result);
       cases[index] = result;
       if (result.failPhase === 'interrupted') state.session.interrupted = true;
@@ -129,13 +158,13 @@ async function execute(state: RunState, finished: Map<string, CaseResult>, profi
 }
 
 /** A planned case the interrupted run never reached: reported, so no planned check silently vanishes. */
-function notStarted(spec: CaseSpec, profiles: ProfileFile): CaseResult {
+function notStarted(spec: CaseSpec, profiles: ProfileFile, why: string): CaseResult {
   const now = new Date();
   const result = toCaseResult(spec, { outcome: { kind: 'interrupted', reason: '' }, engine: null, setupSeconds: null, stderrTail: [] }, now, now, profiles, {
     probe: null,
     commandLine: [],
   });
-  return { ...result, reason: 'not started: the run was interrupted before this case' };
+  return { ...result, reason: `not started: ${why}` };
 }
 
 function toCaseResult(spec: CaseSpec, isolated: IsolatedCase, startedAt: Date, endedAt: Date, profiles: ProfileFile, options: ExecuteOptions): CaseResult {
@@ -179,8 +208,10 @@ function toCaseResult(spec: CaseSpec, isolated: IsolatedCase, startedAt: Date, e
         reason: outcome.reason,
         crash: { exitCode: outcome.exitCode, signal: outcome.signal, stderrTail: isolated.stderrTail },
       };
-    case 'timeout':
-      return { ...base, outcome: 'fail', failPhase: 'timeout', reason: outcome.reason, crash: { exitCode: null, signal: 'SIGTERM', stderrTail: isolated.stderrTail } };
+    case 'timeout': {
+      const judged = decideTimeout(outcome);
+      return { ...base, outcome: judged.outcome, failPhase: 'timeout', reason: judged.reason, crash: { exitCode: null, signal: 'SIGTERM', stderrTail: isolated.stderrTail } };
+    }
     case 'interrupted':
       return { ...base, outcome: 'error', failPhase: 'interrupted', reason: outcome.reason };
     case 'done': {

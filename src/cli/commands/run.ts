@@ -13,7 +13,7 @@ import { builtinWorkloads } from '../../workloads/index.js';
 import type { CliContext } from '../context.js';
 import { parsePositiveNumber } from '../option-parsers.js';
 import { checkReportTargets, deliverRun } from '../report-output.js';
-import { applyNodeClassExpectation, planRequest, takeProbe, withInterruptSignal } from '../run-support.js';
+import { applyNodeClassExpectation, planRequest, takeProbe, testWorkloadModules, withInterruptSignal } from '../run-support.js';
 import { PYTHON_OPTIONS } from '../python-options.js';
 import { addCaseOptions, probeOptions, sharedOption, type CaseFlags } from '../shared-options.js';
 
@@ -23,6 +23,8 @@ export interface RunFlags extends CaseFlags {
   probe: boolean;
   /** Stop the whole run after this many seconds (the cases not finished are undecided). */
   deadline?: number;
+  /** Run a case once more after a crash or a hang that counted as fail (`slurm check` sets it; no option of `run`). */
+  retryTransientFailures?: boolean;
 }
 
 /** The run options that shape its plan, by flag: given with --resume, each must say what the resumed run said. */
@@ -91,6 +93,7 @@ export async function runCommand(workloads: string[], flags: RunFlags, context: 
   if (flags.resume && workloads.length > 0) throw new UsageError('--resume takes the plan of the interrupted run; give no workloads with it');
   const references = loadNodeReferences(flags.references);
   // The deadline covers the probe too: a driver slow to answer counts against it.
+  const deadlineAt = flags.deadline === undefined ? undefined : Date.now() + flags.deadline * 1000;
   return withInterruptSignal(context, 'writing the report', async (signal) => {
     const measured = flags.probe ? await takeProbe(context, probeOptions(flags)) : null;
     const nodeClass = matchNodeClass(references, measured);
@@ -102,6 +105,8 @@ export async function runCommand(workloads: string[], flags: RunFlags, context: 
       onEvent: progressPrinter(context),
       strict: flags.strict === true,
       nodeClass,
+      ...(deadlineAt !== undefined && { deadlineAt }),
+      ...(flags.retryTransientFailures === true && { retryTransientFailures: true }),
     };
     if (flags.resume) return resumeRun(flags.resume, execute);
     return runPlan({
@@ -111,6 +116,7 @@ export async function runCommand(workloads: string[], flags: RunFlags, context: 
       seed: flags.seed,
       outDir: flags.out ?? path.join('mlcheck-runs', new Date().toISOString().replace(/[:.]/g, '-')),
       gpuPresent: probe !== null && hasNvidiaGpus(probe),
+      extraWorkloadModules: testWorkloadModules(),
     });
   }, flags.deadline === undefined ? {} : { deadlineSeconds: flags.deadline });
 }
@@ -147,7 +153,7 @@ function progressPrinter(context: CliContext): (event: RunEvent) => void {
   return (event) => {
     switch (event.type) {
       case 'case-start':
-        context.err(`[${event.index + 1}/${event.total}] ${event.spec.id} (${event.spec.profile}, timeout ${event.spec.timeoutSeconds} s)`);
+        context.err(`[${event.index + 1}/${event.total}] ${event.spec.id} (${event.spec.profile}, timeout ${event.spec.timeoutSeconds} s${event.watchdogSeconds < event.spec.timeoutSeconds ? `, cut to ${event.watchdogSeconds.toFixed(1)} s by the deadline` : ''})`);
         break;
       case 'case-progress': {
         const now = Date.now();
@@ -162,6 +168,9 @@ function progressPrinter(context: CliContext): (event: RunEvent) => void {
         context.err(`    ${e.phase}: ${parts.length ? parts.join(', ') : e.message}`);
         break;
       }
+      case 'case-retry':
+        context.err(`    -> ${event.result.id} ${event.result.outcome} [${event.result.failPhase}]: ${event.result.reason?.split('\n')[0] ?? ''}; running it once more (a crash or hang counts only if it repeats)`);
+        break;
       case 'case-end':
         context.err(`    -> ${event.result.id} ${event.result.outcome}${event.result.reason ? `: ${event.result.reason.split('\n')[0]}` : ''}`);
         break;

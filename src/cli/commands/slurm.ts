@@ -53,7 +53,7 @@ export function registerSlurm(program: Command, context: CliContext): void {
     .description(
       [
         "Runs a profile (default smoke: the probe's node verdicts and hello on every engine, a few seconds) on this node under a deadline well inside Slurm's limits, then acts on the node named by --node or SLURMD_NODENAME.",
-        "When the check failed (what `mlcheck run` exits 1 for) it drains the node with the reason \"mlcheck: <the one-line verdict>\", unless the node is already drained or down with a reason that is not mlcheck's: an admin's reason is never touched. When the check passed it resumes the node only if mlcheck drained it. On bad usage (2) or undecided (3: the deadline passed, nothing could run, a corrupt data file) it does nothing, ever; undecided is logged on stderr and in --prom.",
+        "When the check failed (what `mlcheck run` exits 1 for) it drains the node with the reason \"mlcheck: <the one-line verdict>\", unless the node is already drained or down with a reason that is not mlcheck's: an admin's reason is never touched. A case that crashed, or whose GPU work hung past its watchdog, is run once more first and drains the node only if that repeats; a wrong answer or a node verdict drains at once. When the check passed it resumes the node only if mlcheck drained it. On bad usage (2) or undecided (3: the deadline passed, nothing could run, a corrupt data file) it does nothing, ever; undecided is logged on stderr and in --prom.",
         'As a HealthCheckProgram it exits 0 once it has acted (Slurm does not drain on the exit code; the drain is the action), 2 on bad usage, 3 when scontrol failed. With --prolog it checks only the GPUs of the job (SLURM_JOB_GPUS), never calls scontrol, and exits 1 only when the check failed: Slurm then drains the node and requeues the job.',
         'A HealthCheckProgram gets no PATH: point slurm.conf at the shipped bin/mlcheck-slurm-check, which finds node and scontrol itself (HealthCheckProgram=/opt/mlcheck/bin/mlcheck-slurm-check).',
       ].join('\n\n'),
@@ -63,7 +63,7 @@ export function registerSlurm(program: Command, context: CliContext): void {
     .option('--node <name>', 'the Slurm node to act on (default: SLURMD_NODENAME, else the short host name)')
     .option('--prolog', "Prolog mode: check only the job's GPUs and that no other process holds them (gpu-processes), never call scontrol, exit 1 on a failure")
     .option('--dry-run', 'print the scontrol command instead of running it')
-    .option('--deadline <seconds>', 'stop the check after this long; an unfinished check is undecided and drains nothing', parsePositiveNumber, DEFAULT_CHECK_DEADLINE_SECONDS)
+    .option('--deadline <seconds>', 'stop the check after this long; every case\'s watchdog ends before it, and an unfinished check is undecided and drains nothing', parsePositiveNumber, DEFAULT_CHECK_DEADLINE_SECONDS)
     .addOption(sharedOption.dataDir())
     .option('-o, --out <dir>', 'run directory to keep (default: a private one under $TMPDIR, removed at exit)')
     .addOption(sharedOption.json())
@@ -201,6 +201,8 @@ async function slurmCheck(workloads: string[], flags: CheckFlags, context: CliCo
     seed: 1,
     probe: true,
     deadline: flags.deadline,
+    // A crash or hang seen once is not worth a drain: it must repeat (docs/slurm.md).
+    retryTransientFailures: true,
     // Not a fixed name under /tmp: a root health check must not write where another user can plant a link.
     out: flags.out ?? createPrivateDirectory('mlcheck-slurm-check-'),
     ...(flags.dataDir !== undefined && { dataDir: flags.dataDir }),
