@@ -6,6 +6,8 @@ import type { RunRecord } from '../../references/results.js';
 import { decideRun } from '../../references/run-outcome.js';
 import { actionCommand, applyNodeAction } from '../../slurm/node-actions.js';
 import { decideNodeAction, type CheckVerdict, type NodeAction } from '../../slurm/drain-policy.js';
+import { formatDrainReason } from '../../slurm/drain-reason.js';
+import { runSubjects } from '../../references/run-subjects.js';
 import { readNodeState } from '../../slurm/node-state.js';
 import { renderSlurmActionMetrics } from '../../slurm/prometheus.js';
 import { compareReports, renderCompare } from '../../report/compare.js';
@@ -168,9 +170,22 @@ async function slurmSweep(flags: SweepFlags, context: CliContext): Promise<numbe
 
   context.out(renderSweepTable(results, outliers));
   const failed = results.filter((r) => r.status === 'fail');
-  for (const target of [...(flags.drain ? failed.map((r) => ({ node: r.node, summary: r.detail })) : []), ...(flags.drainOutliers ? outliers.filter((n) => !failed.some((r) => r.node === n)).map((n) => ({ node: n, summary: `slow: ${comparison.flags.find((f) => f.node === n)?.message ?? 'slower than its peers'}` })) : [])]) {
+  const failedTargets = failed.map((r) => ({
+    source: 'sweep' as const,
+    node: r.node,
+    subjects: r.subjects,
+    reason: formatDrainReason({ source: 'sweep', profile: flags.profile, subjects: r.subjects, word: 'FAIL', detail: r.detail }),
+  }));
+  const outlierTargets = outliers
+    .filter((n) => !failed.some((r) => r.node === n))
+    .map((n) => {
+      const slow = comparison.flags.filter((f) => f.node === n && f.kind === 'worse-than-fleet');
+      const subjects = [...new Set(slow.map((f) => f.caseKey))];
+      return { source: 'outlier' as const, node: n, subjects, reason: formatDrainReason({ source: 'outlier', profile: slow[0]?.profile ?? flags.profile, subjects, word: 'SLOW', detail: slow[0]?.message ?? 'slower than its peers' }) };
+    });
+  for (const target of [...(flags.drain ? failedTargets : []), ...(flags.drainOutliers ? outlierTargets : [])]) {
     const state = await readNodeState(target.node);
-    const action = decideNodeAction(state, 'fail', target.summary);
+    const action = decideNodeAction(state, { source: target.source, verdict: 'fail', drainReason: target.reason, passed: [], failed: target.subjects });
     const command = actionCommand(target.node, action);
     if (command === null) context.err(`${target.node}: ${action.why}`);
     else if (flags.dryRun) context.out(`dry run: ${command.map(shellQuote).join(' ')}`);
@@ -213,6 +228,7 @@ async function slurmCheck(workloads: string[], flags: CheckFlags, context: CliCo
   const record = await runCommand(workloads, runFlags, context);
   const verdict = checkVerdict(record);
   const summary = verdictLine(record);
+  const subjects = runSubjects(record);
 
   if (flags.prolog) {
     deliverRun(context, record, { json: flags.json, prom: flags.prom }, false);
@@ -224,7 +240,8 @@ async function slurmCheck(workloads: string[], flags: CheckFlags, context: CliCo
   let actionError: string | null = null;
   try {
     const state = await readNodeState(node);
-    action = decideNodeAction(state, verdict, summary);
+    const drainReason = formatDrainReason({ source: 'check', profile: flags.profile, subjects: subjects.failed, word: 'FAIL', detail: summary });
+    action = decideNodeAction(state, { source: 'check', verdict, drainReason, passed: subjects.passed, failed: subjects.failed });
   } catch (error) {
     action = { kind: 'none', why: `could not read the state of ${node}: ${describeError(error)}` };
     actionError = action.why;

@@ -1,0 +1,27 @@
+import type { RunRecord } from './results.js';
+import { decideRun, nodeVerdicts } from './run-outcome.js';
+
+/** What a run checked, by subject: probe verdicts (gpu-ecc, gpu-driver, a package) and case ids (lenet/onnx/cuda). */
+export interface RunSubjects {
+  /** What made the run fail: every failing node verdict and case (under --strict, the skipped or slow cases that failed it); empty unless it failed. */
+  failed: string[];
+  /** Checked without a failure: node verdicts that passed or warned, cases that passed or warned. */
+  passed: string[];
+}
+
+/**
+ * The subjects a drain reason names, and those a health check may count as re-checked when it
+ * decides whether to undo a drain. A skipped verdict or case was not checked, so it is in neither.
+ */
+export function runSubjects(record: RunRecord, options: { strict?: boolean } = {}): RunSubjects {
+  const outcome = decideRun(record, options);
+  const verdicts = nodeVerdicts(record);
+  const passed = [
+    ...verdicts.filter((verdict) => verdict.status === 'pass' || verdict.status === 'warn').map((verdict) => verdict.subject),
+    ...record.cases.filter((c) => c.outcome === 'pass' || c.outcome === 'warn').map((c) => c.id),
+  ];
+  if (outcome.status !== 'fail') return { failed: [], passed };
+  const failing = [...verdicts.filter((verdict) => verdict.status === 'fail').map((verdict) => verdict.subject), ...record.cases.filter((c) => c.outcome === 'fail').map((c) => c.id)];
+  const failed = failing.length > 0 ? failing : outcome.cause.kind === 'cases' ? outcome.cause.cases.map((c) => c.id) : [];
+  return { failed, passed: passed.filter((subject) => !failed.includes(subject)) };
+}
