@@ -5,19 +5,22 @@ import { decideRun, nodeVerdicts } from './run-outcome.js';
 export interface RunSubjects {
   /** What made the run fail: every failing node verdict and case (under --strict, the skipped or slow cases that failed it); empty unless it failed. */
   failed: string[];
-  /** Checked without a failure: node verdicts that passed or warned, cases that passed or warned. */
+  /** Re-checked without a failure: the node verdicts that did not fail, the cases that passed or warned. */
   passed: string[];
 }
 
 /**
  * The subjects a drain reason names, and those a health check may count as re-checked when it
- * decides whether to undo a drain. A skipped verdict or case was not checked, so it is in neither.
+ * decides whether to undo a drain. Every run that probes judges every node verdict again, so a
+ * verdict that did not fail was re-checked (a skipped gpu-driver on a node without NVIDIA GPUs
+ * is an answer; a GPU node whose health could not be read is undecided and resumes nothing). A
+ * skipped case did not run, so it was not re-checked: a smoke check never vouches for LeNet.
  */
 export function runSubjects(record: RunRecord, options: { strict?: boolean } = {}): RunSubjects {
   const outcome = decideRun(record, options);
   const verdicts = nodeVerdicts(record);
   const passed = [
-    ...verdicts.filter((verdict) => verdict.status === 'pass' || verdict.status === 'warn').map((verdict) => verdict.subject),
+    ...verdicts.filter((verdict) => verdict.status !== 'fail').map((verdict) => verdict.subject),
     ...record.cases.filter((c) => c.outcome === 'pass' || c.outcome === 'warn').map((c) => c.id),
   ];
   if (outcome.status !== 'fail') return { failed: [], passed };
