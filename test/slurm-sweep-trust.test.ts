@@ -69,8 +69,11 @@ describe('a report counts only when it names the job submitted for its node', ()
   });
 
   it("this job's report counts (a pass), and a failing one drains with the sweep as its source", async () => {
-    const passing = await sweep(freshOut(), { STANDIN_REPORT: reportFile('this-job') });
+    // An --out that does not exist yet is made, the caller's alone.
+    const out = path.join(freshOut(), 'sweeps', 'today');
+    const passing = await sweep(out, { STANDIN_REPORT: reportFile('this-job') });
     expect(passing.status, passing.stdout + passing.stderr).toBe(0);
+    expect(lstatSync(out).mode & 0o022).toBe(0);
     expect(passing.stdout).toMatch(/^node01 +pass +4242 COMPLETED +mlcheck: PASS 1 case$/m);
     const failing = await sweep(freshOut(), { STANDIN_REPORT: reportFile('this-job-fails', { fail: true }) }, ['--drain', '--dry-run']);
     expect(failing.status, failing.stdout + failing.stderr).toBe(1);

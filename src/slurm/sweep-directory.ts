@@ -35,7 +35,10 @@ export function prepareSweepDirectory(options: SweepDirectoryOptions): void {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  if (linkOrDir === null) ensureDirectory(out);
+  if (linkOrDir === null) {
+    ensureDirectory(path.dirname(out));
+    mkdirSync(out, { mode: 0o755 });
+  }
   else if (linkOrDir.isSymbolicLink()) assertTrusted(out, linkOrDir, uid, 'the symbolic link');
   assertTrusted(out, statSync(out), uid, 'the directory');
 
