@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildFakeDrivers, type FakeDriverDirs } from './fake-nvidia/harness.js';
+import { kernelLogFixture } from './helpers/fake-node.js';
 import { cliPath } from './helpers/paths.js';
 
 let dirs: FakeDriverDirs;
@@ -16,7 +17,8 @@ describe('mlcheck run on a node with an NVIDIA GPU', () => {
     const outDir = mkdtempSync(path.join(os.tmpdir(), 'mlcheck-gpu-run-'));
     const result = spawnSync(process.execPath, [cliPath, 'run', 'hello', '--out', outDir], {
       encoding: 'utf8',
-      env: { ...process.env, LD_LIBRARY_PATH: dirs.both, MLCHECK_FAKE_GPUS: 'modern' },
+      // A readable kernel log: an unread one would make the run undecided for that reason first.
+      env: { ...process.env, LD_LIBRARY_PATH: dirs.both, MLCHECK_FAKE_GPUS: 'modern', MLCHECK_KMSG: kernelLogFixture('no-xid.log') },
       timeout: 120_000,
     });
     const report = JSON.parse(readFileSync(path.join(outDir, 'report.json'), 'utf8'));

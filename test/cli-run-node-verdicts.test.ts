@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFakeDrivers, type FakeDriverDirs } from './fake-nvidia/harness.js';
-import { fakeDpkgDatabase, fakeProcfs, fakeSysfs, nvidiaGpusFrom } from './helpers/fake-node.js';
+import { fakeDpkgDatabase, fakeProcfs, fakeSysfs, kernelLogFixture, nvidiaGpusFrom } from './helpers/fake-node.js';
 import { cliPath, sharedDataDir } from './helpers/paths.js';
 import { runNode } from './helpers/run-process.js';
 
@@ -113,6 +113,36 @@ describe('a GPU node never passes on the CPU', () => {
     const gpuCount = result.report.probe?.verdicts.find((v) => v.subject === 'gpu-count');
     expect(gpuCount?.status).toBe('pass');
     expect(result.status).not.toBe(1);
+  });
+});
+
+describe('GPU health that was not read is never a pass (exit 3, naming the source and its fix)', () => {
+  // A case on the CPU backend passes; only the node's GPU health can keep the run from passing.
+  const cpuCase = ['hello', '--engine', 'tfjs', '--backend', 'wasm'];
+  const readLog = { MLCHECK_KMSG: kernelLogFixture('no-xid.log') };
+
+  it('without libnvidia-ml.so.1 a GPU with uncorrectable ECC errors is undecided, not passed; with NVML it fails', async () => {
+    const unread = await run(cpuCase, { ...gpuNode('ecc-volatile', () => dirs.cudaOnly), ...readLog });
+    expect(unread.status, unread.output).toBe(3);
+    expect(unread.lastLine).toMatch(/^mlcheck: UNDECIDED GPU health not read: NVML could not be used: libnvidia-ml\.so\.1 not found.*; fix: install the NVIDIA driver's libnvidia-ml\.so\.1/);
+    expect(unread.report.cases.map((c) => c.outcome)).toEqual(['pass']);
+    const read = await run(cpuCase, { ...gpuNode('ecc-volatile', () => dirs.both), ...readLog });
+    expect(read.status, read.output).toBe(1);
+    expect(read.lastLine).toMatch(/^mlcheck: FAIL gpu-ecc: /);
+  });
+
+  it('an unreadable kernel log (no Xid could be seen) is undecided; a readable one passes', async () => {
+    const unread = await run(cpuCase, { ...gpuNode('modern', () => dirs.both), MLCHECK_KMSG: path.join(os.tmpdir(), 'mlcheck-no-such-kmsg', 'kmsg') });
+    expect(unread.status, unread.output).toBe(3);
+    expect(unread.lastLine).toMatch(/^mlcheck: UNDECIDED GPU health not read: the kernel log could not be read .*; fix: run as root, or add the user to the systemd-journal group/);
+    const read = await run(cpuCase, { ...gpuNode('modern', () => dirs.both), ...readLog });
+    expect(read.status, read.output).toBe(0);
+  });
+
+  it('without the native addon the driver was never asked: undecided, naming the addon', async () => {
+    const result = await run(cpuCase, { ...gpuNode('modern', () => dirs.both), ...readLog, MLCHECK_NATIVE_ADDON: path.join(os.tmpdir(), 'mlcheck-no-such-addon.node') });
+    expect(result.status, result.output).toBe(3);
+    expect(result.lastLine).toMatch(/^mlcheck: UNDECIDED GPU health not read: the NVIDIA driver was not asked: .*; fix: build the native addon: npm rebuild mlcheck/);
   });
 });
 

@@ -15,6 +15,7 @@ import { fakeProcfs, fakeSysfs, nvidiaGpusFrom } from './helpers/fake-node.js';
 import { cliPath, repoRoot, sharedDataDir } from './helpers/paths.js';
 import { runNode, runProcess, type ProcessRun } from './helpers/run-process.js';
 import { hasSlurm, startSlurmCluster, type SlurmCluster } from './helpers/slurm-cluster.js';
+import { formatDrainReason } from '../src/slurm/drain-reason.js';
 
 const NODES = ['node01', 'node02', 'node03'];
 const FAULTY = 'node03';
@@ -62,7 +63,12 @@ describe.skipIf(!hasSlurm)('on a real 3-node Slurm cluster: sweeps and checks', 
     const out = path.join(work, 'sweep');
     const result = await mlcheck(cluster, ['sweep', '--nodes', 'node[01-03]', '--profile', 'smoke', '--out', out, '--time-limit', '5', '--drain']);
     expect(result.status, result.stdout + result.stderr).toBe(1);
-    for (const node of NODES) expect(existsSync(path.join(out, node, 'report.json')), node).toBe(true);
+    for (const node of NODES) {
+      expect(existsSync(path.join(out, node, 'report.json')), node).toBe(true);
+      // Each report names the job it came from: the sweep counts it only then.
+      const session = (JSON.parse(readFileSync(path.join(out, node, 'report.json'), 'utf8')) as { session: { slurm: { jobId: string; node: string } | null } }).session;
+      expect(session.slurm, node).toEqual({ jobId: expect.stringMatching(/^\d+$/), node });
+    }
     expect(result.stdout).toMatch(/^node01 +pass /m);
     expect(result.stdout).toMatch(/^node02 +pass /m);
     expect(result.stdout).toMatch(/^node03 +fail .*gpu-driver/m);
@@ -70,17 +76,42 @@ describe.skipIf(!hasSlurm)('on a real 3-node Slurm cluster: sweeps and checks', 
     expect(result.stderr).toMatch(/sweep: \d\/3 done/);
     const states = cluster.nodeStates();
     expect(states.get(FAULTY)?.state).toMatch(/^drain/);
-    expect(states.get(FAULTY)?.reason).toMatch(/^mlcheck: FAIL gpu-driver: 2 NVIDIA GPUs on PCI/);
+    expect(states.get(FAULTY)?.reason).toMatch(/^mlcheck sweep\/smoke: FAIL gpu-driver: 2 NVIDIA GPUs on PCI/);
     expect(states.get('node01')?.state).toBe('idle');
     expect(states.get('node02')?.state).toBe('idle');
   });
 
-  it('a node drained by mlcheck is resumed once its check passes again', async () => {
-    expect(cluster.nodeStates().get(FAULTY)?.reason).toMatch(/^mlcheck:/);
+  // Before drain reasons named their source, this passing check resumed the sweep's drain.
+  it("a sweep's drain survives a passing check, even one that re-checked the subject it names", async () => {
+    const reason = cluster.nodeStates().get(FAULTY)?.reason;
+    expect(reason).toMatch(/^mlcheck sweep\/smoke: FAIL gpu-driver: /);
     const result = await mlcheck(cluster, ['check', '--node', FAULTY]);
     expect(result.status, result.stderr).toBe(0);
-    expect(result.stderr).toMatch(/resumed node03/);
-    await cluster.waitFor('node03 idle', () => cluster.nodeStates().get(FAULTY)?.state === 'idle', 20_000);
+    expect(result.stderr).toMatch(/mlcheck slurm check: passed, but node03 stays drained: it was drained by mlcheck slurm sweep --drain \(profile smoke\) for gpu-driver .*a health check never resumes a sweep's drain/);
+    expect(cluster.nodeStates().get(FAULTY)).toMatchObject({ state: 'drained', reason });
+    cluster.run('scontrol', ['update', `nodename=${FAULTY}`, 'state=resume']);
+  });
+
+  it('a node drained by the sweep for a LeNet failure stays drained after a passing smoke check', async () => {
+    const reason = formatDrainReason({ source: 'sweep', profile: 'quick', subjects: ['lenet/onnx/cuda'], word: 'FAIL', detail: 'mlcheck: FAIL lenet/onnx test error 31.2% > 8' });
+    cluster.run('scontrol', ['update', 'nodename=node02', 'state=drain', `reason=${reason}`]);
+    const result = await mlcheck(cluster, ['check', '--node', 'node02']);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout.trimEnd().split('\n').at(-1)).toMatch(/^mlcheck: PASS /);
+    expect(result.stderr).toMatch(/node02 stays drained: it was drained by mlcheck slurm sweep --drain \(profile quick\) for lenet\/onnx\/cuda/);
+    expect(cluster.nodeStates().get('node02')).toMatchObject({ state: 'drained', reason: 'mlcheck sweep/quick: FAIL lenet/onnx/cuda: test error 31.2% > 8' });
+    cluster.run('scontrol', ['update', 'nodename=node02', 'state=resume']);
+  });
+
+  it('a node drained by slurm check is resumed once the subject it failed passes again', async () => {
+    const failing = await mlcheck(cluster, ['check', '--node', 'node02'], faultyEnv);
+    expect(failing.status, failing.stderr).toBe(0);
+    await cluster.waitFor('node02 drained', () => /^drain/.test(cluster.nodeStates().get('node02')?.state ?? ''), 20_000);
+    expect(cluster.nodeStates().get('node02')?.reason).toMatch(/^mlcheck check\/smoke: FAIL gpu-driver: 2 NVIDIA GPUs on PCI/);
+    const passing = await mlcheck(cluster, ['check', '--node', 'node02']);
+    expect(passing.status, passing.stderr).toBe(0);
+    expect(passing.stderr).toMatch(/resumed node02 \(the check passed gpu-driver; node02 was drained by mlcheck slurm check \(profile smoke\) for gpu-driver/);
+    await cluster.waitFor('node02 idle', () => cluster.nodeStates().get('node02')?.state === 'idle', 20_000);
   });
 
   it("an admin's drain reason survives a passing check and a failing one", async () => {
@@ -110,7 +141,7 @@ describe.skipIf(!hasSlurm)('on a real 3-node Slurm cluster: sweeps and checks', 
 
   it('--dry-run prints the scontrol command and leaves the node alone', async () => {
     const result = await mlcheck(cluster, ['check', '--node', 'node02', '--dry-run'], faultyEnv);
-    expect(result.stdout).toMatch(/^dry run: scontrol update nodename=node02 state=drain 'reason=mlcheck: FAIL gpu-driver: /m);
+    expect(result.stdout).toMatch(/^dry run: scontrol update nodename=node02 state=drain 'reason=mlcheck check\/smoke: FAIL gpu-driver: /m);
     expect(cluster.nodeStates().get('node02')?.state).toBe('idle');
   });
 
@@ -140,7 +171,7 @@ describe.skipIf(!hasSlurm)('on a real Slurm cluster: mlcheck as the HealthCheckP
     await cluster?.stop();
   });
 
-  it('drains the faulty node with an mlcheck: reason and leaves the others idle; its entry point needs no PATH', async () => {
+  it('drains the faulty node with its own reason (mlcheck check/smoke: ...) and leaves the others idle; its entry point needs no PATH', async () => {
     const entry = path.join(repoRoot, 'bin', 'mlcheck-slurm-check');
     cluster = await startSlurmCluster({
       nodes: NODES,
@@ -150,7 +181,7 @@ describe.skipIf(!hasSlurm)('on a real Slurm cluster: mlcheck as the HealthCheckP
       ready: (states) => states.get('node01')?.state === 'idle' && states.get('node02')?.state === 'idle' && /^drain/.test(states.get(FAULTY)?.state ?? ''),
     });
     const states = cluster.nodeStates();
-    expect(states.get(FAULTY)?.reason).toMatch(/^mlcheck: FAIL gpu-driver: /);
+    expect(states.get(FAULTY)?.reason).toMatch(/^mlcheck check\/smoke: FAIL gpu-driver: /);
     const reasons = cluster.run('sinfo', ['-R', '-h', '-o', '%n|%E']);
     expect(reasons).not.toMatch(/node01|node02/);
   }, 120_000);

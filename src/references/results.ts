@@ -106,6 +106,14 @@ export interface RunSession {
   interrupted: boolean;
   /** The run's output directory (case files, artifacts, report). */
   outDir: string;
+  /** The Slurm job the run ran in (SLURM_JOB_ID, SLURMD_NODENAME); null outside one; absent in older run records. */
+  slurm?: SlurmJobOfRun | null;
+}
+
+export interface SlurmJobOfRun {
+  jobId: string;
+  /** The Slurm node name (SLURMD_NODENAME), which may differ from the host name. */
+  node: string | null;
 }
 
 export interface RunRecord {

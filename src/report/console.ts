@@ -47,6 +47,14 @@ export function renderConsole(record: RunRecord, options: ConsoleOptions = {}): 
     }
     if (advice.length > 0) lines.push(paint('dim', `advice: ${advice.map((v) => `${v.subject} ${v.status}${v.reason ? ` (${v.reason})` : ''}`).join('; ')}`));
   }
+  const decision = decideRun(record, options);
+  // The verdict line has room for one unread source; each is named here with its fix.
+  if (decision.cause.kind === 'unread-health') {
+    for (const unread of decision.cause.sources) {
+      lines.push(`GPU health not read (${unread.source}): ${unread.problem}`);
+      lines.push(paint('dim', `    fix: ${unread.fix}`));
+    }
+  }
   lines.push([...pad(header), 'METRICS'].join('  ').trimEnd());
   for (const { c, cells } of rows) {
     const padded = pad(cells);
@@ -88,6 +96,12 @@ export function verdictLine(record: RunRecord, options: Pick<ConsoleOptions, 'st
   switch (cause.kind) {
     case 'node-verdict':
       return oneLine(`mlcheck: ${word} ${cause.verdict.subject}: ${cause.verdict.reason}`);
+    case 'unread-health': {
+      const [first, ...others] = cause.sources;
+      const more = others.length > 0 ? ` (${others.map((s) => s.source).join(', ')} not read either)` : '';
+      // The fix must survive: the problem is what gets shortened.
+      return fitLine(`mlcheck: ${word} GPU health not read: `, first?.problem ?? 'unknown', `; fix: ${first?.fix ?? ''}${more}`);
+    }
     case 'cases': {
       const first = cause.cases[0]!;
       const more = cause.cases.length > 1 ? ` (+${cause.cases.length - 1} more)` : '';
@@ -125,6 +139,15 @@ function humanizeReason(c: CaseResult): string {
 
 function firstLine(text: string): string {
   return text.split('\n')[0]!.trim();
+}
+
+/** prefix + middle + suffix on one line of at most VERDICT_MAX_LENGTH, shortening the middle first. */
+function fitLine(prefix: string, middle: string, suffix: string): string {
+  const flat = (text: string): string => text.replace(/\s+/g, ' ');
+  const room = VERDICT_MAX_LENGTH - flat(prefix).length - flat(suffix).trimEnd().length;
+  const body = flat(middle).trim();
+  if (room < 20) return oneLine(prefix + body + suffix);
+  return oneLine(`${flat(prefix)}${body.length <= room ? body : `${body.slice(0, room - 3)}...`}${flat(suffix)}`);
 }
 
 function oneLine(text: string): string {

@@ -1,6 +1,7 @@
 import type { ProbeSnapshot } from '../probe/index.js';
 import type { CaseResult, JudgedMetric, Outcome, RunRecord, RunSession } from '../references/results.js';
 import { decideRun, type RunStatus } from '../references/run-outcome.js';
+import { runSubjects } from '../references/run-subjects.js';
 import { verdictLine } from './console.js';
 import { countOutcomes } from './counts.js';
 
@@ -26,6 +27,8 @@ export interface ReportOutcome {
   /** As printed last on the console, e.g. "mlcheck: FAIL gpu-driver: ...". */
   summary: string;
   strict: boolean;
+  /** What failed it, by subject: probe verdicts (gpu-ecc) and case ids (lenet/onnx/cuda); empty unless it failed. Absent in reports of earlier versions. */
+  subjects?: string[];
 }
 
 export interface JsonReport {
@@ -45,7 +48,7 @@ export function buildJsonReport(record: RunRecord, options: { strict?: boolean }
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     kind: REPORT_KIND,
-    outcome: { status: decideRun(record, { strict }).status, summary: verdictLine(record, { strict }), strict },
+    outcome: { status: decideRun(record, { strict }).status, summary: verdictLine(record, { strict }), strict, subjects: runSubjects(record, { strict }).failed },
     session: {
       id: session.id,
       host: session.host,
@@ -57,6 +60,7 @@ export function buildJsonReport(record: RunRecord, options: { strict?: boolean }
       profile: session.profile,
       interrupted: session.interrupted,
       outDir: session.outDir,
+      slurm: session.slurm ?? null,
       total: record.cases.length,
       counts: countOutcomes(record.cases),
     },

@@ -10,7 +10,7 @@ import { referencesFor } from '../references/case-key.js';
 import { judgeMetrics } from '../references/judge.js';
 import type { NodeClass } from '../references/node-references.js';
 import { loadProfiles, workloadProfile, type ProfileFile } from '../references/profiles.js';
-import type { CaseResult, RunRecord, RunSession } from '../references/results.js';
+import type { CaseResult, RunRecord, RunSession, SlurmJobOfRun } from '../references/results.js';
 import { decideTimeout } from '../references/timeout-outcome.js';
 import { runAttempts } from './case-attempts.js';
 import { runIsolated, type IsolatedCase } from './isolate.js';
@@ -71,6 +71,7 @@ export async function runPlan(options: RunOptions): Promise<RunRecord> {
     probe: options.probe,
     interrupted: false,
     outDir,
+    slurm: slurmJobOfRun(options.env ?? process.env),
   };
   try {
     ensureDirectory(outDir);
@@ -243,4 +244,11 @@ function jupyterOf(spec: CaseSpec, isolated: IsolatedCase): Pick<CaseResult, 'vi
   if (target === undefined) return {};
   const started = isolated.engine?.jupyter;
   return { via: 'jupyter', jupyter: started ?? { server: target.url, kernel: target.kernel, kernelId: null, startSeconds: null, firstExecuteSeconds: null, host: null, slurm: null } };
+}
+
+/** The job this run is part of, as slurmd tells its job's processes; null outside Slurm. */
+function slurmJobOfRun(env: NodeJS.ProcessEnv): SlurmJobOfRun | null {
+  const jobId = env.SLURM_JOB_ID?.trim();
+  if (jobId === undefined || jobId === '') return null;
+  return { jobId, node: env.SLURMD_NODENAME?.trim() || null };
 }

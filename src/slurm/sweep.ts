@@ -1,9 +1,9 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { runSlurmCommand, slurmOrThrow, type RunSlurmOptions } from './commands.js';
 import { isUnavailable, parseScontrolNodeLine, type SlurmNodeState } from './node-state.js';
 import { shellQuote } from './shell-quote.js';
-import { ensureDirectory } from '../util/ensure-directory.js';
+import { createJobScript, JOB_SCRIPT, prepareSweepDirectory, REPORT_FILE } from './sweep-directory.js';
 
 export type SweepNodeStatus = 'pass' | 'fail' | 'undecided' | 'not started' | 'skipped';
 
@@ -16,8 +16,10 @@ export interface SweepNode {
   /** e.g. COMPLETED, FAILED, TIMEOUT, CANCELLED; null when never submitted or no longer known. */
   jobState: string | null;
   exitCode: number | null;
-  /** DIR/<node>/report.json when the run wrote it. */
+  /** DIR/<node>/report.json when this sweep's job wrote it (its session names the job and the node). */
   report: string | null;
+  /** What failed on the node (the report's outcome.subjects): verdict subjects and case ids. */
+  subjects: string[];
 }
 
 export interface SweepProgress {
@@ -66,10 +68,13 @@ export async function readNodeStates(nodes: readonly string[], options: RunSlurm
 /**
  * One exclusive job per node, each running `mlcheck run --json DIR/<node>/report.json`; waits
  * for all of them, showing progress, and says what became of each node. Nodes that are down or
- * drained are skipped (and listed); an abort cancels the jobs and keeps what finished.
+ * drained are skipped (and listed); an abort cancels the jobs and keeps what finished. Only this
+ * sweep counts: DIR must be the caller's alone, an earlier sweep's files are removed first, and
+ * a report counts only when it names the job that was submitted for its node.
  */
 export async function sweepNodes(options: SweepOptions): Promise<SweepNode[]> {
   const states = await readNodeStates(options.nodes, options);
+  prepareSweepDirectory({ out: options.out, nodes: options.nodes.filter((node) => states.has(node) && !isUnavailable(states.get(node)!)) });
   const results = new Map<string, SweepNode>();
   const submitted: { node: string; jobId: string }[] = [];
   for (const node of options.nodes) {
@@ -118,7 +123,7 @@ export async function sweepNodes(options: SweepOptions): Promise<SweepNode[]> {
 }
 
 function blank(node: string, status: SweepNodeStatus, detail: string): SweepNode {
-  return { node, status, detail, jobId: null, jobState: null, exitCode: null, report: null };
+  return { node, status, detail, jobId: null, jobState: null, exitCode: null, report: null, subjects: [] };
 }
 
 function nodeDir(options: SweepOptions, node: string): string {
@@ -127,10 +132,9 @@ function nodeDir(options: SweepOptions, node: string): string {
 
 async function submit(node: string, options: SweepOptions): Promise<string> {
   const dir = nodeDir(options, node);
-  ensureDirectory(dir);
-  const script = path.join(dir, 'mlcheck-job.sh');
-  const command = [...options.mlcheck, 'run', '--json', path.join(dir, 'report.json'), '--out', path.join(dir, 'run'), ...options.runArgs];
-  writeFileSync(script, `#!/bin/sh\n# Written by mlcheck slurm sweep for ${node}.\nexec ${command.map(shellQuote).join(' ')}\n`, { mode: 0o755 });
+  const script = path.join(dir, JOB_SCRIPT);
+  const command = [...options.mlcheck, 'run', '--json', path.join(dir, REPORT_FILE), '--out', path.join(dir, 'run'), ...options.runArgs];
+  createJobScript(script, `#!/bin/sh\n# Written by mlcheck slurm sweep for ${node}.\nexec ${command.map(shellQuote).join(' ')}\n`);
   const out = await slurmOrThrow(
     'sbatch',
     ['--parsable', '--exclusive', '-N', '1', '-n', '1', `--nodelist=${node}`, `--time=${options.timeLimitMinutes}`, '--job-name=mlcheck-sweep', `--output=${path.join(dir, 'slurm-%j.out')}`, `--chdir=${dir}`, script],
@@ -157,23 +161,51 @@ async function nodeResult(node: string, jobId: string, options: SweepOptions): P
   const jobState = /(?:^|\s)JobState=(\S+)/.exec(job.stdout)?.[1] ?? null;
   const exit = /(?:^|\s)ExitCode=(\d+):(\d+)/.exec(job.stdout);
   const exitCode = exit ? Number(exit[1]) : null;
-  const reportFile = path.join(nodeDir(options, node), 'report.json');
-  const report = existsSync(reportFile) ? reportFile : null;
-  const summary = report === null ? null : readSummary(reportFile);
-  const base = { node, jobId, jobState, exitCode, report };
+  const reportFile = path.join(nodeDir(options, node), REPORT_FILE);
+  const found = existsSync(reportFile) ? readSummary(reportFile) : null;
+  // A report that does not name this job and this node is not this sweep's: it decides nothing.
+  const foreign = found === null ? null : foreignReport(found, jobId, node);
+  const summary = foreign === null ? found : null;
+  const base = { node, jobId, jobState, exitCode, report: summary === null ? null : reportFile, subjects: summary?.subjects ?? [] };
+  const ignored = foreign === null ? '' : `; ${reportFile} ignored: ${foreign}`;
   if (summary !== null) return { ...base, status: summary.status, detail: summary.summary };
-  if (jobState === 'TIMEOUT') return { ...base, status: 'undecided', detail: `the job hit its time limit of ${options.timeLimitMinutes} min` };
-  if (jobState === 'CANCELLED' || jobState === null) return { ...base, status: 'not started', detail: jobState === null ? 'the job is no longer known to Slurm' : 'cancelled' };
-  return { ...base, status: 'undecided', detail: `job ${jobState} with exit code ${exitCode ?? '?'} and no report (see ${path.join(nodeDir(options, node), `slurm-${jobId}.out`)})` };
+  if (jobState === 'TIMEOUT') return { ...base, status: 'undecided', detail: `the job hit its time limit of ${options.timeLimitMinutes} min${ignored}` };
+  if (jobState === 'CANCELLED' || jobState === null) return { ...base, status: 'not started', detail: `${jobState === null ? 'the job is no longer known to Slurm' : 'cancelled'}${ignored}` };
+  return { ...base, status: 'undecided', detail: `job ${jobState} with exit code ${exitCode ?? '?'} and no report of this job (see ${path.join(nodeDir(options, node), `slurm-${jobId}.out`)})${ignored}` };
 }
 
-function readSummary(file: string): { status: 'pass' | 'fail' | 'undecided'; summary: string } | null {
+interface ReportSummary {
+  status: 'pass' | 'fail' | 'undecided';
+  summary: string;
+  subjects: string[];
+  /** The job the run says it ran in: session.slurm (null outside Slurm or before mlcheck recorded it), and its host. */
+  job: { jobId: string; node: string | null } | null;
+  host: string | null;
+}
+
+function readSummary(file: string): ReportSummary | null {
   try {
-    const outcome = (JSON.parse(readFileSync(file, 'utf8')) as { outcome?: { status?: string; summary?: string } }).outcome;
+    const report = JSON.parse(readFileSync(file, 'utf8')) as {
+      outcome?: { status?: string; summary?: string; subjects?: unknown };
+      session?: { host?: unknown; slurm?: { jobId?: unknown; node?: unknown } | null };
+    };
+    const outcome = report.outcome;
     if (outcome?.status === undefined) return null;
     const status = outcome.status === 'fail' ? 'fail' : outcome.status === 'undecided' ? 'undecided' : 'pass';
-    return { status, summary: outcome.summary ?? '' };
+    const subjects = Array.isArray(outcome.subjects) ? outcome.subjects.filter((subject): subject is string => typeof subject === 'string') : [];
+    const slurm = report.session?.slurm;
+    const job = slurm !== null && slurm !== undefined && typeof slurm.jobId === 'string' ? { jobId: slurm.jobId, node: typeof slurm.node === 'string' ? slurm.node : null } : null;
+    return { status, summary: outcome.summary ?? '', subjects, job, host: typeof report.session?.host === 'string' ? report.session.host : null };
   } catch {
     return null;
   }
+}
+
+/** Why a report is not the one this job wrote on this node; null when it is. */
+function foreignReport(found: ReportSummary, jobId: string, node: string): string | null {
+  if (found.job === null) return `it names no Slurm job (an earlier sweep's, or written outside Slurm), not job ${jobId}`;
+  if (found.job.jobId !== jobId) return `it is job ${found.job.jobId}'s, not job ${jobId}'s`;
+  const ranOn = found.job.node ?? found.host;
+  if (ranOn !== node) return `it ran on ${ranOn ?? 'an unnamed node'}, not on ${node}`;
+  return null;
 }

@@ -6,6 +6,8 @@ import type { RunRecord } from '../../references/results.js';
 import { decideRun } from '../../references/run-outcome.js';
 import { actionCommand, applyNodeAction } from '../../slurm/node-actions.js';
 import { decideNodeAction, type CheckVerdict, type NodeAction } from '../../slurm/drain-policy.js';
+import { formatDrainReason } from '../../slurm/drain-reason.js';
+import { runSubjects } from '../../references/run-subjects.js';
 import { readNodeState } from '../../slurm/node-state.js';
 import { renderSlurmActionMetrics } from '../../slurm/prometheus.js';
 import { compareReports, renderCompare } from '../../report/compare.js';
@@ -53,7 +55,7 @@ export function registerSlurm(program: Command, context: CliContext): void {
     .description(
       [
         "Runs a profile (default smoke: the probe's node verdicts and hello on every engine, a few seconds) on this node under a deadline well inside Slurm's limits, then acts on the node named by --node or SLURMD_NODENAME.",
-        "When the check failed (what `mlcheck run` exits 1 for) it drains the node with the reason \"mlcheck: <the one-line verdict>\", unless the node is already drained or down with a reason that is not mlcheck's: an admin's reason is never touched. A case that crashed, or whose GPU work hung past its watchdog, is run once more first and drains the node only if that repeats; a wrong answer or a node verdict drains at once. When the check passed it resumes the node only if mlcheck drained it. On bad usage (2) or undecided (3: the deadline passed, nothing could run, a corrupt data file) it does nothing, ever; undecided is logged on stderr and in --prom.",
+        "When the check failed (what `mlcheck run` exits 1 for) it drains the node with the reason \"mlcheck check/<profile>: FAIL <subjects>: <verdict>\", unless the node is already drained or down for another reason: an admin's, a sweep's, or one of its own for subjects this check did not re-check. A case that crashed, or whose GPU work hung past its watchdog, is run once more first and drains the node only if that repeats; a wrong answer or a node verdict drains at once. When the check passed it resumes the node only if a health check drained it for subjects this check has just re-checked without a failure; it never resumes a sweep's or an outlier's drain, nor an admin's, and says on stderr what it left and why. On bad usage (2) or undecided (3: the deadline passed, nothing could run, GPU health not read, a corrupt data file) it does nothing, ever; undecided is logged on stderr and in --prom.",
         'As a HealthCheckProgram it exits 0 once it has acted (Slurm does not drain on the exit code; the drain is the action), 2 on bad usage, 3 when scontrol failed. With --prolog it checks only the GPUs of the job (SLURM_JOB_GPUS), never calls scontrol, and exits 1 only when the check failed: Slurm then drains the node and requeues the job.',
         'A HealthCheckProgram gets no PATH: point slurm.conf at the shipped bin/mlcheck-slurm-check, which finds node and scontrol itself (HealthCheckProgram=/opt/mlcheck/bin/mlcheck-slurm-check).',
       ].join('\n\n'),
@@ -88,8 +90,8 @@ export function registerSlurm(program: Command, context: CliContext): void {
       [
         'Submits one exclusive job per node (sbatch --exclusive --nodelist=<node>), each running `mlcheck run --json DIR/<node>/report.json` with the given profile; shows progress (done, running, pending with Slurm\'s reason) while it waits; then compares the nodes\' reports (`mlcheck compare`), prints the fleet table and lists the nodes that failed, were undecided, never started or are slower than their peers.',
         'Nodes that are down or drained are skipped and listed. --time-limit ends a stuck job (its node is undecided, never drained). Ctrl-C cancels the jobs (scancel) and still reports what finished.',
-        '--drain drains the failed nodes with "mlcheck: <their verdict>" and --drain-outliers also the slow ones; an admin\'s drain reason is never overwritten.',
-        'DIR must be on storage every node can write (the jobs write there). Exit codes: 0 every swept node passed, 1 a node failed (or, with --drain-outliers, was slow), 2 bad usage, 3 no node failed but one is undecided or never ran (Ctrl-C, a time limit, a lost job), or Slurm could not be used. Down and drained nodes are skipped and listed, and change no exit code.',
+        '--drain drains the failed nodes with "mlcheck sweep/<profile>: FAIL <subjects>: <their verdict>" and --drain-outliers also the slow ones ("mlcheck outlier/<profile>: SLOW ..."); an admin\'s drain reason is never overwritten, and `slurm check` never resumes these drains.',
+        'DIR must be on storage every node can write (the jobs write there), belong to you (or root) and be writable by nobody else (else exit 2). An earlier sweep\'s reports, job scripts and job logs in DIR/<node>/ are removed before submitting, and a report counts only when it names the job submitted for its node (session.slurm). Exit codes: 0 every swept node passed, 1 a node failed (or, with --drain-outliers, was slow), 2 bad usage, 3 no node failed but one is undecided or never ran (Ctrl-C, a time limit, a lost job), or Slurm could not be used. Down and drained nodes are skipped and listed, and change no exit code.',
       ].join('\n\n'),
     )
     .option('--nodes <list>', 'nodes, as Slurm writes them: node[01-16],gpu7')
@@ -168,9 +170,22 @@ async function slurmSweep(flags: SweepFlags, context: CliContext): Promise<numbe
 
   context.out(renderSweepTable(results, outliers));
   const failed = results.filter((r) => r.status === 'fail');
-  for (const target of [...(flags.drain ? failed.map((r) => ({ node: r.node, summary: r.detail })) : []), ...(flags.drainOutliers ? outliers.filter((n) => !failed.some((r) => r.node === n)).map((n) => ({ node: n, summary: `slow: ${comparison.flags.find((f) => f.node === n)?.message ?? 'slower than its peers'}` })) : [])]) {
+  const failedTargets = failed.map((r) => ({
+    source: 'sweep' as const,
+    node: r.node,
+    subjects: r.subjects,
+    reason: formatDrainReason({ source: 'sweep', profile: flags.profile, subjects: r.subjects, word: 'FAIL', detail: r.detail }),
+  }));
+  const outlierTargets = outliers
+    .filter((n) => !failed.some((r) => r.node === n))
+    .map((n) => {
+      const slow = comparison.flags.filter((f) => f.node === n && f.kind === 'worse-than-fleet');
+      const subjects = [...new Set(slow.map((f) => f.caseKey))];
+      return { source: 'outlier' as const, node: n, subjects, reason: formatDrainReason({ source: 'outlier', profile: slow[0]?.profile ?? flags.profile, subjects, word: 'SLOW', detail: slow[0]?.message ?? 'slower than its peers' }) };
+    });
+  for (const target of [...(flags.drain ? failedTargets : []), ...(flags.drainOutliers ? outlierTargets : [])]) {
     const state = await readNodeState(target.node);
-    const action = decideNodeAction(state, 'fail', target.summary);
+    const action = decideNodeAction(state, { source: target.source, verdict: 'fail', drainReason: target.reason, passed: [], failed: target.subjects });
     const command = actionCommand(target.node, action);
     if (command === null) context.err(`${target.node}: ${action.why}`);
     else if (flags.dryRun) context.out(`dry run: ${command.map(shellQuote).join(' ')}`);
@@ -215,6 +230,7 @@ async function slurmCheck(workloads: string[], flags: CheckFlags, context: CliCo
   const record = await runCommand(workloads, runFlags, context);
   const verdict = checkVerdict(record);
   const summary = verdictLine(record);
+  const subjects = runSubjects(record);
 
   if (flags.prolog) {
     deliverRun(context, record, { json: flags.json, prom: flags.prom }, false);
@@ -226,7 +242,8 @@ async function slurmCheck(workloads: string[], flags: CheckFlags, context: CliCo
   let actionError: string | null = null;
   try {
     const state = await readNodeState(node);
-    action = decideNodeAction(state, verdict, summary);
+    const drainReason = formatDrainReason({ source: 'check', profile: flags.profile, subjects: subjects.failed, word: 'FAIL', detail: summary });
+    action = decideNodeAction(state, { source: 'check', verdict, drainReason, passed: subjects.passed, failed: subjects.failed });
   } catch (error) {
     action = { kind: 'none', why: `could not read the state of ${node}: ${describeError(error)}` };
     actionError = action.why;
