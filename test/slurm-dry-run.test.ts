@@ -50,17 +50,17 @@ describe('mlcheck slurm check --dry-run', () => {
   it('says "would drain node001: <reason>" for a failing node, and only reads its state', async () => {
     const result = await check({ STAND_IN_STATE: 'IDLE', LD_LIBRARY_PATH: drivers.both, MLCHECK_FAKE_GPUS: 'cuinit-999', MLCHECK_SYSFS_ROOT: fakeSysfs(nvidiaGpusFrom(7, 2)), MLCHECK_PROCFS_ROOT: fakeProcfs('550.54.15') });
     expect(result.status, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/^dry run: scontrol update nodename=node001 state=drain 'reason=mlcheck: FAIL gpu-driver: /m);
-    expect(result.stderr).toMatch(/^mlcheck slurm check: would drain node001: mlcheck: FAIL gpu-driver: /m);
+    expect(result.stdout).toMatch(/^dry run: scontrol update nodename=node001 state=drain 'reason=mlcheck check\/smoke: FAIL gpu-driver: /m);
+    expect(result.stderr).toMatch(/^mlcheck slurm check: would drain node001: mlcheck check\/smoke: FAIL gpu-driver: /m);
     expect(result.stderr).not.toMatch(/would drained|would resumed/);
     expect(calls()).toEqual(['show node -o node001']);
   }, 300_000);
 
   it('says "would resume node001 (...)" for a passing node that mlcheck drained, and only reads its state', async () => {
-    const result = await check({ STAND_IN_STATE: 'IDLE+DRAIN', STAND_IN_REASON: 'mlcheck: FAIL hello/tfjs sum 41 (min 42)' });
+    const result = await check({ STAND_IN_STATE: 'IDLE+DRAIN', STAND_IN_REASON: 'mlcheck check/smoke: FAIL hello/tfjs: sum 41 (min 42)' });
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^dry run: scontrol update nodename=node001 state=resume$/m);
-    expect(result.stderr).toMatch(/^mlcheck slurm check: would resume node001 \(the check passed; /m);
+    expect(result.stderr).toMatch(/^mlcheck slurm check: would resume node001 \(the check passed hello\/tfjs; node001 was drained by mlcheck slurm check/m);
     expect(result.stderr).not.toMatch(/would drained|would resumed/);
     expect(calls()).toEqual(['show node -o node001']);
   }, 300_000);

@@ -86,7 +86,7 @@ describe('mlcheck slurm check: a crash must repeat before it drains, a wrong ans
   it('a case that crashes twice drains the node', async () => {
     const check = await slurmCheck('crash', 'fixture-crash');
     expect(check.status, check.stdout + check.stderr).toBe(0);
-    expect(drains(check.scontrol)).toEqual([`update nodename=${NODE} state=drain reason=mlcheck: FAIL fixture-crash/tfjs crashed in phase run: killed by SIGSEGV (a native crash in the framework or driver)`]);
+    expect(drains(check.scontrol)).toEqual([`update nodename=${NODE} state=drain reason=mlcheck check/smoke: FAIL fixture-crash/tfjs: crashed in phase run: killed by SIGSEGV (a native crash in the framework or driver)`]);
     const [crash] = check.report.cases;
     expect(crash).toMatchObject({ outcome: 'fail', failPhase: 'crash' });
     expect(crash!.attempts?.map((a) => [a.outcome, a.failPhase])).toEqual([
@@ -100,7 +100,7 @@ describe('mlcheck slurm check: a crash must repeat before it drains, a wrong ans
     const check = await slurmCheck('hello-wrong-sum', 'hello');
     expect(check.status, check.stdout + check.stderr).toBe(0);
     expect(drains(check.scontrol)).toHaveLength(1);
-    expect(drains(check.scontrol)[0]).toMatch(/reason=mlcheck: FAIL hello\/\w+ sum 43 > 42/);
+    expect(drains(check.scontrol)[0]).toMatch(/reason=mlcheck check\/smoke: FAIL hello\/\w+(,hello\/\w+)*: sum 43 > 42/);
     expect(check.stderr).not.toMatch(/running it once more/);
     for (const hello of check.report.cases) {
       expect(hello).toMatchObject({ outcome: 'fail', failPhase: 'sanity' });
