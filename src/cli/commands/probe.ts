@@ -119,7 +119,11 @@ function renderTable(s: ProbeSnapshot): string {
   lines.push(`Memory  ${gib(s.memory.totalBytes)}`);
   lines.push(`PCI     ${s.pci.error ?? (s.pci.devices.length === 0 ? 'no NVIDIA GPU' : s.pci.devices.map((d) => `${d.address} (${d.deviceId}, ${d.boundDriver ?? 'no driver bound'})`).join(', '))}`);
   lines.push(`Module  ${s.kernelModule.loaded ? `nvidia ${s.kernelModule.version ?? '(version unknown)'}` : `nvidia not loaded (${s.kernelModule.error})`}`);
-  if (s.jobScope !== null) lines.push(`Job     ${s.jobScope.count} GPU(s) given (${s.jobScope.source}=${s.jobScope.value})`);
+  if (s.jobScope !== null) {
+    const gpus = s.jobScope.gpus.map((gpu) => `GPU ${gpu.name} = ${[gpu.pciBusId ?? 'PCI address unknown', ...(gpu.uuid !== null && gpu.uuid !== gpu.name ? [gpu.uuid] : [])].join(' ')}${gpu.gpuIndex === null ? ' (does not answer)' : ''}`);
+    lines.push(`Job     ${s.jobScope.count} GPU(s) given (${s.jobScope.source}=${s.jobScope.value})${gpus.length > 0 ? `: ${gpus.join(', ')}` : ''}`);
+    lines.push(`        matched by ${s.jobScope.matchedBy}`);
+  }
   const installed = s.packages.installed;
   if (installed !== null) lines.push(`Packages ${installed.names.length > 0 ? installed.names.join(', ') : `no ML packages (cm-*) installed${installed.sources.length > 0 ? ` (${installed.sources.join(', ')})` : ' (neither rpm nor dpkg-query found)'}`}${installed.errors.length > 0 ? `; ${installed.errors.join('; ')}` : ''}`);
   if (s.driver !== null) lines.push(`Driver  NVIDIA ${s.driver.version ?? '(version unknown)'}, CUDA ${s.driver.cudaVersion ?? '(unknown)'}`);
