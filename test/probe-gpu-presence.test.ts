@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProbeSnapshot, Verdict } from '../src/probe/index.js';
 import { buildFakeDrivers, runProbe, type FakeDriverDirs } from './fake-nvidia/harness.js';
-import { fakeProcfs, fakeSysfs, nvidiaGpusFrom } from './helpers/fake-node.js';
+import { fakeKernelLog, fakeProcfs, fakeSysfs, nvidiaGpusFrom } from './helpers/fake-node.js';
 
 let dirs: FakeDriverDirs;
 beforeAll(() => {
@@ -126,6 +126,17 @@ describe('gpu-count: every GPU answers through the driver', () => {
     expect(missing.snapshot.jobScope).toMatchObject({ source: 'SLURM_JOB_GPUS', count: 1, gpus: [{ name: '5', pciBusId: '0000:06:00.0', gpuIndex: null }] });
     expect(missing.verdict('gpu-count')).toMatchObject({ status: 'fail', reason: expect.stringContaining('the job was given 1 GPU (SLURM_JOB_GPUS=5), but the driver shows 0 of them; missing: GPU 5 (0000:06:00.0)') });
     expect(missing.code).toBe(1);
+  });
+
+  it("an Xid 79 of the job's missing GPU fails gpu-xid; one of another job's missing GPU only warns", () => {
+    const log = fakeKernelLog([
+      "[ 3303.880021] NVRM: Xid (PCI:0000:06:00): 79, pid='<unknown>', name=<unknown>, GPU has fallen off the bus.",
+      "[ 3304.880021] NVRM: Xid (PCI:0000:07:00): 79, pid='<unknown>', name=<unknown>, GPU has fallen off the bus.",
+    ]);
+    const { verdict } = probe({ ...halfNode(), env: { SLURM_JOB_GPUS: '5', MLCHECK_KMSG: log } });
+    expect(verdict('gpu-xid')).toMatchObject({ status: 'fail' });
+    expect(verdict('gpu-xid').reason).toContain("PCI 0000:06:00, the job's GPU 5, which the driver does not show now: Xid 79 x1");
+    expect(verdict('gpu-xid').reason).toContain("PCI 0000:07:00, not one of this job's GPUs: Xid 79 x1");
   });
 
   it("a Slurm index is a device minor, read from the module; without the module's list, PCI bus order (and it says so)", () => {

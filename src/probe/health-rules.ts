@@ -6,6 +6,7 @@
 import { describeXids } from './health-checks.js';
 import { HEALTH_CHECKS, type EngineCudaNeed, type GpuHealth, type HealthCheckId, type HealthFinding, type XidEvent } from './health-types.js';
 import { noGpusGiven } from './job-gpu-identity.js';
+import { pciDeviceAddress } from './xid-events.js';
 import type { ProbeSnapshot, Verdict, VerdictStatus } from './types.js';
 
 /** The facts the health verdicts read; snapshots of mlcheck before schema 3 have no health. */
@@ -116,13 +117,17 @@ function judgeXidVerdict(facts: HealthFacts, health: readonly GpuHealth[]): Judg
     const key = event.pciAddress ?? 'an unnamed device';
     elsewhere.set(key, [...(elsewhere.get(key) ?? []), event]);
   }
-  const inJob = facts.jobScope !== null;
+  const scope = facts.jobScope;
+  // A job GPU the driver does not show (it fell off the bus) is still the job's: its Xids count.
+  const missingJobGpu = (address: string) => scope?.gpus.find((gpu) => gpu.gpuIndex === null && gpu.pciBusId !== null && pciDeviceAddress(gpu.pciBusId) === address);
   const others = [...elsewhere.entries()].map(([address, events]) => {
     const broken = events.some((event) => event.severity === 'fail');
-    const status: VerdictStatus = broken && !inJob ? 'fail' : 'warn';
+    const jobGpu = missingJobGpu(address);
+    const othersGpu = scope !== null && jobGpu === undefined;
+    const status: VerdictStatus = broken && !othersGpu ? 'fail' : 'warn';
     const uuid = events.find((event) => event.uuid !== null)?.uuid;
-    const where = `PCI ${address}${uuid === undefined ? '' : `, ${uuid}`}, ${inJob ? "not one of this job's GPUs" : 'a GPU the driver does not show now'}`;
-    return { status, text: `${where}: ${describeXids(events)}` };
+    const what = jobGpu !== undefined ? `the job's GPU ${jobGpu.name}, which the driver does not show now` : othersGpu ? "not one of this job's GPUs" : 'a GPU the driver does not show now';
+    return { status, text: `PCI ${address}${uuid === undefined ? '' : `, ${uuid}`}, ${what}: ${describeXids(events)}` };
   });
   const status = worst([...judged.map(({ finding }) => finding.status), ...others.map((other) => other.status)]);
   if (status === 'pass') return { status, reason: `no Xid in the kernel log since boot (${log.source ?? 'kernel log'})` };
