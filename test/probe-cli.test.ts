@@ -17,7 +17,7 @@ describe('mlcheck probe --json: the field contract', () => {
 
   it('exits 0 and prints one JSON document with the contract fields', () => {
     expect(run.code).toBe(0);
-    expect(snapshot.schemaVersion).toBe(4);
+    expect(snapshot.schemaVersion).toBe(5);
     expect(snapshot.source).toBe('native');
     expect(snapshot.fallbackReason).toBeNull();
     for (const name of RULE_FEATURE_NAMES) expect(typeof snapshot.cpu.features[name], name).toBe('boolean');

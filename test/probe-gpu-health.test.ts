@@ -54,7 +54,7 @@ describe('a healthy node passes every health check', () => {
   it('A100 + H100: every health verdict passes, decides the node, and the JSON matches schema/probe-health.schema.json', () => {
     const requireAll = HEALTH_CHECKS.filter((check) => check !== 'gpu-processes').flatMap((check) => ['--require', check]);
     const { code, snapshot, verdict, stderr } = probe('healthy', { args: [...requireAll, '--strict'] });
-    expect(snapshot.schemaVersion).toBe(4);
+    expect(snapshot.schemaVersion).toBe(5);
     expect(snapshot.verdicts.map((v) => v.subject).slice(0, 10)).toEqual(['gpu-driver', 'gpu-count', 'gpu-ecc', 'gpu-memory', 'gpu-pcie', 'gpu-clocks', 'gpu-inforom', 'gpu-xid', 'gpu-driver-compat', 'gpu-persistence']);
     for (const check of HEALTH_CHECKS.filter((c) => c !== 'gpu-processes')) expect(verdict(check), check).toMatchObject({ kind: 'gpu', status: 'pass', fix: null, appliesToNode: true });
     expect(snapshot.verdicts.some((v) => v.subject === 'gpu-processes')).toBe(false);

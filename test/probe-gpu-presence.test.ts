@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProbeSnapshot, Verdict } from '../src/probe/index.js';
 import { buildFakeDrivers, runProbe, type FakeDriverDirs } from './fake-nvidia/harness.js';
-import { fakeProcfs, fakeSysfs, nvidiaGpusFrom } from './helpers/fake-node.js';
+import { fakeKernelLog, fakeProcfs, fakeSysfs, nvidiaGpusFrom } from './helpers/fake-node.js';
 
 let dirs: FakeDriverDirs;
 beforeAll(() => {
@@ -99,17 +99,57 @@ describe('gpu-count: every GPU answers through the driver', () => {
     expect(verdict('gpu-count')).toMatchObject({ status: 'fail', reason: expect.stringMatching(/2 of 3 NVIDIA GPUs on PCI answer through the driver; missing: 0000:09:00\.0/) });
   });
 
-  it('inside a job expects the job\'s GPUs: 1 of 8 given is not a failure', () => {
-    const node = { libraries: dirs.both, scenario: 'mixed', sysfs: fakeSysfs(nvidiaGpusFrom(0x40, 8)), procfs: fakeProcfs(MODULE) };
+  // Eight GPUs on PCI (01-08), four answering (01-04), the module's device minors in PCI order.
+  const halfNode = (procfs = fakeProcfs(MODULE, { gpus: nvidiaGpusFrom(1, 8).map((device, minor) => ({ address: device.address, minor })) })) => ({
+    libraries: dirs.both,
+    scenario: 'a100x4',
+    sysfs: fakeSysfs(nvidiaGpusFrom(1, 8)),
+    procfs,
+  });
+
+  it("inside a job expects the job's GPUs: 1 of 8 given, and answering, is not a failure", () => {
+    const node = halfNode();
     const job = probe({ ...node, env: { CUDA_VISIBLE_DEVICES: '2' } });
-    expect(job.snapshot.jobScope).toEqual({ source: 'CUDA_VISIBLE_DEVICES', value: '2', count: 1 });
+    expect(job.snapshot.jobScope).toMatchObject({ source: 'CUDA_VISIBLE_DEVICES', value: '2', count: 1, gpus: [{ name: '2', pciBusId: '0000:03:00.0', gpuIndex: 0 }] });
     expect(job.snapshot.gpus.filter((g) => g.seenBy.cuda)).toHaveLength(1);
     expect(job.verdict('gpu-count')).toMatchObject({ status: 'pass', reason: expect.stringContaining('the node has 8 on PCI') });
-    // A prolog sees Slurm's allocation while the driver still shows every GPU.
-    const prolog = probe({ ...node, env: { SLURM_JOB_GPUS: '5' } });
-    expect(prolog.verdict('gpu-count').status).toBe('pass');
+    // A prolog sees Slurm's allocation while the driver still shows every GPU: device 1 is 02:00.0, which answers.
+    const prolog = probe({ ...node, env: { SLURM_JOB_GPUS: '1' } });
+    expect(prolog.verdict('gpu-count')).toMatchObject({ status: 'pass', reason: expect.stringContaining('GPU 1 (0000:02:00.0, GPU-b1') });
     // Outside the job the same node fails: 4 of its 8 GPUs do not answer.
     expect(probe(node).verdict('gpu-count').status).toBe('fail');
+  });
+
+  it("fails a job whose own GPU does not answer, naming it by PCI address, although as many GPUs answer as it was given", () => {
+    // The issue's example: 8 GPUs on PCI, 4 answer, SLURM_JOB_GPUS=5 (this test once asserted a pass here).
+    const missing = probe({ ...halfNode(), env: { SLURM_JOB_GPUS: '5' }, args: ['--require', 'gpu-count'] });
+    expect(missing.snapshot.jobScope).toMatchObject({ source: 'SLURM_JOB_GPUS', count: 1, gpus: [{ name: '5', pciBusId: '0000:06:00.0', gpuIndex: null }] });
+    expect(missing.verdict('gpu-count')).toMatchObject({ status: 'fail', reason: expect.stringContaining('the job was given 1 GPU (SLURM_JOB_GPUS=5), but the driver shows 0 of them; missing: GPU 5 (0000:06:00.0)') });
+    expect(missing.code).toBe(1);
+  });
+
+  it("an Xid 79 of the job's missing GPU fails gpu-xid; one of another job's missing GPU only warns", () => {
+    const log = fakeKernelLog([
+      "[ 3303.880021] NVRM: Xid (PCI:0000:06:00): 79, pid='<unknown>', name=<unknown>, GPU has fallen off the bus.",
+      "[ 3304.880021] NVRM: Xid (PCI:0000:07:00): 79, pid='<unknown>', name=<unknown>, GPU has fallen off the bus.",
+    ]);
+    const { verdict } = probe({ ...halfNode(), env: { SLURM_JOB_GPUS: '5', MLCHECK_KMSG: log } });
+    expect(verdict('gpu-xid')).toMatchObject({ status: 'fail' });
+    expect(verdict('gpu-xid').reason).toContain("PCI 0000:06:00, the job's GPU 5, which the driver does not show now: Xid 79 x1");
+    expect(verdict('gpu-xid').reason).toContain("PCI 0000:07:00, not one of this job's GPUs: Xid 79 x1");
+  });
+
+  it("a Slurm index is a device minor, read from the module; without the module's list, PCI bus order (and it says so)", () => {
+    // Minors that are not in PCI order: device 5 is the GPU at 03:00.0, which answers.
+    const shuffled = fakeProcfs(MODULE, { gpus: nvidiaGpusFrom(1, 8).map((device, position) => ({ address: device.address, minor: (position + 3) % 8 })) });
+    const byMinor = probe({ ...halfNode(shuffled), env: { SLURM_JOB_GPUS: '5' } });
+    expect(byMinor.snapshot.jobScope?.gpus).toEqual([{ name: '5', pciBusId: '0000:03:00.0', uuid: expect.stringMatching(/^GPU-/), gpuIndex: 2 }]);
+    expect(byMinor.snapshot.jobScope?.matchedBy).toBe('device minor numbers from /proc/driver/nvidia/gpus/<address>/information');
+    expect(byMinor.verdict('gpu-count').status).toBe('pass');
+    const byPciOrder = probe({ ...halfNode(fakeProcfs(MODULE)), env: { SLURM_JOB_GPUS: '5' } });
+    expect(byPciOrder.snapshot.jobScope?.gpus[0]).toMatchObject({ pciBusId: '0000:06:00.0', gpuIndex: null });
+    expect(byPciOrder.snapshot.jobScope?.matchedBy).toMatch(/^PCI bus order of the NVIDIA GPUs on the PCI bus, as nvidia-smi numbers them and CUDA does under CUDA_DEVICE_ORDER=PCI_BUS_ID, since the device minors are unknown: cannot list .*ENOENT/);
+    expect(byPciOrder.verdict('gpu-count').status).toBe('fail');
   });
 
   it('fails a job whose GPUs the driver does not show', () => {

@@ -3,8 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listInstalledManualPackages } from '../src/probe/installed-packages.js';
+import { readDeviceMinors } from '../src/probe/device-minors.js';
 import { countCudaVisibleDevices, jobScopeFromDeviceCgroup, jobScopeFromEnvironment } from '../src/probe/job-gpus.js';
-import { fakeDpkgDatabase } from './helpers/fake-node.js';
+import { fakeDeviceFiles, fakeDpkgDatabase, fakeProcfs } from './helpers/fake-node.js';
 
 describe('installed ML packages, from the real dpkg-query', () => {
   it('lists the manual\'s installed packages and nothing else', () => {
@@ -44,11 +45,33 @@ describe("the job's GPUs", () => {
     expect(countCudaVisibleDevices('GPU-8f3c,MIG-1/2/0')).toBe(2);
     expect(countCudaVisibleDevices('')).toBe(0);
     expect(countCudaVisibleDevices('0,-1,2')).toBe(1);
-    expect(jobScopeFromEnvironment({ env: { CUDA_VISIBLE_DEVICES: '3', SLURM_JOB_GPUS: '3,4' } })).toEqual({ source: 'CUDA_VISIBLE_DEVICES', value: '3', count: 1 });
-    expect(jobScopeFromEnvironment({ env: { SLURM_JOB_GPUS: '0,2-3' } })).toMatchObject({ source: 'SLURM_JOB_GPUS', count: 3 });
+    expect(jobScopeFromEnvironment({ env: { CUDA_VISIBLE_DEVICES: '3', SLURM_JOB_GPUS: '3,4' } })).toEqual({ source: 'CUDA_VISIBLE_DEVICES', value: '3', count: 1, names: ['3'] });
+    expect(jobScopeFromEnvironment({ env: { SLURM_JOB_GPUS: '0,2-3' } })).toMatchObject({ source: 'SLURM_JOB_GPUS', count: 3, names: ['0', '2', '3'] });
+    expect(jobScopeFromEnvironment({ env: { SLURM_STEP_GPUS: '5' } })).toMatchObject({ source: 'SLURM_STEP_GPUS', count: 1, names: ['5'] });
     expect(jobScopeFromEnvironment({ env: { NVIDIA_VISIBLE_DEVICES: 'all' } })).toBeNull();
     expect(jobScopeFromEnvironment({ env: { NVIDIA_VISIBLE_DEVICES: 'none' } })).toMatchObject({ count: 0 });
     expect(jobScopeFromEnvironment({ env: {} })).toBeNull();
+  });
+
+  it('a job without GPUs: Slurm\'s NoDevFiles, or a prolog\'s job without SLURM_JOB_GPUS; outside a prolog a job id alone says nothing', () => {
+    expect(jobScopeFromEnvironment({ env: { SLURM_JOB_ID: '42', CUDA_VISIBLE_DEVICES: 'NoDevFiles' } })).toEqual({ source: 'CUDA_VISIBLE_DEVICES', value: 'NoDevFiles', count: 0, names: [] });
+    expect(jobScopeFromEnvironment({ env: { SLURM_JOB_ID: '42' }, prolog: true })).toEqual({ source: 'SLURM_JOB_ID', value: '42', count: 0, names: [] });
+    expect(jobScopeFromEnvironment({ env: { SLURM_JOB_ID: '42', SLURM_SCRIPT_CONTEXT: 'prolog_slurmd' } })).toMatchObject({ source: 'SLURM_JOB_ID', count: 0 });
+    expect(jobScopeFromEnvironment({ env: { SLURM_JOB_ID: '42', SLURM_JOB_GPUS: '1' }, prolog: true })).toMatchObject({ source: 'SLURM_JOB_GPUS', names: ['1'] });
+    // A sweep's exclusive job asks for no GPU yet owns the node: its GPUs are the node's.
+    expect(jobScopeFromEnvironment({ env: { SLURM_JOB_ID: '42' } })).toBeNull();
+  });
+
+  it('reads the device minor of each GPU from the nvidia module', () => {
+    const procfs = fakeProcfs('550.54.15', { gpus: [{ address: '0000:3b:00.0', minor: 1, uuid: 'GPU-60718293-a4b5-c6d7-e8f9-0a1b2c3d4e5f' }, { address: '0000:04:00.0', minor: 0 }] });
+    expect(readDeviceMinors({ procfsRoot: procfs })).toEqual({
+      entries: [
+        { minor: 0, pciBusId: '0000:04:00.0', uuid: null },
+        { minor: 1, pciBusId: '0000:3b:00.0', uuid: 'GPU-60718293-a4b5-c6d7-e8f9-0a1b2c3d4e5f' },
+      ],
+      error: null,
+    });
+    expect(readDeviceMinors({ procfsRoot: fakeProcfs('550.54.15') })).toMatchObject({ entries: [], error: expect.stringMatching(/cannot list .*driver\/nvidia\/gpus: ENOENT/) });
   });
 
   it('counts the device files a device cgroup lets the job open', async () => {
@@ -56,9 +79,15 @@ describe("the job's GPUs", () => {
     for (const name of ['nvidia0', 'nvidia1', 'nvidia2', 'nvidiactl', 'nvidia-uvm']) writeFileSync(path.join(dev, name), '');
     // Root is never denied by a file mode, so the cgroup's EPERM is stood in for by the opener.
     const allowOnly = (allowed: string) => async (file: string) => (path.basename(file) === allowed ? ('ok' as const) : ('denied' as const));
-    expect(await jobScopeFromDeviceCgroup({ devRoot: dev, openDevice: allowOnly('nvidia1') })).toEqual({ source: 'device cgroup', value: 'nvidia1', count: 1 });
+    expect(await jobScopeFromDeviceCgroup({ devRoot: dev, openDevice: allowOnly('nvidia1') })).toEqual({ source: 'device cgroup', value: 'nvidia1', count: 1, names: ['1'] });
     expect(await jobScopeFromDeviceCgroup({ devRoot: dev, openDevice: async () => 'ok' })).toBeNull();
     // A device file that hangs is not taken as denied: a hung GPU must not shrink what is expected.
     expect(await jobScopeFromDeviceCgroup({ devRoot: dev, timeoutMs: 50, openDevice: () => new Promise(() => undefined) })).toBeNull();
+  });
+
+  it('the real opener: device files the cgroup refuses (stood in by files that refuse root) leave the job no GPU', async () => {
+    expect(await jobScopeFromDeviceCgroup({ devRoot: fakeDeviceFiles([0, 1], [0, 1]) })).toEqual({ source: 'device cgroup', value: '(none)', count: 0, names: [] });
+    expect(await jobScopeFromDeviceCgroup({ devRoot: fakeDeviceFiles([0, 1, 2], [0, 2]) })).toMatchObject({ value: 'nvidia1', names: ['1'] });
+    expect(await jobScopeFromDeviceCgroup({ devRoot: fakeDeviceFiles([0, 1], []) })).toBeNull();
   });
 });

@@ -41,6 +41,8 @@ export interface NodeExpectationFlags {
   gpuTimeout?: number;
   /** A Slurm prolog: another process on the job's GPUs fails the node (gpu-processes). */
   checkGpuProcesses?: boolean;
+  /** A Slurm prolog: a job (SLURM_JOB_ID) without SLURM_JOB_GPUS was given no GPU. */
+  prolog?: boolean;
 }
 
 /** The probe's options from the node flags; the GPU timeout's default stays the probe's own. */
@@ -48,6 +50,7 @@ export function probeOptions(flags: NodeExpectationFlags): ProbeNodeOptions {
   return {
     requiredPackages: flags.requirePackage ?? [],
     ...(flags.checkGpuProcesses === true && { checkGpuProcesses: true }),
+    ...(flags.prolog === true && { prolog: true }),
     ...(flags.expectGpus !== undefined && { expectedGpus: { count: flags.expectGpus, source: '--expect-gpus' } }),
     ...(flags.gpuTimeout !== undefined && { gpuTimeoutMs: Math.round(flags.gpuTimeout * 1000) }),
   };

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { GpuFacts } from './gpu.js';
+import type { GpuSnapshot } from './types.js';
 import {
   clockReasonNames,
   judgeClocks,
@@ -25,9 +26,11 @@ export interface GpuHealthOptions {
   checkProcesses: boolean;
   /** Stands in for /proc when naming a process (MLCHECK_PROCFS_ROOT). */
   procfsRoot: string;
+  /** Whether a GPU is judged: inside a job only its own are (default every GPU). Another's facts are reported, not judged. */
+  judged?: (gpu: GpuSnapshot) => boolean;
 }
 
-/** One health entry per probed GPU: what NVML and the kernel log say about it, and each check's finding. */
+/** One health entry per probed GPU: what NVML and the kernel log say about it, and each judged GPU's finding per check. */
 export function buildGpuHealth(gpu: GpuFacts, options: GpuHealthOptions): GpuHealth[] {
   return gpu.gpus.map((snapshot, position) => {
     const nvml = gpu.nvmlHealth[position] ?? null;
@@ -71,6 +74,7 @@ export function buildGpuHealth(gpu: GpuFacts, options: GpuHealthOptions): GpuHea
       unsupported,
       checks: {},
     };
+    if (options.judged !== undefined && !options.judged(snapshot)) return entry;
     const context: GpuCheckContext = {
       thresholds: options.thresholds,
       nvmlMissing: gpu.missingSymbols.nvml,

@@ -1,4 +1,5 @@
-import type { GpuSnapshot, ProbeSnapshot, VerdictStatus } from './types.js';
+import { noGpusGiven } from './job-gpu-identity.js';
+import type { GpuSnapshot, JobGpu, ProbeSnapshot, VerdictStatus } from './types.js';
 
 export type GpuPresenceFacts = Pick<ProbeSnapshot, 'pci' | 'kernelModule' | 'gpus' | 'gpuError' | 'gpuErrorKind' | 'driver' | 'jobScope' | 'expectedGpus'>;
 export interface GpuJudgement {
@@ -28,6 +29,14 @@ export function judgeGpuDriver(facts: GpuPresenceFacts): GpuJudgement {
       };
     }
     const module = `nvidia module ${facts.kernelModule.version ?? '(version unknown)'}`;
+    const scope = facts.jobScope;
+    if (facts.gpuErrorKind === 'no-device' && scope !== null && scope.count === 0) {
+      return {
+        status: 'skip',
+        reason: `${where}, ${module}; ${noGpusGiven(scope)}, so cuInit answers as expected: ${facts.gpuError}. A job without GPUs checks no GPU; the node's driver is judged outside the job (HealthCheckProgram)`,
+        fix: null,
+      };
+    }
     switch (facts.gpuErrorKind) {
       case null:
         return { status: 'pass', reason: `${where}: ${module}, CUDA ${facts.driver?.cudaVersion ?? '(version unknown)'} through libcuda.so.1`, fix: null };
@@ -61,8 +70,10 @@ export function judgeGpuDriver(facts: GpuPresenceFacts): GpuJudgement {
 }
 
 /**
- * `gpu-count`: every GPU the node (or the job) should have answers through the driver. A GPU
- * that fell off the bus (Xid 79) leaves the rest working, so the count is the only sign of it.
+ * `gpu-count`: every GPU the node should have answers through the driver. A GPU that fell off the
+ * bus (Xid 79) leaves the rest working, so the count is the only sign of it. Inside a job each of
+ * the job's GPUs must answer, matched by PCI address or UUID (never by count); the others are not
+ * the job's business.
  */
 export function judgeGpuCount(facts: GpuPresenceFacts): GpuJudgement {
   const cudaGpus = facts.gpus.filter((gpu) => gpu.seenBy.cuda);
@@ -72,12 +83,19 @@ export function judgeGpuCount(facts: GpuPresenceFacts): GpuJudgement {
   if (scope !== null) {
     const given = `the job was given ${plural(scope.count, 'GPU')} (${scope.source}=${scope.value})`;
     const node = onPci === null ? '' : `; the node has ${onPci.length} on PCI`;
-    if (scope.count === 0) return { status: 'skip', reason: `${given}: nothing to count`, fix: null };
+    if (scope.count === 0) return { status: 'skip', reason: `${noGpusGiven(scope)}: nothing to count${node}`, fix: null };
     if (!driverUsable) return { status: 'skip', reason: `${given}, but the driver is unusable (see gpu-driver)${node}`, fix: null };
-    if (cudaGpus.length < scope.count) {
-      return { status: 'fail', reason: `${given}, but the driver shows ${cudaGpus.length}${node}`, fix: `${KERNEL_LOG}; check the job's GPU binding (gres.conf, cgroup.conf ConstrainDevices)` };
+    const answering = new Set(cudaGpus.map((gpu) => gpu.index));
+    const missing = scope.gpus.filter((gpu) => gpu.gpuIndex === null || !answering.has(gpu.gpuIndex));
+    const matched = `matched by ${scope.matchedBy}`;
+    if (missing.length > 0) {
+      return {
+        status: 'fail',
+        reason: `${given}, but the driver shows ${scope.count - missing.length} of them; missing: ${missing.map(describeJobGpu).join(', ')}${node} (${matched})`,
+        fix: `${KERNEL_LOG}; an Xid 79 means the GPU fell off the bus: drain, then reset or reseat it; check the job's GPU binding (gres.conf, cgroup.conf ConstrainDevices)`,
+      };
     }
-    return { status: 'pass', reason: `${given}: all answer through the driver${node}`, fix: null };
+    return { status: 'pass', reason: `${given}: ${scope.gpus.map(describeJobGpu).join(', ')} ${scope.count === 1 ? 'answers' : 'all answer'} through the driver${node} (${matched})`, fix: null };
   }
 
   const expected = facts.expectedGpus;
@@ -117,6 +135,11 @@ function driverErrorFix(gpuError: string | null): string {
   if (gpuError !== null && /INSUFFICIENT_DRIVER|\(35\)/.test(gpuError)) return 'the user-space driver (libcuda.so.1) and the kernel module are from different driver versions: reinstall one driver version, then reboot or reload the module';
   if (gpuError !== null && /NO_DEVICE|\(100\)/.test(gpuError)) return `the driver sees no device although PCI lists one: ${KERNEL_LOG}`;
   return `${KERNEL_LOG}; if the driver reports errors, reset the GPU (nvidia-smi -r) or reboot`;
+}
+
+/** "GPU 5 (0000:06:00.0)", "GPU 1 (0000:3b:00.0, GPU-60718293-...)", "GPU 9 (PCI address unknown)". */
+function describeJobGpu(gpu: JobGpu): string {
+  return `GPU ${gpu.name} (${[gpu.pciBusId ?? 'PCI address unknown', ...(gpu.uuid !== null && gpu.uuid !== gpu.name ? [gpu.uuid] : [])].join(', ')})`;
 }
 
 function describeGpus(gpus: readonly GpuSnapshot[]): string {

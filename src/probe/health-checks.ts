@@ -3,7 +3,7 @@
  * facts NVML gave (src/probe/gpu-health.ts). NOT_SUPPORTED and a function the driver lacks are
  * answers: the check is skipped with that reason, never failed.
  */
-import type { GpuHealth, HealthFinding, XidEvent } from './health-types.js';
+import type { ComputeProcessInfo, GpuHealth, HealthFinding, XidEvent } from './health-types.js';
 import type { HealthThresholds } from './health-thresholds.js';
 
 export interface GpuCheckContext {
@@ -149,12 +149,22 @@ export function judgePersistence(gpu: GpuHealth, context: GpuCheckContext): Heal
 
 const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
 
-/** gpu-processes (Slurm prolog): any other compute process on the job's GPU fails. */
+/**
+ * The MPS control daemon and server are infrastructure, not another job: /proc/<pid>/comm holds
+ * at most 15 characters, so nvidia-cuda-mps-control and nvidia-cuda-mps-server both read "nvidia-cuda-mps".
+ */
+const MPS_DAEMON = /^nvidia-cuda-mps/;
+
+/** gpu-processes (Slurm prolog): any other compute process on the job's GPU fails; an MPS daemon is named, never failed. */
 export function judgeProcesses(gpu: GpuHealth, context: GpuCheckContext): HealthFinding {
   if (gpu.processes === null) return skip(unanswered(gpu, context, ['nvmlDeviceGetComputeRunningProcesses_v3', 'nvmlDeviceGetComputeRunningProcesses']));
-  if (gpu.processes.length === 0) return pass('no other compute process');
-  const listed = gpu.processes.map((process) => `PID ${process.pid}${process.name === null ? '' : ` ${process.name}`}${process.usedMemoryBytes === null ? '' : ` (${gib(process.usedMemoryBytes)})`}`);
-  return fail(`${plural(gpu.processes.length, 'other compute process')} on it: ${listed.join(', ')}`);
+  const listed = (processes: readonly ComputeProcessInfo[]) =>
+    processes.map((process) => `PID ${process.pid}${process.name === null ? '' : ` ${process.name}`}${process.usedMemoryBytes === null ? '' : ` (${gib(process.usedMemoryBytes)})`}`).join(', ');
+  const daemons = gpu.processes.filter((process) => process.name !== null && MPS_DAEMON.test(process.name));
+  const others = gpu.processes.filter((process) => !daemons.includes(process));
+  const mps = daemons.length > 0 ? `; the MPS daemon ${listed(daemons)} is infrastructure, not a job` : '';
+  if (others.length === 0) return pass(`no other compute process${mps}`);
+  return fail(`${plural(others.length, 'other compute process')} on it: ${listed(others)}${mps}`);
 }
 
 /** "Xid 79 x1 (GPU has fallen off the bus; NVIDIA: RESTART_BM)", one entry per code, in order of appearance. */

@@ -5,6 +5,8 @@
  */
 import { describeXids } from './health-checks.js';
 import { HEALTH_CHECKS, type EngineCudaNeed, type GpuHealth, type HealthCheckId, type HealthFinding, type XidEvent } from './health-types.js';
+import { noGpusGiven } from './job-gpu-identity.js';
+import { pciDeviceAddress } from './xid-events.js';
 import type { ProbeSnapshot, Verdict, VerdictStatus } from './types.js';
 
 /** The facts the health verdicts read; snapshots of mlcheck before schema 3 have no health. */
@@ -63,6 +65,15 @@ export function healthVerdicts(facts: HealthFacts): Verdict[] {
   return verdicts;
 }
 
+/** Why no GPU was judged: the job has none, none of its GPUs answers, or the driver shows none. */
+function nothingJudged(facts: HealthFacts): string {
+  const scope = facts.jobScope;
+  if (scope !== null && scope.count === 0) return `${noGpusGiven(scope)}: none of the node's GPUs is the job's to judge`;
+  if (facts.gpuError !== null) return `no GPU answers through the driver (see gpu-driver): ${facts.gpuError}`;
+  if (scope !== null) return "none of the job's GPUs answers through the driver (see gpu-count)";
+  return 'the driver shows no GPU';
+}
+
 function worst(statuses: readonly VerdictStatus[]): VerdictStatus {
   return statuses.reduce<VerdictStatus>((a, b) => (SEVERITY[b] > SEVERITY[a] ? b : a), 'pass');
 }
@@ -74,9 +85,7 @@ function combine(check: HealthCheckId, health: readonly GpuHealth[], facts: Heal
     const finding = gpu.checks[check];
     return finding === undefined ? [] : [{ gpu, finding }];
   });
-  if (judged.length === 0) {
-    return { status: 'skip', reason: facts.gpuError !== null ? `no GPU answers through the driver (see gpu-driver): ${facts.gpuError}` : 'the driver shows no GPU' };
-  }
+  if (judged.length === 0) return { status: 'skip', reason: nothingJudged(facts) };
   const status = worst(judged.map(({ finding }) => finding.status));
   if (status === 'pass') {
     const details = [...new Set(judged.map(({ finding }) => finding.detail))];
@@ -94,7 +103,7 @@ function listFindings(judged: ReadonlyArray<{ gpu: GpuHealth; finding: HealthFin
 }
 
 /**
- * gpu-xid: the probed GPUs' Xids, and those of addresses no probed GPU has (a GPU that fell off
+ * gpu-xid: the judged GPUs' Xids, and those of addresses no judged GPU has (a GPU that fell off
  * the bus, or, inside a job, another job's GPU: that one only warns).
  */
 function judgeXidVerdict(facts: HealthFacts, health: readonly GpuHealth[]): Judgement {
@@ -102,18 +111,23 @@ function judgeXidVerdict(facts: HealthFacts, health: readonly GpuHealth[]): Judg
   if (log === undefined) return { status: 'skip', reason: 'the kernel log was not read' };
   if (log.error !== null) return { status: 'skip', reason: `the kernel log could not be read: ${log.error}` };
   const judged = health.flatMap((gpu) => (gpu.checks['gpu-xid'] === undefined ? [] : [{ gpu, finding: gpu.checks['gpu-xid'] }]));
+  const judgedIndices = new Set(judged.map(({ gpu }) => gpu.index));
   const elsewhere = new Map<string, XidEvent[]>();
-  for (const event of log.xids.filter((candidate) => candidate.gpuIndex === null)) {
+  for (const event of log.xids.filter((candidate) => candidate.gpuIndex === null || !judgedIndices.has(candidate.gpuIndex))) {
     const key = event.pciAddress ?? 'an unnamed device';
     elsewhere.set(key, [...(elsewhere.get(key) ?? []), event]);
   }
-  const inJob = facts.jobScope !== null;
+  const scope = facts.jobScope;
+  // A job GPU the driver does not show (it fell off the bus) is still the job's: its Xids count.
+  const missingJobGpu = (address: string) => scope?.gpus.find((gpu) => gpu.gpuIndex === null && gpu.pciBusId !== null && pciDeviceAddress(gpu.pciBusId) === address);
   const others = [...elsewhere.entries()].map(([address, events]) => {
     const broken = events.some((event) => event.severity === 'fail');
-    const status: VerdictStatus = broken && !inJob ? 'fail' : 'warn';
+    const jobGpu = missingJobGpu(address);
+    const othersGpu = scope !== null && jobGpu === undefined;
+    const status: VerdictStatus = broken && !othersGpu ? 'fail' : 'warn';
     const uuid = events.find((event) => event.uuid !== null)?.uuid;
-    const where = `PCI ${address}${uuid === undefined ? '' : `, ${uuid}`}, ${inJob ? "not one of this job's GPUs" : 'a GPU the driver does not show now'}`;
-    return { status, text: `${where}: ${describeXids(events)}` };
+    const what = jobGpu !== undefined ? `the job's GPU ${jobGpu.name}, which the driver does not show now` : othersGpu ? "not one of this job's GPUs" : 'a GPU the driver does not show now';
+    return { status, text: `PCI ${address}${uuid === undefined ? '' : `, ${uuid}`}, ${what}: ${describeXids(events)}` };
   });
   const status = worst([...judged.map(({ finding }) => finding.status), ...others.map((other) => other.status)]);
   if (status === 'pass') return { status, reason: `no Xid in the kernel log since boot (${log.source ?? 'kernel log'})` };
@@ -131,6 +145,7 @@ export function compareCudaVersions(a: string, b: string): number {
 
 /** gpu-driver-compat: the driver's CUDA version (cuDriverGetVersion) against what each installed engine needs. */
 function judgeDriverCompat(facts: HealthFacts): Judgement {
+  if (facts.jobScope !== null && facts.jobScope.count === 0) return { status: 'skip', reason: `${noGpusGiven(facts.jobScope)}: no engine of it runs on a GPU` };
   const needs: readonly EngineCudaNeed[] | null = facts.engineCudaNeeds ?? null;
   if (needs === null) return { status: 'skip', reason: 'the probe was not told which engines are installed (mlcheck run, probe, bench and slurm check tell it)' };
   const driver = facts.driver?.cudaVersion ?? null;

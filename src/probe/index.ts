@@ -10,11 +10,13 @@ import { readKernelLog } from './kernel-log.js';
 import { loadXidCatalog } from './xid-catalog.js';
 import { classifyXids, extractXids } from './xid-events.js';
 import { listInstalledManualPackages, type InstalledPackagesOptions } from './installed-packages.js';
-import { jobScopeFromDeviceCgroup, jobScopeFromEnvironment, type DeviceCgroupOptions } from './job-gpus.js';
+import { readDeviceMinors } from './device-minors.js';
+import { resolveJobScope } from './job-gpu-identity.js';
+import { jobScopeFromDeviceCgroup, jobScopeFromEnvironment, type DeviceCgroupOptions, type JobGpuClaim } from './job-gpus.js';
 import { readNvidiaKernelModule } from './kernel-module.js';
 import { scanPciGpus } from './pci-gpus.js';
 import { evaluateRules, type ProbeFacts } from './rules.js';
-import { PROBE_SCHEMA_VERSION, type CpuSnapshot, type ExpectedGpus, type GpuHealth, type NodeClassExpectation, type InstalledPackages, type JobGpuScope, type ProbeSnapshot } from './types.js';
+import { PROBE_SCHEMA_VERSION, type CpuSnapshot, type ExpectedGpus, type GpuHealth, type GpuSnapshot, type NodeClassExpectation, type InstalledPackages, type JobGpuScope, type ProbeSnapshot } from './types.js';
 
 export type {
   ProbeSnapshot,
@@ -32,6 +34,7 @@ export type {
   PciGpuScan,
   KernelModuleState,
   JobGpuScope,
+  JobGpu,
   InstalledPackages,
   GpuHealth,
   HealthCheckId,
@@ -70,9 +73,11 @@ export interface ProbeNodeOptions {
   engineCudaNeeds?: readonly EngineCudaNeed[] | null;
   /** Fail the node when another process holds one of its (the job's) GPUs: `mlcheck slurm check --prolog`. */
   checkGpuProcesses?: boolean;
+  /** Run from a Slurm Prolog: a job (SLURM_JOB_ID) without SLURM_JOB_GPUS was given no GPU, so no GPU is judged. */
+  prolog?: boolean;
   /** Re-read a PCIe link below its maximum while keeping the GPU busy (default true; creates a CUDA context). */
   busyPcieReread?: boolean;
-  /** Environment for the test hooks (MLCHECK_SYSFS_ROOT, MLCHECK_PROCFS_ROOT, MLCHECK_KMSG) and the job's GPUs; default process.env. */
+  /** Environment for the test hooks (MLCHECK_SYSFS_ROOT, MLCHECK_PROCFS_ROOT, MLCHECK_DEV_ROOT, MLCHECK_KMSG) and the job's GPUs; default process.env. */
   env?: NodeJS.ProcessEnv;
   /** How a job's device cgroup is detected (stand-in /dev, opener). */
   deviceCgroup?: DeviceCgroupOptions;
@@ -152,12 +157,18 @@ export async function probeNode(options: ProbeNodeOptions = {}): Promise<ProbeSn
   const pci = scanPciGpus({ sysfsRoot: env.MLCHECK_SYSFS_ROOT || '/sys' });
   const procfsRoot = env.MLCHECK_PROCFS_ROOT || '/proc';
   const kernelModule = readNvidiaKernelModule({ procfsRoot });
-  let jobScope: JobGpuScope | null = jobScopeFromEnvironment({ env });
   const cudaCount = gpu.gpus.filter((g) => g.seenBy.cuda).length;
-  // Only a node that shows fewer GPUs than its PCI bus needs to know whether a cgroup hides some.
-  if (jobScope === null && gpu.gpuError === null && pci.devices.length > cudaCount) jobScope = await jobScopeFromDeviceCgroup(options.deviceCgroup);
+  // Only a node whose driver shows fewer GPUs than its PCI bus (or none: CUDA_ERROR_NO_DEVICE)
+  // needs to know whether a device cgroup hides some.
+  const hidden = pci.devices.length > 0 && (gpu.gpuErrorKind === 'no-device' || (gpu.gpuError === null && pci.devices.length > cudaCount));
+  const claim: JobGpuClaim | null =
+    jobScopeFromEnvironment({ env, prolog: options.prolog === true }) ??
+    (hidden ? await jobScopeFromDeviceCgroup({ devRoot: env.MLCHECK_DEV_ROOT || '/dev', ...options.deviceCgroup }) : null);
+  const jobScope: JobGpuScope | null = claim === null ? null : resolveJobScope(claim, { gpus: gpu.gpus, pci, readMinors: () => readDeviceMinors({ procfsRoot }) });
   const installed = installedPackages(options.installedPackages);
-  const { health, kernelLog } = gpuHealth(gpu, pci.devices.length > 0, { env, procfsRoot, checkGpuProcesses: options.checkGpuProcesses === true });
+  // Inside a job only its own GPUs are judged: the others, and their processes, belong to other jobs.
+  const judged = (snapshot: GpuSnapshot): boolean => jobScope === null || jobScope.gpus.some((jobGpu) => jobGpu.gpuIndex === snapshot.index);
+  const { health, kernelLog } = gpuHealth(gpu, pci.devices.length > 0, { env, procfsRoot, checkGpuProcesses: options.checkGpuProcesses === true, judged });
 
   const facts: ProbeFacts = {
     schemaVersion: PROBE_SCHEMA_VERSION,
@@ -206,11 +217,11 @@ export function withNodeClass(snapshot: ProbeSnapshot, expectations: { expectedG
 }
 
 /** On a GPU node (by PCI or the driver): the kernel log's Xids and each GPU's health. A CPU node's log is not read. */
-function gpuHealth(gpu: GpuFacts, onPci: boolean, options: { env: NodeJS.ProcessEnv; procfsRoot: string; checkGpuProcesses: boolean }): { health: GpuHealth[]; kernelLog: KernelLogSummary } {
+function gpuHealth(gpu: GpuFacts, onPci: boolean, options: { env: NodeJS.ProcessEnv; procfsRoot: string; checkGpuProcesses: boolean; judged: (gpu: GpuSnapshot) => boolean }): { health: GpuHealth[]; kernelLog: KernelLogSummary } {
   if (!onPci && gpu.gpus.length === 0) return { health: [], kernelLog: { source: null, error: null, xids: [] } };
   const log = readKernelLog({ env: options.env });
   const xids = classifyXids(extractXids(log.records), loadXidCatalog(), gpu.gpus);
-  const health = buildGpuHealth(gpu, { thresholds: loadHealthThresholds(), xids, kernelLogError: log.error, checkProcesses: options.checkGpuProcesses, procfsRoot: options.procfsRoot });
+  const health = buildGpuHealth(gpu, { thresholds: loadHealthThresholds(), xids, kernelLogError: log.error, checkProcesses: options.checkGpuProcesses, procfsRoot: options.procfsRoot, judged: options.judged });
   return { health, kernelLog: { source: log.source, error: log.error, xids } };
 }
 

@@ -1,5 +1,6 @@
 import { judgeGpuCount, judgeGpuDriver, type GpuPresenceFacts } from './gpu-presence-rules.js';
 import { healthVerdicts, type HealthFacts } from './health-rules.js';
+import { noGpusGiven } from './job-gpu-identity.js';
 import { judgeNodeClass } from './node-class-rules.js';
 import { MANUAL_RULES, type CpuFeatureRule, type ManualRules } from './rules-data.js';
 import { parsePackageName, type ParsedPackageName } from './package-name.js';
@@ -14,7 +15,7 @@ export type ProbeFacts = Omit<ProbeSnapshot, 'verdicts'>;
 /** The facts the rules read (the health facts are optional: snapshots before schema 3 lack them). */
 export type RuleFacts = Pick<ProbeFacts, 'source' | 'cpu' | 'memory' | 'gpus' | 'gpuError' | 'gpuErrorKind' | 'driver' | 'pci' | 'kernelModule' | 'jobScope' | 'expectedGpus' | 'nodeClass' | 'packages'> &
   HealthFacts;
-type Facts = Pick<ProbeSnapshot, 'cpu' | 'memory' | 'gpus' | 'gpuError' | 'gpuErrorKind' | 'source' | 'pci'>;
+type Facts = Pick<ProbeSnapshot, 'cpu' | 'memory' | 'gpus' | 'gpuError' | 'gpuErrorKind' | 'source' | 'pci' | 'jobScope'>;
 type Judgement = { status: VerdictStatus; reason: string };
 
 const SEVERITY: Record<VerdictStatus, number> = { pass: 0, skip: 1, warn: 2, fail: 3 };
@@ -83,6 +84,7 @@ function judgeCuda(facts: Facts, rules: ManualRules): Judgement {
   const { minimum, recommended } = rules.cuda;
   const min = `${minimum.major}.${minimum.minor}`;
   const rec = `${recommended.major}.${recommended.minor}`;
+  if (hiddenFromJob(facts)) return { status: 'skip', reason: `${noGpusGiven(facts.jobScope!)}: its CUDA sees none of the node's ${facts.pci.devices.length} GPUs (${facts.gpuError})` };
   if (facts.gpuError !== null && facts.pci.devices.length > 0 && facts.gpuErrorKind !== 'not-probed') {
     return { status: 'fail', reason: `${facts.pci.devices.length} NVIDIA GPU(s) on PCI, but CUDA is unusable: ${facts.gpuError}` };
   }
@@ -110,6 +112,11 @@ function judgeCuda(facts: Facts, rules: ManualRules): Judgement {
   return { status: 'pass', reason: `${facts.gpus.map(describeGpu).join(', ')}: all >= ${rec}` };
 }
 
+/** A job without GPUs on a GPU node: the node has GPUs, its job's CUDA is shown none (CUDA_ERROR_NO_DEVICE). */
+function hiddenFromJob(facts: Facts): boolean {
+  return facts.jobScope !== null && facts.jobScope.count === 0 && facts.gpuErrorKind === 'no-device' && facts.pci.devices.length > 0;
+}
+
 function judgeCpuFeatures(facts: Facts, rule: CpuFeatureRule): Judgement {
   const label = (flag: string) => rule.labels[flag] ?? flag;
   const missing = rule.requiredFeatures.filter((flag) => facts.cpu.features[flag] !== true);
@@ -133,7 +140,7 @@ function judgePackage(parsed: ParsedPackageName, facts: Facts, rules: ManualRule
   const parts: Judgement[] = [];
   if (parsed.accelerator?.kind === 'cuda') {
     const cuda = judgeCuda(facts, rules);
-    parts.push(cuda.status === 'skip' && facts.gpuErrorKind !== 'not-probed' ? { status: 'fail', reason: `${rules.commonMistakes.cudaWithoutGpu}: ${cuda.reason}` } : { ...cuda, reason: `cuda: ${cuda.reason}` });
+    parts.push(cuda.status === 'skip' && facts.gpuErrorKind !== 'not-probed' && !hiddenFromJob(facts) ? { status: 'fail', reason: `${rules.commonMistakes.cudaWithoutGpu}: ${cuda.reason}` } : { ...cuda, reason: `cuda: ${cuda.reason}` });
   }
   if (parsed.compiler === 'gcc') {
     const gcc = judgeCpuFeatures(facts, rules.gcc);

@@ -1,11 +1,11 @@
 /** What `mlcheck probe` reports about a node; `--json` prints a ProbeSnapshot. */
 import type { EngineCudaNeed, GpuHealth, KernelLogSummary } from './health-types.js';
 import type { InstalledPackages } from './installed-packages.js';
-import type { JobGpuScope } from './job-gpus.js';
+import type { JobGpu, JobGpuScope } from './job-gpu-identity.js';
 import type { KernelModuleState } from './kernel-module.js';
 import type { PciGpuScan } from './pci-gpus.js';
 
-export type { InstalledPackages, JobGpuScope, KernelModuleState, PciGpuScan };
+export type { InstalledPackages, JobGpu, JobGpuScope, KernelModuleState, PciGpuScan };
 export type { ComputeProcessInfo, EngineCudaNeed, GpuHealth, HealthCheckId, HealthFinding, KernelLogSummary, XidEvent, XidSeverity } from './health-types.js';
 export type { PciGpu } from './pci-gpus.js';
 
@@ -13,8 +13,9 @@ export type { PciGpu } from './pci-gpus.js';
  * 2: the PCI bus, the kernel module, the job's GPUs, installed packages; gpu-driver and gpu-count verdicts.
  * 3: GPU health (`health`, `kernelLog`, `engineCudaNeeds`, `gpuProcessesChecked`) and its verdicts.
  * 4: the node class's expectations (`nodeClass`) and the node-class verdict.
+ * 5: the job's GPUs by identity (`jobScope.gpus`, `matchedBy`, `cudaVisibleDevices`); GPUs that are not the job's are not judged.
  */
-export const PROBE_SCHEMA_VERSION = 4;
+export const PROBE_SCHEMA_VERSION = 5;
 
 export type GpuErrorKind = 'no-driver' | 'no-device' | 'driver-error' | 'timeout' | 'not-probed';
 
@@ -146,7 +147,7 @@ export interface ProbeSnapshot {
   pci: PciGpuScan;
   /** The nvidia kernel module, from /proc/driver/nvidia/version. */
   kernelModule: KernelModuleState;
-  /** The GPUs this job or container was given; null outside one (then the node's GPUs count). */
+  /** The GPUs this job or container was given, by PCI address and UUID; null outside one (then the node's GPUs count). */
   jobScope: JobGpuScope | null;
   /** From --expect-gpus or the node class; null when only the PCI bus says how many there are. */
   expectedGpus: ExpectedGpus | null;

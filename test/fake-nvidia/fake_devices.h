@@ -6,8 +6,10 @@
 #ifndef MLCHECK_FAKE_DEVICES_H
 #define MLCHECK_FAKE_DEVICES_H
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct {
   const char* name;
@@ -46,6 +48,11 @@ typedef struct {
   int health_answer;
   int cuda_driver_version; /* 0: 12040 (CUDA 12.4) */
   int ctx_create_result;   /* CUresult of cuCtxCreate_v2 */
+  /*
+   * 1: CUDA numbers the devices fastest first, as the real libcuda.so.1 does unless
+   * CUDA_DEVICE_ORDER=PCI_BUS_ID (the other scenarios list their devices in an order where both agree).
+   */
+  int cuda_fastest_first;
 } FakeScenario;
 
 static const FakeDevice kMixed[] = {
@@ -105,6 +112,16 @@ HEALTH_PAIR(kNoPersistence, .persistence = 0);
 HEALTH_PAIR(kBusy, .other_processes = 1);
 /* GeForce-like GPUs: no ECC at all. */
 HEALTH_PAIR(kNoEcc, .ecc = -1);
+
+/* Four A100 at buses 01-04: beside a /sys of eight GPUs (01-08), the four at 05-08 do not answer. */
+static const FakeDevice kA100x4[] = {{FAKE_A100(0x01, 0xb0)}, {FAKE_A100(0x02, 0xb1)}, {FAKE_A100(0x03, 0xb2)}, {FAKE_A100(0x04, 0xb3)}};
+/* A node of mixed models at buses 04, 3b, 86, af; the P100 (3b) and the H100 (af) are busy with other jobs' processes. */
+static const FakeDevice kMixedModels[] = {
+    {"Tesla K40c", 3, 5, 11996954624ULL, 15, 0x40, 0x04, 1, 0, 3, 3, 16, 16, 41, 1, -1},
+    {"Tesla P100-PCIE-16GB", 6, 0, 17071734784ULL, 56, 0x60, 0x3b, 1, 0, 3, 3, 16, 16, 38, 1, -1, .other_processes = 1},
+    {"NVIDIA A100-SXM4-40GB", 8, 0, 42505273344ULL, 108, 0x80, 0x86, 1, 0, 4, 4, 16, 16, 33, 1, 0},
+    {"NVIDIA H100 80GB HBM3", 9, 0, 85520809984ULL, 132, 0x90, 0xaf, 1, 0, 5, 5, 16, 16, 36, 1, 0, .other_processes = 1},
+};
 
 static const FakeDevice kV100Pair[] = {{FAKE_V100(0x07, 0x70)}, {FAKE_V100(0x08, 0x71)}};
 static const FakeDevice kRetiredPending[] = {{FAKE_V100(0x07, 0x70)}, {FAKE_V100(0x08, 0x71), .retired_double_bit = 2, .retired_pending = 1}};
@@ -167,6 +184,8 @@ static const FakeScenario kScenarios[] = {
     {"function-not-found", 0, 0, 2, kHealthy, 13},
     {"h100x8", 0, 0, 8, kH100x8},
     {"h100x8-faulty", 0, 0, 8, kH100x8Faulty},
+    {"a100x4", 0, 0, 4, kA100x4},
+    {"mixed-models", 0, 0, 4, kMixedModels, 0, 0, 0, 1},
 };
 
 static const FakeScenario* fake_scenario(void) {
@@ -182,33 +201,92 @@ static inline int fake_cuda_driver_version(void) {
   return s->cuda_driver_version != 0 ? s->cuda_driver_version : 12040;
 }
 
-/*
- * The real libcuda.so.1 shows only the devices CUDA_VISIBLE_DEVICES names (indices here), in
- * that order, and stops at the first entry it cannot use; NVML ignores the variable.
- * Returns how many are visible and fills map[visible ordinal] = scenario index.
- */
-static inline int fake_visible_devices(int map[], int capacity) {
+static void fake_uuid(const FakeDevice* device, unsigned char out[16]) {
+  for (int i = 0; i < 16; ++i) out[i] = (unsigned char)(device->uuid_seed + i * 17);
+}
+
+/* "GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", as NVML and nvidia-smi print it. */
+static void fake_uuid_text(const FakeDevice* device, char* out, size_t length) {
+  unsigned char b[16];
+  fake_uuid(device, b);
+  snprintf(out, length, "GPU-%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5],
+           b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+/* Faster first: compute capability, then multiprocessors; ties in PCI bus order. */
+static int fake_faster(const FakeDevice* a, const FakeDevice* b) {
+  if (a->cc_major != b->cc_major) return a->cc_major > b->cc_major;
+  if (a->cc_minor != b->cc_minor) return a->cc_minor > b->cc_minor;
+  if (a->multiprocessors != b->multiprocessors) return a->multiprocessors > b->multiprocessors;
+  return a->pci_bus < b->pci_bus;
+}
+
+/* The scenario's devices in CUDA's order: fastest first unless CUDA_DEVICE_ORDER=PCI_BUS_ID. */
+static int fake_cuda_order(int order[], int capacity) {
   const FakeScenario* s = fake_scenario();
+  const char* requested = getenv("CUDA_DEVICE_ORDER");
+  int pci_order = requested != NULL && strcmp(requested, "PCI_BUS_ID") == 0;
+  int count = s->count < capacity ? s->count : capacity;
+  for (int i = 0; i < count; ++i) order[i] = i;
+  for (int i = 1; i < count; ++i) {
+    for (int j = i; j > 0; --j) {
+      const FakeDevice* earlier = &s->devices[order[j - 1]];
+      const FakeDevice* later = &s->devices[order[j]];
+      int swap = pci_order || !s->cuda_fastest_first ? later->pci_bus < earlier->pci_bus : fake_faster(later, earlier);
+      if (!swap) break;
+      int t = order[j];
+      order[j] = order[j - 1];
+      order[j - 1] = t;
+    }
+  }
+  return count;
+}
+
+/*
+ * The real libcuda.so.1 shows only the devices CUDA_VISIBLE_DEVICES names, in that order: an
+ * index into CUDA's order (fastest first unless CUDA_DEVICE_ORDER=PCI_BUS_ID), or GPU-<uuid>
+ * (a unique prefix is enough); it stops at the first entry it cannot use ("NoDevFiles", "-1").
+ * NVML ignores the variable. Returns how many are visible and fills map[visible ordinal] =
+ * scenario index; *hidden is set when the variable is set.
+ */
+static inline int fake_visible_devices_of(int map[], int capacity, int* hidden) {
+  const FakeScenario* s = fake_scenario();
+  int order[16];
+  int ordered = fake_cuda_order(order, 16);
   const char* visible = getenv("CUDA_VISIBLE_DEVICES");
   int count = 0;
+  if (hidden != NULL) *hidden = visible != NULL;
   if (visible == NULL) {
-    for (int i = 0; i < s->count && count < capacity; ++i) map[count++] = i;
+    for (int i = 0; i < ordered && count < capacity; ++i) map[count++] = order[i];
     return count;
   }
   const char* p = visible;
   while (*p != 0 && count < capacity) {
-    char* end = NULL;
-    long index = strtol(p, &end, 10);
-    if (end == p || index < 0 || index >= s->count) break;
-    map[count++] = (int)index;
-    p = end;
+    while (*p == ' ') ++p;
+    size_t length = strcspn(p, ",");
+    int found = -1;
+    if (strncmp(p, "GPU-", 4) == 0 && length > 4) {
+      for (int i = 0; i < s->count; ++i) {
+        char uuid[64];
+        fake_uuid_text(&s->devices[i], uuid, sizeof uuid);
+        if (strncasecmp(uuid, p, length) == 0) {
+          if (found >= 0) return count; /* an ambiguous prefix */
+          found = i;
+        }
+      }
+    } else {
+      char* end = NULL;
+      long index = strtol(p, &end, 10);
+      if (end == p + length && end != p && index >= 0 && index < ordered) found = order[index];
+    }
+    if (found < 0) break;
+    map[count++] = found;
+    p += length;
     if (*p == ',') ++p; else break;
   }
   return count;
 }
 
-static void fake_uuid(const FakeDevice* device, unsigned char out[16]) {
-  for (int i = 0; i < 16; ++i) out[i] = (unsigned char)(device->uuid_seed + i * 17);
-}
+static inline int fake_visible_devices(int map[], int capacity) { return fake_visible_devices_of(map, capacity, NULL); }
 
 #endif

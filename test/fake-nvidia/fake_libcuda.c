@@ -37,6 +37,9 @@ CUresult cuInit(unsigned int flags) {
   (void)flags;
   if (s->hang_in_cu_init) sleep(600);
   if (s->cu_init_result != 0) return s->cu_init_result;
+  /* CUDA_VISIBLE_DEVICES that names no usable device ("NoDevFiles", "", "-1"): no device at all. */
+  int map[16], hidden = 0;
+  if (s->count > 0 && fake_visible_devices_of(map, 16, &hidden) == 0 && hidden) return 100; /* CUDA_ERROR_NO_DEVICE */
   initialized = 1;
   return 0;
 }

@@ -18,6 +18,7 @@ import type { CliContext } from '../context.js';
 import { fractionParser, parsePositiveInteger } from '../option-parsers.js';
 import { checkReportTargets, deliverRun } from '../report-output.js';
 import { applyNodeClassExpectation, planRequest, takeProbe, withInterruptSignal } from '../run-support.js';
+import { scopeCasesToJobGpus } from '../job-gpu-env.js';
 import { addCaseOptions, probeOptions, type CaseFlags } from '../shared-options.js';
 
 /** The workloads whose numbers say how fast a node is (hello and iris are too small to time). */
@@ -65,6 +66,7 @@ export function registerBench(program: Command, context: CliContext): void {
       const measured = await takeProbe(context, probeOptions(flags));
       const nodeClass = selectNodeClass(referenceFile, flags, measured);
       const probe = applyNodeClassExpectation(measured, nodeClass, referenceFile);
+      scopeCasesToJobGpus(probe, context);
       context.err(describeNodeClass(referenceFile, nodeClass, probe));
       const selected = workloads.length ? workloads : defaultWorkloads(nodeClass, flags.profile);
 

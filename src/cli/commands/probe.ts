@@ -40,7 +40,7 @@ export function registerProbe(program: Command, context: CliContext): void {
     .description(
       [
         "Checks this node's CPU (cpuid and the OS-enabled state), memory and NVIDIA GPUs against the ML manual's package rules, and prints a verdict per rule family and per package name.",
-        'GPUs are seen three ways: on the PCI bus (/sys/bus/pci/devices), through the nvidia kernel module (/proc/driver/nvidia/version) and through the driver API (libcuda.so.1, libnvidia-ml.so.1). gpu-driver fails when GPUs are on the bus but the driver cannot use them; gpu-count fails when fewer answer than the bus (or the job, or --expect-gpus) says.',
+        'GPUs are seen three ways: on the PCI bus (/sys/bus/pci/devices), through the nvidia kernel module (/proc/driver/nvidia/version) and through the driver API (libcuda.so.1, libnvidia-ml.so.1). gpu-driver fails when GPUs are on the bus but the driver cannot use them; gpu-count fails when fewer answer than the bus (or --expect-gpus) says, or, inside a job, when one of the job\'s own GPUs (CUDA_VISIBLE_DEVICES, SLURM_JOB_GPUS, a device cgroup; matched by PCI address and UUID) does not answer. Inside a job only its GPUs are judged; a job without GPUs checks none.',
         'On a GPU node each GPU\'s health is judged as `dcgmi diag -r 1` and NHC would, from NVML and the kernel log (no DCGM needed): gpu-ecc (uncorrectable ECC errors), gpu-memory (retired pages, remapped rows), gpu-pcie (link width and generation, re-read while the GPU is kept busy), gpu-clocks (hardware slowdown), gpu-inforom, gpu-xid (Xids since boot, their meaning from references/xid.yaml), gpu-driver-compat (the driver\'s CUDA version against the installed engines), gpu-persistence. The table shows them per GPU; --json has a `health` array (schema/probe-health.schema.json); --prom writes per-GPU series.',
         'ML packages installed here (cm-*, found with rpm or dpkg-query) are judged too; `mlcheck run` fails a node on them, the probe only reports them unless --require-package names them.',
         'Exit codes: 0 ok (a verdict that is not required never fails the command), 1 a --require or --require-package verdict failed or was skipped (with --strict, also warned), 2 bad usage.',
@@ -119,7 +119,11 @@ function renderTable(s: ProbeSnapshot): string {
   lines.push(`Memory  ${gib(s.memory.totalBytes)}`);
   lines.push(`PCI     ${s.pci.error ?? (s.pci.devices.length === 0 ? 'no NVIDIA GPU' : s.pci.devices.map((d) => `${d.address} (${d.deviceId}, ${d.boundDriver ?? 'no driver bound'})`).join(', '))}`);
   lines.push(`Module  ${s.kernelModule.loaded ? `nvidia ${s.kernelModule.version ?? '(version unknown)'}` : `nvidia not loaded (${s.kernelModule.error})`}`);
-  if (s.jobScope !== null) lines.push(`Job     ${s.jobScope.count} GPU(s) given (${s.jobScope.source}=${s.jobScope.value})`);
+  if (s.jobScope !== null) {
+    const gpus = s.jobScope.gpus.map((gpu) => `GPU ${gpu.name} = ${[gpu.pciBusId ?? 'PCI address unknown', ...(gpu.uuid !== null && gpu.uuid !== gpu.name ? [gpu.uuid] : [])].join(' ')}${gpu.gpuIndex === null ? ' (does not answer)' : ''}`);
+    lines.push(`Job     ${s.jobScope.count} GPU(s) given (${s.jobScope.source}=${s.jobScope.value})${gpus.length > 0 ? `: ${gpus.join(', ')}` : ''}`);
+    lines.push(`        matched by ${s.jobScope.matchedBy}`);
+  }
   const installed = s.packages.installed;
   if (installed !== null) lines.push(`Packages ${installed.names.length > 0 ? installed.names.join(', ') : `no ML packages (cm-*) installed${installed.sources.length > 0 ? ` (${installed.sources.join(', ')})` : ' (neither rpm nor dpkg-query found)'}`}${installed.errors.length > 0 ? `; ${installed.errors.join('; ')}` : ''}`);
   if (s.driver !== null) lines.push(`Driver  NVIDIA ${s.driver.version ?? '(version unknown)'}, CUDA ${s.driver.cudaVersion ?? '(unknown)'}`);

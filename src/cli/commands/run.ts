@@ -14,6 +14,7 @@ import type { CliContext } from '../context.js';
 import { parsePositiveNumber } from '../option-parsers.js';
 import { checkReportTargets, deliverRun } from '../report-output.js';
 import { applyNodeClassExpectation, planRequest, takeProbe, testWorkloadModules, withInterruptSignal } from '../run-support.js';
+import { scopeCasesToJobGpus } from '../job-gpu-env.js';
 import { PYTHON_OPTIONS } from '../python-options.js';
 import { addCaseOptions, probeOptions, sharedOption, type CaseFlags } from '../shared-options.js';
 
@@ -79,7 +80,7 @@ export function registerRun(program: Command, context: CliContext): void {
     .addOption(sharedOption.seed().default(1))
     .option('--deadline <seconds>', 'stop the whole run after this long; unfinished cases are undecided (exit 3, never a drain)', parsePositiveNumber)
     .option('--resume <dir>', 'finish an interrupted run in <dir> (cases already finished are kept; plan options given again must match it)')
-    .option('--no-probe', 'do not take a hardware probe snapshot first (and so match no node class)')
+    .option('--no-probe', 'do not take a hardware probe snapshot first (and so match no node class, nor scope the cases to a job\'s GPUs)')
     .action(async (workloads: string[], flags: RunFlags, self: Command) => {
       if (flags.resume !== undefined && workloads.length === 0) await refuseResumeContradictions(flags.resume, flags, self, context);
       const record = await runCommand(workloads, flags, context);
@@ -98,6 +99,7 @@ export async function runCommand(workloads: string[], flags: RunFlags, context: 
     const measured = flags.probe ? await takeProbe(context, probeOptions(flags)) : null;
     const nodeClass = matchNodeClass(references, measured);
     const probe = applyNodeClassExpectation(measured, nodeClass, references);
+    scopeCasesToJobGpus(probe, context);
     const execute: ExecuteOptions = {
       probe,
       commandLine: process.argv.slice(1),

@@ -56,14 +56,14 @@ export function registerSlurm(program: Command, context: CliContext): void {
       [
         "Runs a profile (default smoke: the probe's node verdicts and hello on every engine, a few seconds) on this node under a deadline well inside Slurm's limits, then acts on the node named by --node or SLURMD_NODENAME.",
         "When the check failed (what `mlcheck run` exits 1 for) it drains the node with the reason \"mlcheck check/<profile>: FAIL <subjects>: <verdict>\", unless the node is already drained or down for another reason: an admin's, a sweep's, or one of its own for subjects this check did not re-check. A case that crashed, or whose GPU work hung past its watchdog, is run once more first and drains the node only if that repeats; a wrong answer or a node verdict drains at once. When the check passed it resumes the node only if a health check drained it for subjects this check has just re-checked without a failure; it never resumes a sweep's or an outlier's drain, nor an admin's, and says on stderr what it left and why. On bad usage (2) or undecided (3: the deadline passed, nothing could run, GPU health not read, a corrupt data file) it does nothing, ever; undecided is logged on stderr and in --prom.",
-        'As a HealthCheckProgram it exits 0 once it has acted (Slurm does not drain on the exit code; the drain is the action), 2 on bad usage, 3 when scontrol failed. With --prolog it checks only the GPUs of the job (SLURM_JOB_GPUS), never calls scontrol, and exits 1 only when the check failed: Slurm then drains the node and requeues the job.',
+        'As a HealthCheckProgram it exits 0 once it has acted (Slurm does not drain on the exit code; the drain is the action), 2 on bad usage, 3 when scontrol failed. With --prolog it checks only the GPUs of the job (SLURM_JOB_GPUS, matched to PCI addresses through their device minor numbers; a job without it has no GPU and none is checked), never calls scontrol, and exits 1 only when the check failed: Slurm then drains the node and requeues the job.',
         'A HealthCheckProgram gets no PATH: point slurm.conf at the shipped bin/mlcheck-slurm-check, which finds node and scontrol itself (HealthCheckProgram=/opt/mlcheck/bin/mlcheck-slurm-check).',
       ].join('\n\n'),
     )
     .argument('[workload...]', 'workloads to run (default: those the profile lists)')
     .addOption(sharedOption.profile('smoke'))
     .option('--node <name>', 'the Slurm node to act on (default: SLURMD_NODENAME, else the short host name)')
-    .option('--prolog', "Prolog mode: check only the job's GPUs and that no other process holds them (gpu-processes), never call scontrol, exit 1 on a failure")
+    .option('--prolog', "Prolog mode: check only the job's GPUs (none for a job without SLURM_JOB_GPUS) and that no other process holds them (gpu-processes), never call scontrol, exit 1 on a failure")
     .option('--dry-run', 'print the scontrol command instead of running it')
     .option('--deadline <seconds>', 'stop the check after this long; every case\'s watchdog ends before it, and an unfinished check is undecided and drains nothing', parsePositiveNumber, DEFAULT_CHECK_DEADLINE_SECONDS)
     .addOption(sharedOption.dataDir())
@@ -210,7 +210,6 @@ function renderSweepTable(results: readonly SweepNode[], outliers: readonly stri
 
 async function slurmCheck(workloads: string[], flags: CheckFlags, context: CliContext): Promise<number> {
   const node = flags.node ?? process.env.SLURMD_NODENAME ?? os.hostname().split('.')[0] ?? os.hostname();
-  if (flags.prolog) scopeToJobGpus(context);
   const runFlags: RunFlags = {
     profile: flags.profile,
     seed: 1,
@@ -224,7 +223,7 @@ async function slurmCheck(workloads: string[], flags: CheckFlags, context: CliCo
     ...(flags.json !== undefined && { json: flags.json }),
     ...(flags.expectGpus !== undefined && { expectGpus: flags.expectGpus }),
     ...(flags.requirePackage !== undefined && { requirePackage: flags.requirePackage }),
-    ...(flags.prolog === true && { checkGpuProcesses: true }),
+    ...(flags.prolog === true && { checkGpuProcesses: true, prolog: true }),
     ...(flags.gpuTimeout !== undefined && { gpuTimeout: flags.gpuTimeout }),
   };
   const record = await runCommand(workloads, runFlags, context);
@@ -268,15 +267,6 @@ async function slurmCheck(workloads: string[], flags: CheckFlags, context: CliCo
 function checkVerdict(record: RunRecord): CheckVerdict {
   const status = decideRun(record).status;
   return status === 'fail' ? 'fail' : status === 'undecided' ? 'undecided' : 'pass';
-}
-
-/** In a prolog the driver shows every GPU; the check must use only the job's. */
-function scopeToJobGpus(context: CliContext): void {
-  const jobGpus = process.env.SLURM_JOB_GPUS;
-  if (jobGpus !== undefined && process.env.CUDA_VISIBLE_DEVICES === undefined) {
-    process.env.CUDA_VISIBLE_DEVICES = jobGpus;
-    context.err(`mlcheck slurm check: checking the job's GPUs only (CUDA_VISIBLE_DEVICES=${jobGpus} from SLURM_JOB_GPUS)`);
-  }
 }
 
 /** What was done to the node ("drained node001: ..."), or with `dryRun` what would be ("would drain node001: ..."). */
