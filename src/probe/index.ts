@@ -20,6 +20,7 @@ export type {
   ProbeSnapshot,
   CpuSnapshot,
   GpuSnapshot,
+  GpuComputeMode,
   Verdict,
   VerdictStatus,
   DriverSnapshot,

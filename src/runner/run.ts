@@ -11,6 +11,7 @@ import { judgeMetrics } from '../references/judge.js';
 import type { NodeClass } from '../references/node-references.js';
 import { loadProfiles, workloadProfile, type ProfileFile } from '../references/profiles.js';
 import type { CaseResult, RunRecord, RunSession } from '../references/results.js';
+import { gpusToComputeOn } from './compute-gpus.js';
 import { runIsolated, type IsolatedCase } from './isolate.js';
 import { planCases, type PlanOptions } from './plan.js';
 import { clearPreviousRun, readCaseResults, readRunState, writeCaseResult, writeRunState, type RunState } from './run-dir.js';
@@ -43,7 +44,7 @@ export type RunOptions = Omit<PlanOptions, 'profiles'> & ExecuteOptions;
 export async function runPlan(options: RunOptions): Promise<RunRecord> {
   const profiles = options.profiles ?? loadProfiles();
   const outDir = path.resolve(options.outDir);
-  const plan = await planCases({ ...options, outDir, profiles });
+  const plan = await planCases({ ...options, outDir, profiles, gpus: options.gpus ?? gpusToComputeOn(options.probe) });
   const session: RunSession = {
     id: randomUUID(),
     host: os.hostname(),

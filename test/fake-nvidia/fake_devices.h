@@ -34,6 +34,7 @@ typedef struct {
   int inforom_corrupt;
   unsigned int pcie_gen_busy, pcie_width_busy; /* the link while the GPU is busy; 0: as when idle */
   int other_processes;
+  int compute_mode; /* nvmlComputeMode_t: 0 DEFAULT, 2 PROHIBITED, 3 EXCLUSIVE_PROCESS */
 } FakeDevice;
 
 typedef struct {
@@ -103,6 +104,7 @@ HEALTH_PAIR(kSwThermal, .clocks_event_reasons = 0x20);
 HEALTH_PAIR(kInforom, .inforom_corrupt = 1);
 HEALTH_PAIR(kNoPersistence, .persistence = 0);
 HEALTH_PAIR(kBusy, .other_processes = 1);
+HEALTH_PAIR(kExclusiveProcess, .compute_mode = 3);
 /* GeForce-like GPUs: no ECC at all. */
 HEALTH_PAIR(kNoEcc, .ecc = -1);
 
@@ -162,6 +164,7 @@ static const FakeScenario kScenarios[] = {
     {"inforom", 0, 0, 2, kInforom},
     {"no-persistence", 0, 0, 2, kNoPersistence},
     {"busy", 0, 0, 2, kBusy},
+    {"exclusive-process", 0, 0, 2, kExclusiveProcess},
     {"old-driver", 0, 0, 2, kHealthy, 0, 11010},
     {"not-supported", 0, 0, 2, kNoEcc, 3},
     {"function-not-found", 0, 0, 2, kHealthy, 13},

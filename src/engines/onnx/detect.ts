@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describeMissing, ldLibraryPath, loaderCheck, missingLibraries, type LibraryLoadCheck } from '../dynamic-loader.js';
 import { ONNX_PROVIDERS, type BackendStatus, type OnnxProvider } from '../types.js';
 import { probeGpuVisibility, type GpuVisibilityCheck } from './gpu-visibility.js';
+import { ORT_PROVIDER_NAMES } from './placement.js';
 import { GPU_PROVIDER_PLATFORMS, PROVIDER_REQUIREMENTS } from './provider-requirements.js';
 
 export const SETUP_CUDA_COMMAND = 'npx mlcheck setup onnx-cuda';
@@ -17,15 +18,20 @@ export interface ProviderDetectOptions {
   checkLibrary?: LibraryLoadCheck;
   gpuVisibility?: GpuVisibilityCheck;
   /**
-   * Opens a tiny session on the provider alone; resolves null when it works, else the error.
-   * Only called when every static requirement is met.
+   * Opens a tiny session on the provider alone, on each GPU the case computes on; resolves null
+   * when it works, else the error. Only called when every static requirement is met.
    */
   trialSession?: (provider: OnnxProvider) => Promise<string | null>;
+  /** The providers that get a trial (default: every one); the others are judged by their static requirements. */
+  trialProviders?: readonly OnnxProvider[];
 }
 
 /**
  * Every execution provider in preference order, each with the exact reasons it cannot be used.
- * Static checks first (provider files, CUDA libraries, a visible GPU), then a real session.
+ * Static checks first (provider files, CUDA libraries, a visible GPU): one that does not hold
+ * makes the provider unavailable (its cases skip). Then a real session: once the static
+ * requirements hold, a trial that throws or answers wrong is the GPU's fault (`faulty`: its
+ * cases fail, naming the provider and the error).
  */
 export async function detectProviders(options: ProviderDetectOptions): Promise<BackendStatus[]> {
   const platform = options.platform ?? `${process.platform}/${process.arch}`;
@@ -53,9 +59,12 @@ export async function detectProviders(options: ProviderDetectOptions): Promise<B
       }
       gpus ??= await (options.gpuVisibility ?? probeGpuVisibility)();
       if (gpus.gpus.length === 0) reasons.push(`the probe sees no NVIDIA GPU${gpus.error ? `: ${gpus.error}` : ''}`);
-      if (reasons.length === 0 && options.trialSession) {
+      if (reasons.length === 0 && options.trialSession && (options.trialProviders ?? ONNX_PROVIDERS).includes(provider)) {
         const failure = await options.trialSession(provider);
-        if (failure !== null) reasons.push(`a test session on ${provider} failed: ${failure}`);
+        if (failure !== null) {
+          statuses.push({ backend: provider, available: false, faulty: true, reason: `${ORT_PROVIDER_NAMES[provider]} failed its test session ${failure}` });
+          continue;
+        }
       }
     }
     statuses.push({ backend: provider, available: reasons.length === 0, reason: reasons.length ? reasons.join('; ') : null });
