@@ -105,6 +105,7 @@ HEALTH_PAIR(kInforom, .inforom_corrupt = 1);
 HEALTH_PAIR(kNoPersistence, .persistence = 0);
 HEALTH_PAIR(kBusy, .other_processes = 1);
 HEALTH_PAIR(kExclusiveProcess, .compute_mode = 3);
+static const FakeDevice kBothLeftAlone[] = {{FAKE_A100(0x07, 0x80), .other_processes = 1}, {FAKE_H100(0x08, 0x90), .compute_mode = 3}};
 /* GeForce-like GPUs: no ECC at all. */
 HEALTH_PAIR(kNoEcc, .ecc = -1);
 
@@ -165,6 +166,8 @@ static const FakeScenario kScenarios[] = {
     {"no-persistence", 0, 0, 2, kNoPersistence},
     {"busy", 0, 0, 2, kBusy},
     {"exclusive-process", 0, 0, 2, kExclusiveProcess},
+    /* GPU 0 busy with a job, GPU 1 in exclusive-process mode: no GPU the check may compute on. */
+    {"none-computable", 0, 0, 2, kBothLeftAlone},
     {"old-driver", 0, 0, 2, kHealthy, 0, 11010},
     {"not-supported", 0, 0, 2, kNoEcc, 3},
     {"function-not-found", 0, 0, 2, kHealthy, 13},

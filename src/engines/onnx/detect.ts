@@ -62,7 +62,7 @@ export async function detectProviders(options: ProviderDetectOptions): Promise<B
       if (reasons.length === 0 && options.trialSession && (options.trialProviders ?? ONNX_PROVIDERS).includes(provider)) {
         const failure = await options.trialSession(provider);
         if (failure !== null) {
-          statuses.push({ backend: provider, available: false, faulty: true, reason: `${ORT_PROVIDER_NAMES[provider]} failed its test session ${failure}` });
+          statuses.push({ backend: provider, available: false, faulty: true, reason: `a test session on ${provider} (${ORT_PROVIDER_NAMES[provider]}) failed ${failure}` });
           continue;
         }
       }

@@ -50,7 +50,8 @@ export function createOnnxEngine(options: OnnxEngineOptions = {}): Engine<OnnxSe
     const chosen = requested !== undefined ? statuses.find((s) => s.backend === requested) : statuses.find((s) => s.available || s.faulty === true);
     if (chosen?.faulty === true) {
       // The provider's libraries load and a GPU is there, yet it does not work: the node is at fault.
-      throw new Error(`onnx ${chosen.backend}: ${chosen.reason}`);
+      const leftAlone = (openOptions.gpus ?? []).filter((gpu) => gpu.notComputed !== null);
+      throw new Error(`onnx ${chosen.backend}: ${chosen.reason}${leftAlone.map((gpu) => `; ${describeComputeGpu(gpu)}: not computed: ${gpu.notComputed}`).join('')}`);
     }
     if (!chosen || !chosen.available) {
       throw new RequirementError(`onnx ${requested ?? 'engine'}: ${chosen?.reason ?? 'no execution provider is available'}`, {

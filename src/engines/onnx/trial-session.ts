@@ -43,6 +43,7 @@ async function trialOnDevice(ort: OrtModule, provider: OnnxProvider, deviceId: n
       await session.release();
     }
   } catch (error) {
-    return error instanceof Error ? error.message.trimEnd() : String(error);
+    // CUDA's messages end in "; ", which the list of devices would double.
+    return (error instanceof Error ? error.message : String(error)).trimEnd().replace(/;$/, '');
   }
 }
