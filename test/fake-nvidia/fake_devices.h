@@ -105,6 +105,8 @@ HEALTH_PAIR(kInforom, .inforom_corrupt = 1);
 HEALTH_PAIR(kNoPersistence, .persistence = 0);
 HEALTH_PAIR(kBusy, .other_processes = 1);
 HEALTH_PAIR(kExclusiveProcess, .compute_mode = 3);
+/* CUDA's default order is fastest first: the H100 at 86:00.0 before the A100 at 07:00.0. */
+static const FakeDevice kFastestFirst[] = {{FAKE_H100(0x86, 0x90)}, {FAKE_A100(0x07, 0x80)}};
 static const FakeDevice kBothLeftAlone[] = {{FAKE_A100(0x07, 0x80), .other_processes = 1}, {FAKE_H100(0x08, 0x90), .compute_mode = 3}};
 /* GeForce-like GPUs: no ECC at all. */
 HEALTH_PAIR(kNoEcc, .ecc = -1);
@@ -166,6 +168,7 @@ static const FakeScenario kScenarios[] = {
     {"no-persistence", 0, 0, 2, kNoPersistence},
     {"busy", 0, 0, 2, kBusy},
     {"exclusive-process", 0, 0, 2, kExclusiveProcess},
+    {"fastest-first", 0, 0, 2, kFastestFirst},
     /* GPU 0 busy with a job, GPU 1 in exclusive-process mode: no GPU the check may compute on. */
     {"none-computable", 0, 0, 2, kBothLeftAlone},
     {"old-driver", 0, 0, 2, kHealthy, 0, 11010},
@@ -189,24 +192,38 @@ static inline int fake_cuda_driver_version(void) {
 }
 
 /*
- * The real libcuda.so.1 shows only the devices CUDA_VISIBLE_DEVICES names (indices here), in
- * that order, and stops at the first entry it cannot use; NVML ignores the variable.
- * Returns how many are visible and fills map[visible ordinal] = scenario index.
+ * The real libcuda.so.1 numbers the devices fastest first (here: the scenario's order), or by PCI
+ * address under CUDA_DEVICE_ORDER=PCI_BUS_ID, then shows only those CUDA_VISIBLE_DEVICES names
+ * (indices in that numbering here), in that order, and stops at the first entry it cannot use;
+ * NVML ignores both variables. Returns how many are visible and fills map[visible ordinal] =
+ * scenario index.
  */
 static inline int fake_visible_devices(int map[], int capacity) {
   const FakeScenario* s = fake_scenario();
+  int order[64];
+  int total = s->count < 64 ? s->count : 64;
+  for (int i = 0; i < total; ++i) order[i] = i;
+  const char* device_order = getenv("CUDA_DEVICE_ORDER");
+  if (device_order != NULL && strcmp(device_order, "PCI_BUS_ID") == 0) {
+    for (int i = 1; i < total; ++i)
+      for (int j = i; j > 0 && s->devices[order[j - 1]].pci_bus > s->devices[order[j]].pci_bus; --j) {
+        int swap = order[j];
+        order[j] = order[j - 1];
+        order[j - 1] = swap;
+      }
+  }
   const char* visible = getenv("CUDA_VISIBLE_DEVICES");
   int count = 0;
   if (visible == NULL) {
-    for (int i = 0; i < s->count && count < capacity; ++i) map[count++] = i;
+    for (int i = 0; i < total && count < capacity; ++i) map[count++] = order[i];
     return count;
   }
   const char* p = visible;
   while (*p != 0 && count < capacity) {
     char* end = NULL;
     long index = strtol(p, &end, 10);
-    if (end == p || index < 0 || index >= s->count) break;
-    map[count++] = (int)index;
+    if (end == p || index < 0 || index >= total) break;
+    map[count++] = order[index];
     p = end;
     if (*p == ',') ++p; else break;
   }

@@ -22,14 +22,15 @@
 
 namespace {
 
+// device < 0: the call does not say which device (the provider's information interface).
 std::string Failure(int device) {
   char host[256] = "unknown";
   gethostname(host, sizeof host - 1);
   char text[768];
   std::snprintf(text, sizeof text,
-                "CUDA failure 214: uncorrectable ECC error encountered ; GPU=%d ; hostname=%s ; file=stand_in_provider.cc ; line=%d ; "
+                "CUDA failure 214: uncorrectable ECC error encountered ; GPU=%s ; hostname=%s ; file=stand_in_provider.cc ; line=%d ; "
                 "expr=cudaSetDevice(info_.device_id); ",
-                device, host, __LINE__);
+                device < 0 ? "?" : std::to_string(device).c_str(), host, __LINE__);
   return text;
 }
 
@@ -49,12 +50,23 @@ struct Factory {
 
 using ProviderOptions = std::unordered_map<std::string, std::string>;
 
+// The provider's information interface (ProviderInfo_CUDA, ProviderInfo_TensorRT): onnxruntime
+// asks TensorRT's for its options when a session appends it. Every function fails as the device does.
+struct Info {
+#define INFO_SLOT(k) \
+  virtual std::unique_ptr<ExecutionProvider> Slot##k(const void*, const void*, const void*) { throw std::runtime_error(Failure(-1)); }
+  INFO_SLOT(0) INFO_SLOT(1) INFO_SLOT(2) INFO_SLOT(3) INFO_SLOT(4) INFO_SLOT(5) INFO_SLOT(6) INFO_SLOT(7)
+  INFO_SLOT(8) INFO_SLOT(9) INFO_SLOT(10) INFO_SLOT(11) INFO_SLOT(12) INFO_SLOT(13) INFO_SLOT(14) INFO_SLOT(15)
+#undef INFO_SLOT
+};
+Info info;
+
 struct Provider {
   virtual std::shared_ptr<Factory> CreateExecutionProviderFactory(const void* options) {
     return std::make_shared<Factory>(options == nullptr ? 0 : *static_cast<const int*>(options));
   }
   virtual std::shared_ptr<Factory> CreateExecutionProviderFactory(int device) { return std::make_shared<Factory>(device); }
-  virtual void* GetInfo() { return nullptr; }
+  virtual void* GetInfo() { return &info; }
   virtual ProviderOptions GetProviderOptions(const void*) { return {}; }
   virtual void UpdateProviderOptions(void*, const ProviderOptions&) {}
   virtual void GetCustomOpDomainList(void*, std::vector<void*>&) {}

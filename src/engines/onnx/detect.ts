@@ -53,6 +53,14 @@ export async function detectProviders(options: ProviderDetectOptions): Promise<B
       if (missingFiles.length > 0) {
         reasons.push(`provider librar${missingFiles.length > 1 ? 'ies' : 'y'} ${missingFiles.join(', ')} not in ${options.binDir} (onnxruntime-node was installed CPU-only; fix: ${SETUP_CUDA_COMMAND})`);
       }
+      // Present is not loadable: a provider library whose own dependencies are missing is a missing requirement, not a GPU fault.
+      const unloadable = missingLibraries(
+        requirement.providerFiles.filter((file) => !missingFiles.includes(file)).map((file) => ({ file, provides: `onnxruntime's ${provider} provider` })),
+        checkLibrary,
+      );
+      if (unloadable.length > 0) {
+        reasons.push(`the dynamic loader cannot load ${describeMissing(unloadable)} from ${options.binDir} (fix: install what it names, or run ${SETUP_CUDA_COMMAND} again)`);
+      }
       const missing = missingLibraries(requirement.libraries, checkLibrary);
       if (missing.length > 0) {
         reasons.push(`the dynamic loader cannot load ${describeMissing(missing)} (searched ${[options.binDir, ...ldLibraryPath()].join(', ')} and the ld.so cache; fix: install them and run ldconfig, or add their folder to LD_LIBRARY_PATH)`);
