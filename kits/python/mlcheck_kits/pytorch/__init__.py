@@ -129,7 +129,7 @@ def first_cuda_op(torch, handles):
             if value != 40.0:
                 failures.append('%s: 20 + 20 gave %r' % (handle, value))
         except Exception as e:
-            failures.append('%s: %s: %s' % (handle, type(e).__name__, e))
+            failures.append('%s: %s: %s' % (handle, type(e).__name__, (str(e).strip().splitlines() or [''])[0]))
     return '; '.join(failures) if failures else None
 
 

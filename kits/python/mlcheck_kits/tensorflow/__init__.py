@@ -110,5 +110,5 @@ def first_gpu_op(tf, handles, ordinals):
             if value != 40.0:
                 failures.append('GPU %d: 20 + 20 gave %r' % (ordinal, value))
         except Exception as e:
-            failures.append('GPU %d: %s: %s' % (ordinal, type(e).__name__, e))
+            failures.append('GPU %d: %s: %s' % (ordinal, type(e).__name__, (str(e).strip().splitlines() or [''])[0]))
     return '; '.join(failures) if failures else None
