@@ -51,9 +51,10 @@ export function createPythonEngine(engineOptions: PythonEngineOptions = {}): Eng
     async open(options: OpenOptions = {}): Promise<PythonSession> {
       const backend = chooseBackend(options.backend);
       const { framework, device } = parsePythonBackend(backend);
-      // Before the interpreter starts: no GPU in scope may be computed on is a skip, never a failure.
-      const gpus = device === 'cuda' ? sessionGpus(options.gpus, options.computeOnEveryGpu === true, `python ${backend}`) : [];
       const spec = options.python ?? DEFAULT_PYTHON_SPEC;
+      // Before the interpreter starts: no GPU in scope may be computed on is a skip, never a failure.
+      // A kernel may run on another node, whose GPUs are not the ones this node's probe named.
+      const gpus = device === 'cuda' && spec.jupyter === undefined ? sessionGpus(options.gpus, options.computeOnEveryGpu === true, `python ${backend}`) : [];
       const { host, environment, kernel } = spec.jupyter ? await startKernel(spec, spec.jupyter, options.signal) : await startInterpreter(spec);
       try {
         const reply = await host.request({ type: 'open', framework, device, threads: options.threads ?? null, training: options.training !== false, gpus: gpus.map((gpu) => gpu.ordinal) }, `opening ${framework}`);
