@@ -1,4 +1,5 @@
 import os from 'node:os';
+import type { InferenceSession } from 'onnxruntime-node';
 import { DataError, MlcheckError, RequirementError, UsageError } from '../../util/errors.js';
 import { describeComputeGpu, sessionGpus, type ComputeGpu } from '../compute-gpu.js';
 import { ONNX_PROVIDERS, type BackendStatus, type Engine, type EngineInfo, type OnnxProvider, type OpenOptions } from '../types.js';
@@ -44,7 +45,8 @@ export function createOnnxEngine(options: OnnxEngineOptions = {}): Engine<OnnxSe
     const visibility = options.detect?.gpuVisibility ?? probeGpuVisibility;
     const requestsGpu = requested !== 'cpu';
     // The GPUs this case computes on, by the device_id CUDA gives each in this process.
-    const gpus = requestsGpu ? inThisProcess(sessionGpus(openOptions.gpus, openOptions.computeOnEveryGpu === true, `onnx ${requested ?? 'engine'}`), await visibility()) : [];
+    const named = requestsGpu ? sessionGpus(openOptions.gpus, openOptions.computeOnEveryGpu === true, `onnx ${requested ?? 'engine'}`) : [];
+    const gpus = named.length > 0 ? inThisProcess(named, await visibility()) : [];
     const devices = gpus.map((gpu) => ({ deviceId: gpu.ordinal, label: describeComputeGpu(gpu) }));
     const statuses = await detectOn(devices, requested === undefined ? undefined : [requested as OnnxProvider]);
     const chosen = requested !== undefined ? statuses.find((s) => s.backend === requested) : statuses.find((s) => s.available || s.faulty === true);
@@ -139,7 +141,7 @@ function createSession(loaded: LoadedOrt, provider: OnnxProvider, threads: numbe
   };
 }
 
-type ExecutionProvider = NonNullable<Parameters<LoadedOrt['ort']['InferenceSession']['create']>[1]>['executionProviders'] extends readonly (infer E)[] | undefined ? E : never;
+type ExecutionProvider = InferenceSession.ExecutionProviderConfig;
 type InferenceSessionFactory = OnnxSession['createInferenceSession'];
 
 /** Tells a broken GPU provider from a broken model: the same model on the CPU provider alone. */
