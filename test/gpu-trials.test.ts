@@ -7,10 +7,10 @@
  * mlcheck is replaced: the real trial session runs and meets that failure.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildStandInOrt, type StandInOrt } from './fake-ort-providers/harness.js';
 import { buildFakeDrivers, type FakeDriverDirs } from './fake-nvidia/harness.js';
 import { cliPath } from './helpers/paths.js';
@@ -20,6 +20,9 @@ let ort: StandInOrt;
 beforeAll(() => {
   drivers = buildFakeDrivers();
   ort = buildStandInOrt();
+});
+afterAll(() => {
+  for (const root of [drivers?.root, ort?.root]) if (root !== undefined) rmSync(root, { recursive: true, force: true });
 });
 
 interface CaseReport {

@@ -20,6 +20,8 @@ const sourceDir = path.dirname(fileURLToPath(import.meta.url));
 const CUDA_12_LIBRARIES = ['libcudart.so.12', 'libcublas.so.12', 'libcublasLt.so.12', 'libcufft.so.11', 'libcudnn.so.9', 'libnvinfer.so.10', 'libnvinfer_plugin.so.10'];
 
 export interface StandInOrt {
+  /** Everything built, for removing afterwards. */
+  root: string;
   /** For MLCHECK_ONNXRUNTIME_NODE. */
   packageDir: string;
   /** Its bin folder, with the stand-in providers. */
@@ -53,7 +55,7 @@ export function buildStandInOrt(): StandInOrt {
   }
   const cudaLibraryDir = path.join(root, 'cuda');
   for (const soname of CUDA_12_LIBRARIES) buildStandIn(cudaLibraryDir, soname);
-  return { packageDir, binDir, cudaLibraryDir };
+  return { root, packageDir, binDir, cudaLibraryDir };
 }
 
 function compile([command, ...args]: string[]): void {
