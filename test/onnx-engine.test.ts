@@ -80,10 +80,15 @@ describe('provider detection layers', () => {
     expect(tensorrt.reason).toContain('libnvinfer.so.10');
   });
 
-  it('reports a failing trial session, and cuda available when it works', async () => {
+  it('reports a failing trial session as a fault of the node (its requirements hold), and cuda available when it works', async () => {
     const everything = { ...base, checkLibrary: () => null, gpuVisibility: async () => ({ gpus: [{ name: 'Tesla K40c' }], error: null }) };
-    const failing = await detectProviders({ ...everything, trialSession: async () => 'CUDA failure 100: no CUDA-capable device is detected' });
-    expect(failing.find((s) => s.backend === 'cuda')!.reason).toBe('a test session on cuda failed: CUDA failure 100: no CUDA-capable device is detected');
+    const failing = await detectProviders({ ...everything, trialSession: async () => 'on GPU 0: CUDA failure 100: no CUDA-capable device is detected' });
+    expect(failing.find((s) => s.backend === 'cuda')).toEqual({
+      backend: 'cuda',
+      available: false,
+      faulty: true,
+      reason: 'a test session on cuda (CUDAExecutionProvider) failed on GPU 0: CUDA failure 100: no CUDA-capable device is detected',
+    });
     const working = await detectProviders({ ...everything, trialSession: async () => null });
     expect(working.find((s) => s.backend === 'cuda')).toEqual({ backend: 'cuda', available: true, reason: null });
     expect(working.find((s) => s.backend === 'tensorrt')!.available).toBe(false);

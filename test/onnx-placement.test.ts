@@ -15,8 +15,12 @@ import { loadProfiles } from '../src/references/profiles.js';
 import { MlcheckError } from '../src/util/errors.js';
 import { helloOnnx } from '../src/workloads/hello/onnx.js';
 import type { WorkloadContext } from '../src/workloads/types.js';
-import { buildStandIn, standInDir } from './fake-cuda-libs/harness.js';
+import { buildStandInOrt } from './fake-ort-providers/harness.js';
 import { sharedDataDir } from './helpers/paths.js';
+
+// Before onnxruntime-node is first loaded in this file: it is the copy with the stand-in GPU
+// providers (the CPU provider is the installed one's, unchanged).
+process.env.MLCHECK_ONNXRUNTIME_NODE = buildStandInOrt().packageDir;
 
 const context = (): WorkloadContext => ({
   profile: 'quick',
@@ -104,37 +108,42 @@ describe("ONNX Runtime's profile says which provider ran each node", () => {
   });
 });
 
-describe('a GPU provider that detection accepts but ONNX Runtime cannot use', () => {
-  // Stand-in provider libraries and CUDA libraries pass the static checks; ONNX Runtime itself
-  // loads its providers from its own folder, where this CPU-only install has none.
-  const binDir = standInDir('ort-providers');
-  beforeAll(() => {
-    for (const file of ['libonnxruntime_providers_shared.so', 'libonnxruntime_providers_cuda.so']) buildStandIn(binDir, file);
-  });
-  const gpuNode = { binDir, checkLibrary: () => null, gpuVisibility: async () => ({ gpus: [{ name: 'NVIDIA H100 80GB HBM3' }], error: null }) };
+describe('a GPU provider whose libraries load on a node with a visible GPU, but which does not work', () => {
+  // The static requirements, answered for this process (its LD_LIBRARY_PATH cannot change now):
+  // the CUDA libraries load, the probe sees a GPU. The provider libraries are ONNX Runtime's own
+  // choice: it loads them from its folder, here the stand-in copy (MLCHECK_ONNXRUNTIME_NODE,
+  // set before onnxruntime-node is first loaded), and the real trial session meets their failure.
+  const gpuNode = {
+    checkLibrary: () => null,
+    gpuVisibility: async () => ({ gpus: [{ name: 'NVIDIA H100 80GB HBM3', index: 0, pciBusId: '0000:08:00.0', uuid: 'GPU-90a1b2c3-d4e5-f607-1829-3a4b5c6d7e8f' }], error: null }),
+  };
+  const h100 = { ordinal: 0, pciBusId: '0000:08:00.0', uuid: 'GPU-90a1b2c3-d4e5-f607-1829-3a4b5c6d7e8f', name: 'NVIDIA H100 80GB HBM3', notComputed: null };
 
-  it('is skipped with ONNX Runtime\'s own error when the trial session fails', async () => {
+  it('is faulty, with ONNX Runtime\'s own error, when the real trial session fails', async () => {
     const statuses = await createOnnxEngine({ detect: gpuNode }).detect();
     const cuda = statuses.find((s) => s.backend === 'cuda')!;
-    expect(cuda.available).toBe(false);
-    expect(cuda.reason).toMatch(/^a test session on cuda failed: .*Failed to load shared library/);
+    expect(cuda).toMatchObject({ available: false, faulty: true });
+    expect(cuda.reason).toMatch(/^a test session on cuda \(CUDAExecutionProvider\) failed on GPU 0: CUDA failure 214: uncorrectable ECC error encountered ; GPU=0 ;/);
   });
 
-  it('fails the case (not error) when the trial passed but the real session cannot be created on the GPU', async () => {
-    const engine = createOnnxEngine({ detect: { ...gpuNode, trialSession: async () => null } });
-    const session = await engine.open({ backend: 'cuda' });
-    expect(session.info.device).toBe('NVIDIA H100 80GB HBM3 (GPU 0)');
-    const error = await helloOnnx(session, context()).catch((e: unknown) => e);
+  it('fails the case (a plain Error, not a skip or an error) naming the provider, the GPU and the error', async () => {
+    const error = await createOnnxEngine({ detect: gpuNode })
+      .open({ backend: 'cuda', gpus: [h100] })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toBeInstanceOf(MlcheckError);
-    expect((error as Error).message).toMatch(/^onnxruntime cannot create a session on cuda although the model loads on the CPU: .*Failed to load shared library/);
+    expect((error as Error).message).toMatch(
+      /^onnx cuda: a test session on cuda \(CUDAExecutionProvider\) failed on GPU 0 \(0000:08:00\.0, GPU-90a1b2c3-d4e5-f607-1829-3a4b5c6d7e8f\): CUDA failure 214: uncorrectable ECC error encountered ; GPU=0 ;/,
+    );
   });
 
-  it('still calls a model that loads nowhere a data error', async () => {
-    const engine = createOnnxEngine({ detect: { ...gpuNode, trialSession: async () => null } });
-    const session = await engine.open({ backend: 'cuda' });
-    const file = path.join(binDir, 'broken.onnx');
-    writeFileSync(file, 'not a model');
-    await expect(session.createInferenceSession(file)).rejects.toMatchObject({ kind: 'data', message: expect.stringContaining(`onnxruntime cannot load the model ${file}`) });
+  it('still skips when a provider library cannot be loaded (a missing requirement, not a fault)', async () => {
+    const missingCudnn = { ...gpuNode, checkLibrary: (soname: string) => (soname === 'libcudnn.so.9' ? 'libcudnn.so.9: cannot open shared object file: No such file or directory' : null) };
+    const error = await createOnnxEngine({ detect: missingCudnn })
+      .open({ backend: 'cuda', gpus: [h100] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MlcheckError);
+    expect((error as MlcheckError).kind).toBe('requirement');
+    expect((error as Error).message).toContain('libcudnn.so.9 (cuDNN 9)');
   });
 });

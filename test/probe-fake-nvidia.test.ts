@@ -120,6 +120,14 @@ describe('fake NVIDIA driver scenarios', () => {
     expect(snapshot.nvmlError).toBeNull();
   });
 
+  it("reads each GPU's compute mode from NVML (nvmlDeviceGetComputeMode); CUDA alone cannot tell it", () => {
+    expect(probe(dirs.both, 'exclusive-process').snapshot.gpus.map((gpu) => [gpu.pciBusId, gpu.computeMode])).toEqual([
+      ['0000:07:00.0', 'default'],
+      ['0000:08:00.0', 'exclusive-process'],
+    ]);
+    expect(probe(dirs.cudaOnly, 'exclusive-process').snapshot.gpus.map((gpu) => gpu.computeMode)).toEqual([null, null]);
+  });
+
   it('a driver that hangs in cuInit is given up on, and the process still exits', () => {
     const { snapshot, code } = probe(dirs.cudaOnly, 'hang', ['--gpu-timeout', '1', '--require', 'gcc']);
     expect(snapshot.gpuTimedOut).toBe(true);

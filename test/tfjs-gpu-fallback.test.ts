@@ -9,6 +9,7 @@ import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTfjsEngine } from '../src/engines/tfjs/index.js';
 import type { BackendDependencies } from '../src/engines/tfjs/backends.js';
+import type { ComputeGpu } from '../src/engines/compute-gpu.js';
 import { MlcheckError } from '../src/util/errors.js';
 import { hello } from '../src/workloads/hello/index.js';
 import { workloadContext } from './helpers/workload-context.js';
@@ -21,7 +22,7 @@ interface FakeNodeBackend {
 let registered = false;
 
 /** Dependencies under which tfjs-node-gpu "is installed" and, when loaded, registers `flags`. */
-function gpuPackageDeps(flags: FakeNodeBackend, overrides: Partial<BackendDependencies> = {}): BackendDependencies & { loads: number } {
+function gpuPackageDeps(flags: FakeNodeBackend, overrides: Partial<BackendDependencies> = {}, kernels: Record<string, tf.KernelFunc> = {}): BackendDependencies & { loads: number } {
   const deps = {
     loads: 0,
     checkLibrary: () => null,
@@ -35,6 +36,11 @@ function gpuPackageDeps(flags: FakeNodeBackend, overrides: Partial<BackendDepend
         tf.registerBackend('tensorflow', () => Object.assign(new MathBackendCPU(), flags, { firstUse: false }));
         // The CPU kernels stand in for libtensorflow's, so the workload computes real answers.
         for (const kernel of tf.getKernelsForBackend('cpu')) tf.registerKernel({ ...kernel, backendName: 'tensorflow' });
+        // A GPU device whose kernels fail or compute wrongly.
+        for (const [kernelName, kernelFunc] of Object.entries(kernels)) {
+          tf.unregisterKernel(kernelName, 'tensorflow');
+          tf.registerKernel({ kernelName, backendName: 'tensorflow', kernelFunc });
+        }
         registered = true;
         return { ok: true, version: '4.22.0', reason: null };
       },
@@ -114,5 +120,52 @@ describe('tfjs tensorflow-gpu must prove it runs on the GPU', () => {
     const output = await hello.engines.tfjs!(session, workloadContext(hello));
     expect(output.metrics.ran_on_requested_device!.value).toBe(0);
     await session.close();
+  });
+});
+
+const a100: ComputeGpu = { ordinal: 0, pciBusId: '0000:07:00.0', uuid: 'GPU-8091a2b3-c4d5-e6f7-0819-2a3b4c5d6e7f', name: 'NVIDIA A100-SXM4-40GB', notComputed: null };
+const h100: ComputeGpu = { ordinal: 1, pciBusId: '0000:08:00.0', uuid: 'GPU-90a1b2c3-d4e5-f607-1829-3a4b5c6d7e8f', name: 'NVIDIA H100 80GB HBM3', notComputed: null };
+
+describe('tfjs tensorflow-gpu: once its CUDA libraries are found, the GPU must compute', () => {
+  it('fails (does not skip) when the first op on the GPU device errs, naming the error', async () => {
+    const eccError: tf.KernelFunc = () => {
+      throw new Error('CUDA_ERROR_ECC_UNCORRECTABLE: uncorrectable ECC error encountered');
+    };
+    const error = await createTfjsEngine(gpuPackageDeps({ isGPUPackage: true, isUsingGpuDevice: true }, {}, { Add: eccError }))
+      .open({ backend: 'tensorflow-gpu' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(MlcheckError);
+    expect((error as Error).message).toBe("tfjs: libtensorflow's GPU device failed its first op (20 + 20, 1 + 1): CUDA_ERROR_ECC_UNCORRECTABLE: uncorrectable ECC error encountered");
+  });
+
+  it('fails when the first op answers wrong', async () => {
+    const offByOne: tf.KernelFunc = ({ backend }) => (backend as MathBackendCPU).makeTensorInfo([2], 'float32', Float32Array.from([41, 2]));
+    await expect(createTfjsEngine(gpuPackageDeps({ isGPUPackage: true, isUsingGpuDevice: true }, {}, { Add: offByOne })).open({ backend: 'tensorflow-gpu' })).rejects.toThrow(
+      "tfjs: libtensorflow's GPU device answered its first op (20 + 20, 1 + 1) with 41, 2 instead of 40, 2",
+    );
+  });
+
+  it('names the GPU it computes on, its default one, and says the others are not computed by it', async () => {
+    const session = await createTfjsEngine(gpuPackageDeps({ isGPUPackage: true, isUsingGpuDevice: true })).open({ backend: 'tensorflow-gpu', gpus: [a100, h100] });
+    expect(session.info.device).toBe("NVIDIA A100-SXM4-40GB (GPU 0 (0000:07:00.0, GPU-8091a2b3-c4d5-e6f7-0819-2a3b4c5d6e7f)), libtensorflow's default GPU device (tfjs-node-gpu cannot choose another)");
+    const output = await hello.engines.tfjs!(session, workloadContext(hello, {}, { gpus: [a100, h100] }));
+    expect(output.lines).toContain("computed on GPU 0 (0000:07:00.0, GPU-8091a2b3-c4d5-e6f7-0819-2a3b4c5d6e7f), libtensorflow's default GPU: tfjs-node-gpu cannot choose a device");
+    expect(output.lines).toContain('GPU 1 (0000:08:00.0, GPU-90a1b2c3-d4e5-f607-1829-3a4b5c6d7e8f): not computed by tfjs-node-gpu (it computes on its default GPU only)');
+    expect(output.details!.gpus).toMatchObject([
+      { ordinal: 0, pciBusId: '0000:07:00.0', computed: true },
+      { ordinal: 1, pciBusId: '0000:08:00.0', computed: false },
+    ]);
+    await session.close();
+  });
+
+  it('does not start libtensorflow when a GPU in scope is to be left alone: a skip, never a failure', async () => {
+    const deps = gpuPackageDeps({ isGPUPackage: true, isUsingGpuDevice: true });
+    const busy = { ...h100, notComputed: "a job is using it: NVML lists 1 compute process not mlcheck's (PID 4242)" };
+    await expect(createTfjsEngine(deps).open({ backend: 'tensorflow-gpu', gpus: [a100, busy] })).rejects.toMatchObject({
+      kind: 'requirement',
+      message: expect.stringContaining("tfjs-node-gpu cannot keep it off GPU 1 (0000:08:00.0, GPU-90a1b2c3-d4e5-f607-1829-3a4b5c6d7e8f) (a job is using it"),
+    });
+    expect(deps.loads).toBe(0);
   });
 });

@@ -3,7 +3,7 @@
 mlcheck (src/engines/python) starts this script with the interpreter and environment the
 operator chose (--python, --modules) and talks to it in JSON lines:
 
-  stdin  {"type": "open", "framework": "pytorch", "device": "cuda", "threads": 2, "training": true}
+  stdin  {"type": "open", "framework": "pytorch", "device": "cuda", "threads": 2, "training": true, "gpus": [0, 1]}
          {"type": "run", "kit": "lenet", "file": null, "request": {...}}
          {"type": "close"}
   stdout {"type": "hello", ...}, {"type": "opened", "facts": {...}}, {"type": "progress", "event": {...}},
@@ -81,7 +81,7 @@ class Host:
             return self.error('usage', 'unknown framework %r' % (name,))
         try:
             module = importlib.import_module('mlcheck_kits.%s' % name)
-            self.opened = module.open_framework(device=message.get('device', 'cpu'), threads=message.get('threads'), training=message.get('training', True))
+            self.opened = module.open_framework(device=message.get('device', 'cpu'), threads=message.get('threads'), training=message.get('training', True), gpus=message.get('gpus') or [])
         except errors.KitRequirement as e:
             return self.error('requirement', str(e), **e.extra)
         except ModuleNotFoundError as e:

@@ -13,7 +13,7 @@
 namespace mlcheck {
 namespace {
 
-constexpr int kAddonApiVersion = 4;
+constexpr int kAddonApiVersion = 5;
 
 // The build defines MLCHECK_SOURCES_SHA256 as sha256_<hex of native/source-hash.cjs>, so the
 // binary names the sources it was built from; a build without it says "unknown".
@@ -176,6 +176,7 @@ Napi::Object GpuReportJs(Napi::Env env, const GpuReport& report) {
     o.Set("persistenceMode", Opt(env, d.persistence_mode));
     o.Set("migCurrent", Opt(env, d.mig_current));
     o.Set("migPending", Opt(env, d.mig_pending));
+    o.Set("computeMode", Opt(env, d.compute_mode));
     o.Set("health", HealthJs(env, d.health));
     Napi::Object unsupported = Napi::Object::New(env);
     for (const auto& [function, code] : d.unsupported) unsupported.Set(function, code);

@@ -258,6 +258,8 @@ void ProbeNvml(NvmlReport& report, void* cuda_handle, const std::vector<CudaDevi
   auto get_temperature = lib.Find<TemperatureFn>({"nvmlDeviceGetTemperature"}, &missing);
   auto get_persistence = lib.Find<DevUintFn>({"nvmlDeviceGetPersistenceMode"}, &missing);
   auto get_mig = lib.Find<DevTwoUintFn>({"nvmlDeviceGetMigMode"}, &missing);
+  // nvmlComputeMode_t is an enum, passed as an unsigned int.
+  auto get_compute_mode = lib.Find<DevUintFn>({"nvmlDeviceGetComputeMode"}, &missing);
   const NvmlHealthReader health_reader(lib, &missing);
 
   Stage("nvmlInit_v2");
@@ -341,6 +343,7 @@ void ProbeNvml(NvmlReport& report, void* cuda_handle, const std::vector<CudaDevi
       device.mig_current = current;
       device.mig_pending = pending;
     }
+    if (get_compute_mode != nullptr && check("nvmlDeviceGetComputeMode", get_compute_mode(dev, &value))) device.compute_mode = value;
     Stage("nvmlDevice health queries");
     health_reader.Read(dev, device.ecc_enabled.has_value(), device.health, check);
     report.devices.push_back(device);

@@ -48,6 +48,8 @@ struct NvmlDevice {
   std::optional<unsigned> temperature_c;
   std::optional<bool> persistence_mode;
   std::optional<unsigned> mig_current, mig_pending;
+  // nvmlComputeMode_t: 0 DEFAULT, 1 EXCLUSIVE_THREAD, 2 PROHIBITED, 3 EXCLUSIVE_PROCESS.
+  std::optional<unsigned> compute_mode;
   NvmlHealth health;
   // Functions that answered NVML_ERROR_NOT_SUPPORTED or FUNCTION_NOT_FOUND for this GPU, with that code's name.
   std::vector<std::pair<std::string, std::string>> unsupported;

@@ -1,3 +1,4 @@
+import type { ComputeGpu } from './compute-gpu.js';
 import type { JupyterKernelFacts } from './jupyter/target.js';
 import { PYTHON_BACKENDS, type PythonEnvironmentSpec } from './python/backends.js';
 
@@ -63,6 +64,11 @@ export interface BackendStatus {
   available: boolean;
   /** Why it cannot be used here, with the fix; null when available. */
   reason: string | null;
+  /**
+   * Every stated requirement holds and the backend still failed when tried (a test session that
+   * threw or answered wrong): a fault of the node, so a case that asks for it fails, not skips.
+   */
+  faulty?: boolean;
 }
 
 /** What a case actually ran on. A session asked for CUDA that fell back to CPU reports `cpu`. */
@@ -94,6 +100,13 @@ export interface OpenOptions {
   python?: PythonEnvironmentSpec;
   /** The case was stopped (Ctrl-C, the watchdog): an engine that started something remote stops it. */
   signal?: AbortSignal;
+  /**
+   * The GPUs in scope (CaseSpec.gpus), each with why it is not computed on, if so. A GPU backend
+   * opens on the computable ones (compute-gpu.ts sessionGpus) and proves it works on each.
+   */
+  gpus?: readonly ComputeGpu[];
+  /** The workload computes on every GPU in scope (hello), not only on the first. */
+  computeOnEveryGpu?: boolean;
 }
 
 export interface Engine<S extends EngineSession = EngineSession> {

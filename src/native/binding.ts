@@ -10,7 +10,7 @@ import { RequirementError } from '../util/errors.js';
 import { packageRoot } from '../util/package-info.js';
 
 /** The addon's interface version; bumped when the shape of its results changes. */
-export const NATIVE_API_VERSION = 4;
+export const NATIVE_API_VERSION = 5;
 
 export interface NativeOsEnabled {
   osxsave: boolean;
@@ -107,6 +107,8 @@ export interface NativeNvmlDevice {
   persistenceMode: boolean | null;
   migCurrent: number | null;
   migPending: number | null;
+  /** nvmlDeviceGetComputeMode: 0 DEFAULT, 1 EXCLUSIVE_THREAD, 2 PROHIBITED, 3 EXCLUSIVE_PROCESS; null when unknown. */
+  computeMode: number | null;
   health: NativeNvmlHealth;
   /** NVML functions that answered NOT_SUPPORTED or FUNCTION_NOT_FOUND for this GPU, with that code's name. */
   unsupported: Record<string, string>;

@@ -1,6 +1,6 @@
 import type { NativeCudaDevice, NativeGpuReport, NativeNvmlDevice, NativeNvmlHealth, NativeProbe } from '../native/binding.js';
 import { normalizePciBusId } from './pci-address.js';
-import type { DriverSnapshot, GpuErrorKind, GpuSnapshot } from './types.js';
+import type { DriverSnapshot, GpuComputeMode, GpuErrorKind, GpuSnapshot } from './types.js';
 
 /** What NVML said about one GPU's health, beside its GpuSnapshot. */
 export interface NvmlGpuHealth {
@@ -87,6 +87,9 @@ export function gpuFactsFromReport(report: NativeGpuReport): GpuFacts {
   };
 }
 
+/** nvmlComputeMode_t by value (nvml.h): 0 DEFAULT, 1 EXCLUSIVE_THREAD (deprecated), 2 PROHIBITED, 3 EXCLUSIVE_PROCESS. */
+const COMPUTE_MODES: Readonly<Record<number, GpuComputeMode>> = { 0: 'default', 1: 'exclusive-thread', 2: 'prohibited', 3: 'exclusive-process' };
+
 /** 12040 → "12.4", as cuDriverGetVersion encodes it (1000 * major + 10 * minor). */
 export function formatCudaVersion(encoded: number): string {
   return `${Math.floor(encoded / 1000)}.${Math.floor((encoded % 1000) / 10)}`;
@@ -125,6 +128,7 @@ function mergeDevice(cuda: NativeCudaDevice | undefined, nvml: NativeNvmlDevice 
     temperatureC: nvml?.temperatureC ?? null,
     persistenceMode: nvml?.persistenceMode ?? null,
     migMode: nvml?.migCurrent === null || nvml?.migCurrent === undefined ? null : { current: nvml.migCurrent !== 0, pending: (nvml.migPending ?? 0) !== 0 },
+    computeMode: COMPUTE_MODES[nvml?.computeMode ?? -1] ?? null,
     seenBy: { cuda: cuda !== undefined, nvml: nvml !== undefined },
     errors: [...(cuda?.errors ?? []), ...(nvml?.errors ?? [])],
   };

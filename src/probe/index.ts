@@ -22,6 +22,7 @@ export type {
   ProbeSnapshot,
   CpuSnapshot,
   GpuSnapshot,
+  GpuComputeMode,
   Verdict,
   VerdictStatus,
   DriverSnapshot,

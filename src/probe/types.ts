@@ -103,6 +103,12 @@ export interface DriverSnapshot {
   cudaVersion: string | null;
 }
 
+/**
+ * nvmlComputeMode_t: who may create a CUDA context on the GPU. exclusive-process: one process at a
+ * time (a second one's context creation fails); prohibited: nobody.
+ */
+export type GpuComputeMode = 'default' | 'exclusive-thread' | 'prohibited' | 'exclusive-process';
+
 export interface GpuSnapshot {
   /** CUDA device ordinal (NVML index when CUDA is unavailable). */
   index: number;
@@ -117,6 +123,8 @@ export interface GpuSnapshot {
   temperatureC: number | null;
   persistenceMode: boolean | null;
   migMode: { current: boolean; pending: boolean } | null;
+  /** NVML's compute mode (nvmlDeviceGetComputeMode); null when NVML did not say. */
+  computeMode: GpuComputeMode | null;
   /** Where the facts came from. */
   seenBy: { cuda: boolean; nvml: boolean };
   /** Per-field query failures, each naming the library, function and error. */

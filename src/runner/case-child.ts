@@ -44,9 +44,21 @@ async function runCase(spec: CaseSpec, signal: AbortSignal): Promise<void> {
     const data = createDataAccess({ dataDir: spec.dataDir, download: false });
     for (const dataset of workload.datasets) await data.files(dataset);
 
+    const gpus = spec.gpus ?? [];
+    // The ordinals in spec.gpus count by PCI address; CUDA's default order (fastest first) would
+    // give another GPU the same number in this process and the frameworks it starts.
+    if (gpus.length > 0) process.env.CUDA_DEVICE_ORDER = 'PCI_BUS_ID';
     const setupStart = performance.now();
     const engine = await loadEngine(spec.engine);
-    session = await engine.open({ backend: spec.backend, threads: spec.threads, training: workload.training !== false, signal, ...(spec.python && { python: spec.python }) });
+    session = await engine.open({
+      backend: spec.backend,
+      threads: spec.threads,
+      training: workload.training !== false,
+      signal,
+      ...(spec.python && { python: spec.python }),
+      gpus,
+      computeOnEveryGpu: workload.computesOnEveryGpu === true,
+    });
     await send({ type: 'engine', info: session.info, setupSeconds: (performance.now() - setupStart) / 1000 });
 
     phase = 'run';
@@ -61,6 +73,7 @@ async function runCase(spec: CaseSpec, signal: AbortSignal): Promise<void> {
       outDir: spec.outDir,
       signal,
       progress: (event) => void send({ type: 'progress', event }),
+      gpus,
       ...(spec.expectedLabels !== undefined && { expectedLabels: spec.expectedLabels }),
     });
     await send({ type: 'done', output, runSeconds: (performance.now() - runStart) / 1000 });

@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chosenDataDir } from '../datasets/locations.js';
+import type { ComputeGpu } from '../engines/compute-gpu.js';
 import { pythonBackendsFor } from '../engines/python/backends.js';
 import { DEFAULT_ENGINE_IDS, ENGINE_BACKENDS, ENGINE_GPU_BACKEND, ENGINE_IDS } from '../engines/types.js';
 import { UsageError } from '../util/errors.js';
@@ -23,6 +24,8 @@ export interface PlanOptions extends PlanRequest {
    * GPU node whose CUDA path is broken must not pass by quietly falling back to the CPU.
    */
   gpuPresent?: boolean;
+  /** The GPUs the cases compute on (runner/compute-gpus.ts), handed to every case. */
+  gpus?: readonly ComputeGpu[];
   /** Workloads that are not shipped (test fixtures): a module path exporting `workload`. */
   extraWorkloadModules?: readonly string[];
 }
@@ -83,6 +86,7 @@ export async function planCases(options: PlanOptions): Promise<CaseSpec[]> {
           ...(module !== undefined && { workloadModule: module }),
           ...(workload.needsExpectedLabels === true && { expectedLabels: loadExpectedLabels(options.profile) }),
           ...(engine === 'python' && options.python !== undefined && { python: options.python }),
+          ...(options.gpus !== undefined && options.gpus.length > 0 && { gpus: options.gpus.map((gpu) => ({ ...gpu })) }),
         });
       }
     }

@@ -13,6 +13,7 @@ import { loadProfiles, workloadProfile, type ProfileFile } from '../references/p
 import type { CaseResult, RunRecord, RunSession, SlurmJobOfRun } from '../references/results.js';
 import { decideTimeout } from '../references/timeout-outcome.js';
 import { runAttempts } from './case-attempts.js';
+import { gpusToComputeOn } from './compute-gpus.js';
 import { runIsolated, type IsolatedCase } from './isolate.js';
 import { planCases, type PlanOptions } from './plan.js';
 import { clearPreviousRun, readCaseResults, readRunState, writeCaseResult, writeRunState, type RunState } from './run-dir.js';
@@ -58,7 +59,7 @@ export type RunOptions = Omit<PlanOptions, 'profiles'> & ExecuteOptions;
 export async function runPlan(options: RunOptions): Promise<RunRecord> {
   const profiles = options.profiles ?? loadProfiles();
   const outDir = path.resolve(options.outDir);
-  const plan = await planCases({ ...options, outDir, profiles });
+  const plan = await planCases({ ...options, outDir, profiles, gpus: options.gpus ?? gpusToComputeOn(options.probe) });
   const session: RunSession = {
     id: randomUUID(),
     host: os.hostname(),

@@ -1,3 +1,4 @@
+import type { ComputeGpu } from '../engines/compute-gpu.js';
 import type { PythonEnvironmentSpec, PythonFramework } from '../engines/python/backends.js';
 import type { EngineId } from '../engines/types.js';
 import type { ExpectedLabel, ParamValue, ProfileId } from '../workloads/types.js';
@@ -23,6 +24,11 @@ export interface CaseSpec {
   expectedLabels?: ExpectedLabel[];
   /** The python engine's interpreter, environment modules and kit. */
   python?: PythonEnvironmentSpec;
+  /**
+   * The GPUs in scope, by CUDA ordinal under CUDA_DEVICE_ORDER=PCI_BUS_ID, PCI address and UUID,
+   * each with why it is not computed on, if so (runner/compute-gpus.ts); absent: none known.
+   */
+  gpus?: ComputeGpu[];
 }
 
 /** The options that shape a plan, as the operator gave them (kept in run.json, so that --resume can tell a contradiction). */

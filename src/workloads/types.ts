@@ -1,4 +1,5 @@
 import type { DataAccess } from '../datasets/types.js';
+import type { ComputeGpu } from '../engines/compute-gpu.js';
 import type { EngineSession, Progress } from '../engines/types.js';
 import type { OnnxSession } from '../engines/onnx/session.js';
 import type { PythonSession } from '../engines/python/session.js';
@@ -41,6 +42,8 @@ export interface WorkloadContext {
   progress(event: Progress): void;
   /** What the profile says the images must be classified as (references/expected-labels.yaml), for a workload that `needsExpectedLabels`. */
   expectedLabels?: readonly ExpectedLabel[];
+  /** The GPUs in scope, each with why it is not computed on, if so; absent or empty when none are known (no probe). */
+  gpus?: readonly ComputeGpu[];
 }
 
 export interface WorkloadOutput {
@@ -81,6 +84,8 @@ export interface Workload {
    * wasm worker pool. Default: as many as the case may use.
    */
   readonly maxThreads?: number;
+  /** It checks every GPU in scope (hello), not only the first: the engine opens on each. */
+  readonly computesOnEveryGpu?: boolean;
   /** One implementation per engine it supports. */
   readonly engines: {
     readonly tfjs?: WorkloadRun<TfjsSession>;

@@ -36,6 +36,7 @@ typedef struct {
   int inforom_corrupt;
   unsigned int pcie_gen_busy, pcie_width_busy; /* the link while the GPU is busy; 0: as when idle */
   int other_processes;
+  int compute_mode; /* nvmlComputeMode_t: 0 DEFAULT, 2 PROHIBITED, 3 EXCLUSIVE_PROCESS */
 } FakeDevice;
 
 typedef struct {
@@ -110,6 +111,10 @@ HEALTH_PAIR(kSwThermal, .clocks_event_reasons = 0x20);
 HEALTH_PAIR(kInforom, .inforom_corrupt = 1);
 HEALTH_PAIR(kNoPersistence, .persistence = 0);
 HEALTH_PAIR(kBusy, .other_processes = 1);
+HEALTH_PAIR(kExclusiveProcess, .compute_mode = 3);
+/* CUDA's default order is fastest first: the H100 at 86:00.0 before the A100 at 07:00.0. */
+static const FakeDevice kFastestFirst[] = {{FAKE_H100(0x86, 0x90)}, {FAKE_A100(0x07, 0x80)}};
+static const FakeDevice kBothLeftAlone[] = {{FAKE_A100(0x07, 0x80), .other_processes = 1}, {FAKE_H100(0x08, 0x90), .compute_mode = 3}};
 /* GeForce-like GPUs: no ECC at all. */
 HEALTH_PAIR(kNoEcc, .ecc = -1);
 
@@ -179,6 +184,10 @@ static const FakeScenario kScenarios[] = {
     {"inforom", 0, 0, 2, kInforom},
     {"no-persistence", 0, 0, 2, kNoPersistence},
     {"busy", 0, 0, 2, kBusy},
+    {"exclusive-process", 0, 0, 2, kExclusiveProcess},
+    {"fastest-first", 0, 0, 2, kFastestFirst},
+    /* GPU 0 busy with a job, GPU 1 in exclusive-process mode: no GPU the check may compute on. */
+    {"none-computable", 0, 0, 2, kBothLeftAlone},
     {"old-driver", 0, 0, 2, kHealthy, 0, 11010},
     {"not-supported", 0, 0, 2, kNoEcc, 3},
     {"function-not-found", 0, 0, 2, kHealthy, 13},

@@ -155,6 +155,11 @@ nvmlReturn_t nvmlDeviceGetPersistenceMode(nvmlDevice_t d, unsigned int* mode) {
   return 0;
 }
 
+nvmlReturn_t nvmlDeviceGetComputeMode(nvmlDevice_t d, unsigned int* mode) {
+  *mode = (unsigned int)d->compute_mode;
+  return 0;
+}
+
 #ifndef FAKE_NVML_OMIT_OPTIONAL
 nvmlReturn_t nvmlDeviceGetTemperature(nvmlDevice_t d, int sensor, unsigned int* value) {
   if (sensor != 0) return NVML_ERROR_INVALID_ARGUMENT;

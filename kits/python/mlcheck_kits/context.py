@@ -4,11 +4,14 @@
 class OpenedFramework:
     """A framework imported and set up on one device (see pytorch/__init__.py, tensorflow/__init__.py)."""
 
-    def __init__(self, module, device, handle, facts):
+    def __init__(self, module, device, handle, facts, handles=None):
         self.module = module        # torch, or tensorflow
         self.device = device        # 'cuda' or 'cpu'
-        self.handle = handle        # torch.device('cuda', 0) / '/GPU:0', or the CPU's
+        self.handle = handle        # torch.device('cuda', 0) / '/GPU:0', or the CPU's: where the workloads run
         self.facts = facts          # what open_framework found, sent to mlcheck
+        # One per GPU the session was opened on, in the order mlcheck named them (hello computes
+        # on each); [handle] on the CPU.
+        self.handles = list(handles) if handles else [handle]
 
 
 class KitContext:

@@ -1,6 +1,14 @@
 /** What the hardware probe says about NVIDIA GPUs, reduced to what provider detection needs. */
+export interface VisibleGpu {
+  name: string | null;
+  /** The CUDA ordinal in this process: ONNX Runtime's device_id. */
+  index?: number;
+  pciBusId?: string | null;
+  uuid?: string | null;
+}
+
 export interface GpuVisibility {
-  gpus: readonly { name: string; index?: number }[];
+  gpus: readonly VisibleGpu[];
   /** Why no GPU could be seen (driver missing, cuInit failed), or null. */
   error: string | null;
 }
@@ -8,7 +16,7 @@ export interface GpuVisibility {
 export type GpuVisibilityCheck = () => Promise<GpuVisibility>;
 
 interface ProbeModule {
-  probeNode(options: { installedPackages: false; busyPcieReread: false }): Promise<{ gpus?: readonly { name: string; index?: number }[]; gpuError?: string | null }>;
+  probeNode(options: { installedPackages: false; busyPcieReread: false }): Promise<{ gpus?: readonly (VisibleGpu & { seenBy?: { cuda: boolean } })[]; gpuError?: string | null }>;
 }
 
 /** Asks the probe (src/probe) for the GPUs it sees through libcuda.so.1. */
@@ -24,7 +32,9 @@ export const probeGpuVisibility: GpuVisibilityCheck = async () => {
   try {
     // Only the driver's answer matters here: neither the package database nor a busy re-read of the PCIe links (a CUDA context per GPU).
     const snapshot = await probe.probeNode({ installedPackages: false, busyPcieReread: false });
-    return { gpus: snapshot.gpus ?? [], error: snapshot.gpuError ?? null };
+    // Only the GPUs CUDA shows can take a device_id; NVML alone lists the others when CUDA fails.
+    const gpus = (snapshot.gpus ?? []).filter((gpu) => gpu.seenBy?.cuda !== false).map(({ name, index, pciBusId, uuid }) => ({ name, ...(index !== undefined && { index }), pciBusId: pciBusId ?? null, uuid: uuid ?? null }));
+    return { gpus, error: snapshot.gpuError ?? null };
   } catch (error) {
     return { gpus: [], error: `the hardware probe failed: ${error instanceof Error ? error.message : String(error)}` };
   }

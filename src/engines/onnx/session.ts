@@ -1,4 +1,5 @@
 import type * as ort from 'onnxruntime-node';
+import type { ComputeGpu } from '../compute-gpu.js';
 import type { BackendStatus, EngineSession } from '../types.js';
 import type { OnnxProvider } from '../types.js';
 
@@ -8,6 +9,8 @@ export interface InferenceSessionOptions {
    * prefix (under the case's directory); read the file with profile-file.ts's endProfiling.
    */
   profileFilePrefix?: string;
+  /** ONNX Runtime's device_id for the GPU providers; default: the session's first GPU (0 when none is named). */
+  deviceId?: number;
 }
 
 /** onnxruntime-node with the execution providers this session was opened with. */
@@ -21,6 +24,11 @@ export interface OnnxSession extends EngineSession {
   readonly threads: number | undefined;
   /** Providers that were preferred but unavailable when this session picked its backend, with reasons. */
   readonly skippedProviders: readonly BackendStatus[];
+  /**
+   * The GPUs the session was opened and its provider tried on, ordinal = ONNX Runtime's device_id
+   * in this process; empty on the CPU, or when no GPU was named (then device 0).
+   */
+  readonly gpus: readonly ComputeGpu[];
   /**
    * Creates an InferenceSession on this session's providers. A model that does not load is a
    * DataError naming the file; a model that loads on the CPU but not on the GPU provider is a

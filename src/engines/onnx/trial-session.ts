@@ -10,10 +10,30 @@ const TRIAL_MODEL = encodeOnnxModel({
   outputs: [{ name: 'y', dataType: 'float32', dims: [2] }],
 });
 
-/** Opens and runs the trial model on one provider; null when it works, else the error message. */
-export async function trialSession(ort: OrtModule, provider: OnnxProvider): Promise<string | null> {
+/** A device the trial runs on: ONNX Runtime's device_id and how messages name it. */
+export interface TrialDevice {
+  deviceId: number;
+  /** e.g. "GPU 1 (0000:08:00.0, GPU-90a1...)". */
+  label: string;
+}
+
+/**
+ * Opens and runs the trial model on one provider on each device (device 0 when none is named);
+ * null when every one works, else what went wrong on which, e.g. "on GPU 1 (0000:08:00.0, ...):
+ * CUDA failure 214: uncorrectable ECC error encountered ...".
+ */
+export async function trialSession(ort: OrtModule, provider: OnnxProvider, devices: readonly TrialDevice[] = []): Promise<string | null> {
+  const failures: string[] = [];
+  for (const device of devices.length > 0 ? devices : [{ deviceId: 0, label: 'GPU 0' }]) {
+    const failure = await trialOnDevice(ort, provider, device.deviceId);
+    if (failure !== null) failures.push(`on ${device.label}: ${failure}`);
+  }
+  return failures.length > 0 ? failures.join('; ') : null;
+}
+
+async function trialOnDevice(ort: OrtModule, provider: OnnxProvider, deviceId: number): Promise<string | null> {
   try {
-    const session = await ort.InferenceSession.create(TRIAL_MODEL, { executionProviders: [provider] });
+    const session = await ort.InferenceSession.create(TRIAL_MODEL, { executionProviders: [provider === 'cpu' ? 'cpu' : { name: provider, deviceId }] });
     try {
       const result = await session.run({ x: new ort.Tensor('float32', Float32Array.from([20, 1]), [2]) });
       const y = result.y?.data as Float32Array | undefined;
@@ -23,6 +43,7 @@ export async function trialSession(ort: OrtModule, provider: OnnxProvider): Prom
       await session.release();
     }
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    // CUDA's messages end in "; ", which the list of devices would double.
+    return (error instanceof Error ? error.message : String(error)).trimEnd().replace(/;$/, '');
   }
 }

@@ -19,7 +19,8 @@ export interface FrameworkFacts {
     deviceCount: number;
     /** Why CUDA could not be initialised, in the framework's words (a warning or exception). */
     initError: string | null;
-    devices: { index: number; name: string; capability: [number, number] | null; memoryBytes: number | null }[];
+    /** pciBusId and uuid where the framework tells them (newer PyTorch). */
+    devices: { index: number; name: string; capability: [number, number] | null; memoryBytes: number | null; pciBusId?: string; uuid?: string }[];
   };
   /** cuDNN usable at run time (PyTorch: torch.backends.cudnn.is_available()); null when the framework cannot tell. */
   cudnnAvailable: boolean | null;

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { DataError, RequirementError, UsageError } from '../../util/errors.js';
+import { describeComputeGpu, sessionGpus, type ComputeGpu } from '../compute-gpu.js';
 import type { BackendStatus, Engine, EngineInfo, OpenOptions } from '../types.js';
 import {
   FRAMEWORK_IMPORT,
@@ -51,18 +52,22 @@ export function createPythonEngine(engineOptions: PythonEngineOptions = {}): Eng
       const backend = chooseBackend(options.backend);
       const { framework, device } = parsePythonBackend(backend);
       const spec = options.python ?? DEFAULT_PYTHON_SPEC;
+      // Before the interpreter starts: no GPU in scope may be computed on is a skip, never a failure.
+      // A kernel may run on another node, whose GPUs are not the ones this node's probe named.
+      const gpus = device === 'cuda' && spec.jupyter === undefined ? sessionGpus(options.gpus, options.computeOnEveryGpu === true, `python ${backend}`) : [];
       const { host, environment, kernel } = spec.jupyter ? await startKernel(spec, spec.jupyter, options.signal) : await startInterpreter(spec);
       try {
-        const reply = await host.request({ type: 'open', framework, device, threads: options.threads ?? null, training: options.training !== false }, `opening ${framework}`);
+        const reply = await host.request({ type: 'open', framework, device, threads: options.threads ?? null, training: options.training !== false, gpus: gpus.map((gpu) => gpu.ordinal) }, `opening ${framework}`);
         if (reply.type !== 'opened') throw hostError(reply, `${framework} in ${kernel ? `kernel ${kernel.facts.kernel}` : describeEnvironment(environment)}`);
         const facts = reply.facts;
         if (device === 'cuda') {
           let problem = gpuUnusableReason(facts, spec.modules, null);
           // The local driver says nothing about the node a kernel runs on.
           if (problem !== null && facts.build.cuda !== null && !kernel) problem = gpuUnusableReason(facts, spec.modules, await (engineOptions.driverView ?? probeDriverView)());
-          if (problem !== null) throw new Error(problem);
+          // Each CUDA ordinal the kit names (cuda:1, GPU 1) is one of these.
+          if (problem !== null) throw new Error(gpus.length > 0 ? `${problem} (opened on ${gpus.map(describeComputeGpu).join(', ')})` : problem);
         }
-        return createSession(host, backend, framework, facts, environment, kernel);
+        return createSession(host, backend, framework, facts, environment, gpus, kernel);
       } catch (error) {
         await host.close().catch(() => undefined);
         throw error;
@@ -117,12 +122,20 @@ function describeEnvironment(environment: PythonEnvironment): string {
   return `${environment.interpreter}${modules}`;
 }
 
-function createSession(host: KitTransport, backend: PythonBackendName, framework: PythonFramework, facts: FrameworkFacts, environment: PythonEnvironment, kernel?: StartedHost['kernel']): PythonSession {
+function createSession(
+  host: KitTransport,
+  backend: PythonBackendName,
+  framework: PythonFramework,
+  facts: FrameworkFacts,
+  environment: PythonEnvironment,
+  gpus: readonly ComputeGpu[],
+  kernel?: StartedHost['kernel'],
+): PythonSession {
   const { device } = parsePythonBackend(backend);
   const info: EngineInfo = {
     engine: 'python',
     backend,
-    device: deviceLabel(facts, device, kernel ? kernel.cpu : localCpu()),
+    device: deviceLabel(facts, device, kernel ? kernel.cpu : localCpu(), gpus),
     versions: versionsOf(facts, environment),
     ...(kernel && { via: 'jupyter' as const, jupyter: kernel.facts }),
   };
@@ -133,6 +146,7 @@ function createSession(host: KitTransport, backend: PythonBackendName, framework
     kit: environment.spec.kit,
     facts,
     environment,
+    gpus,
     async runKit(kit, request, options) {
       const name = typeof kit === 'string' ? kit : kit.file;
       const onAbort = (): void => host.kill();
@@ -180,11 +194,13 @@ function localCpu(): string | null {
 }
 
 /** The device a case ran on; cpu is the model of the machine the kits ran on (a kernel's may be another node's). */
-function deviceLabel(facts: FrameworkFacts, device: 'cuda' | 'cpu', cpu: string | null): string {
+function deviceLabel(facts: FrameworkFacts, device: 'cuda' | 'cpu', cpu: string | null, gpus: readonly ComputeGpu[]): string {
   if (device === 'cuda') {
+    const build = `${facts.framework} CUDA ${facts.build.cuda ?? '?'}, cuDNN ${facts.build.cudnn ?? 'none'}`;
+    if (gpus.length > 0) return `${gpus.map((gpu) => `${gpu.name ?? facts.cuda.devices[gpu.ordinal]?.name ?? 'NVIDIA GPU'} (${describeComputeGpu(gpu)})`).join(', ')}; ${build}`;
     const gpu = facts.cuda.devices[0];
     const capability = gpu?.capability ? `, compute capability ${gpu.capability.join('.')}` : '';
-    return `${gpu?.name ?? 'NVIDIA GPU'} (GPU 0${capability}; ${facts.framework} CUDA ${facts.build.cuda ?? '?'}, cuDNN ${facts.build.cudnn ?? 'none'})`;
+    return `${gpu?.name ?? 'NVIDIA GPU'} (GPU 0${capability}; ${build})`;
   }
   const threads = facts.threads !== null ? `${facts.threads} thread${facts.threads === 1 ? '' : 's'}` : 'default threads';
   return `CPU: ${cpu ?? 'unknown'} (${threads}${facts.blas ? `, ${facts.blas.split(' (')[0]}` : ''})`;

@@ -3,7 +3,8 @@ import type { FrameworkFacts } from './facts.js';
 
 /** The JSON lines between mlcheck and kits/python/host.py (documented there). */
 export type HostRequest =
-  | { type: 'open'; framework: string; device: string; threads: number | null; training: boolean }
+  /** gpus: the CUDA ordinals to open on, in mlcheck's order (empty: GPU 0). */
+  | { type: 'open'; framework: string; device: string; threads: number | null; training: boolean; gpus: number[] }
   | { type: 'run'; kit: string | null; file: string | null; request: KitRequest }
   | { type: 'close' };
 

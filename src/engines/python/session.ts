@@ -1,3 +1,4 @@
+import type { ComputeGpu } from '../compute-gpu.js';
 import type { Progress } from '../types.js';
 import type { EngineSession } from '../types.js';
 import type { PythonDevice, PythonEnvironmentSpec, PythonFramework, PythonKit } from './backends.js';
@@ -47,6 +48,8 @@ export interface PythonSession extends EngineSession {
   readonly kit: PythonKit;
   readonly facts: FrameworkFacts;
   readonly environment: PythonEnvironment;
+  /** The GPUs the framework was opened on (cuda), by CUDA ordinal; empty on the CPU or when none was named (GPU 0). */
+  readonly gpus: readonly ComputeGpu[];
   /** Runs kits/python/mlcheck_kits/<framework>/<kit>.py (or a kit file) and returns its output object. */
   runKit(kit: string | { file: string }, request: KitRequest, options: KitRunOptions): Promise<unknown>;
   /** Runs a script with the session's interpreter and environment, unchanged. */

@@ -48,6 +48,9 @@ export async function checkBackend(tf: typeof tfc, backend: TfjsBackendName, dep
   switch (backend) {
     case 'tensorflow-gpu': {
       const packageName: NativePackage = '@tensorflow/tfjs-node-gpu';
+      // libtensorflow otherwise reserves nearly all memory of every GPU it sees when it starts;
+      // with growth it takes what the ops need (TensorFlow's GPU allocator reads this variable).
+      process.env.TF_FORCE_GPU_ALLOW_GROWTH ??= 'true';
       if (native.installedVersion(packageName) !== null) {
         // Before loading: libtensorflow would load without them and quietly run on the CPU.
         const missing = missingCudaLibraries(deps.checkLibrary);
@@ -100,6 +103,8 @@ export async function activateBackend(tf: typeof tfc, backend: TfjsBackendName, 
     case 'tensorflow-gpu': {
       // The GPU's name is given only once libtensorflow proves it runs on it; otherwise the case fails.
       requireGpuDevice(tf, deps.checkLibrary);
+      // And computes on it: the first op's error or wrong answer is the GPU's, never a skip.
+      firstGpuOp(tf);
       const tfVersion = libtensorflowVersion(tf);
       if (tfVersion) versions.libtensorflow = tfVersion;
       const names = (deps.describeGpus ?? describeNvidiaGpus)();
@@ -127,6 +132,22 @@ export async function activateBackend(tf: typeof tfc, backend: TfjsBackendName, 
       return { tfjsName, versions, device: `${describeCpu()}, pure JavaScript, 1 thread` };
     }
   }
+}
+
+/** 20 + 20 and 1 + 1 on the GPU device; throws (the case fails) when it errs or answers wrong. */
+function firstGpuOp(tf: typeof tfc): void {
+  let values: number[];
+  try {
+    const sum = tf.tidy(() => tf.add(tf.tensor1d([20, 1]), tf.tensor1d([20, 1])));
+    try {
+      values = Array.from(sum.dataSync());
+    } finally {
+      sum.dispose();
+    }
+  } catch (error) {
+    throw new Error(`libtensorflow's GPU device failed its first op (20 + 20, 1 + 1): ${errorMessage(error)}`, { cause: error });
+  }
+  if (values[0] !== 40 || values[1] !== 2) throw new Error(`libtensorflow's GPU device answered its first op (20 + 20, 1 + 1) with ${values.join(', ')} instead of 40, 2`);
 }
 
 const defaultNativePackage: NativePackageAccess = { installedVersion, load: loadNativePackage };

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { RequirementError, UsageError } from '../../util/errors.js';
 import { TFJS_BACKENDS, type BackendStatus, type Engine, type OpenOptions, type TfjsBackendName } from '../types.js';
+import { describeComputeGpu } from '../compute-gpu.js';
 import { activateBackend, checkBackend, type BackendDependencies } from './backends.js';
+import { tfjsDefaultGpu } from './default-gpu.js';
 import { ensureGradients } from './gradients.js';
 import { installedVersion } from './optional-package.js';
 import type { TfjsSession } from './session.js';
@@ -32,6 +34,8 @@ export function createTfjsEngine(deps: BackendDependencies = {}): Engine<TfjsSes
       return statuses;
     },
     async open(options: OpenOptions = {}) {
+      // Decided before libtensorflow starts: it would create a context on every GPU it sees.
+      const gpu = options.backend === 'tensorflow-gpu' ? tfjsDefaultGpu(options.gpus) : undefined;
       const chosen = await chooseBackend(options.backend, status);
       if (options.training !== false) await ensureGradients(tf);
       let active;
@@ -41,9 +45,14 @@ export function createTfjsEngine(deps: BackendDependencies = {}): Engine<TfjsSes
         // Installed and detected, yet it will not start: a broken node, so the case fails (not skips).
         throw new Error(`tfjs: ${(error as Error).message}`, { cause: error });
       }
+      const device =
+        chosen === 'tensorflow-gpu' && gpu !== undefined
+          ? `${gpu.name ?? 'NVIDIA GPU'} (${describeComputeGpu(gpu)}), libtensorflow's default GPU device (tfjs-node-gpu cannot choose another)`
+          : active.device;
       const session: TfjsSession = {
         tf,
-        info: { engine: 'tfjs', backend: chosen, device: active.device, versions: { ...active.versions, ...gradientsVersion() } },
+        info: { engine: 'tfjs', backend: chosen, device, versions: { ...active.versions, ...gradientsVersion() } },
+        ...(chosen === 'tensorflow-gpu' && gpu !== undefined && { gpu }),
         async close() {
           tf.disposeVariables();
         },

@@ -11,6 +11,7 @@ export const hello: Workload = {
   datasets: [],
   training: false,
   maxThreads: 1,
+  computesOnEveryGpu: true,
   defaults: helloDefaults,
   engines: { tfjs: helloTfjs, onnx: helloOnnx, python: helloPython },
 };

@@ -1,3 +1,4 @@
+import { describeComputeGpu, gpuIdentity } from '../../engines/compute-gpu.js';
 import { backendUsesGpu } from '../../engines/tfjs/gpu-device.js';
 import type { TfjsSession } from '../../engines/tfjs/session.js';
 import type { WorkloadRun } from '../types.js';
@@ -28,6 +29,8 @@ export const helloTfjs: WorkloadRun<TfjsSession> = async (session, ctx) => {
     // tfjs-node-gpu runs every op on libtensorflow's GPU device once it has one (read again here,
     // after the ops ran); the other backends were asked for the CPU and compute on it.
     const onRequestedDevice = session.info.backend === 'tensorflow-gpu' ? backendUsesGpu(tf) : true;
+    // tfjs-node-gpu computes on libtensorflow's default GPU only; the others are not its to check.
+    const otherGpus = session.gpu === undefined ? [] : (ctx.gpus ?? []).filter((gpu) => gpu.ordinal !== session.gpu!.ordinal);
     return {
       // Named as the onnx engine's hello names them, so one set of thresholds judges both.
       metrics: {
@@ -44,6 +47,8 @@ export const helloTfjs: WorkloadRun<TfjsSession> = async (session, ctx) => {
         `device: ${session.info.device} (backend ${session.info.backend})`,
         describeComparison(check, comparison),
         ...(onRequestedDevice ? [] : ['libtensorflow reports no GPU device: these ops ran on the CPU although tensorflow-gpu was asked for']),
+        ...(session.gpu === undefined ? [] : [`computed on ${describeComputeGpu(session.gpu)}, libtensorflow's default GPU: tfjs-node-gpu cannot choose a device`]),
+        ...otherGpus.map((gpu) => `${describeComputeGpu(gpu)}: not computed by tfjs-node-gpu (it computes on its default GPU only)`),
       ],
       details: {
         text,
@@ -53,6 +58,13 @@ export const helloTfjs: WorkloadRun<TfjsSession> = async (session, ctx) => {
         device: session.info.device,
         backend: session.info.backend,
         matmul: { rows: check.rows, inner: check.inner, columns: check.columns, seed: check.seed, worst: comparison.worst },
+        ...(session.gpu !== undefined && {
+          gpus: [
+            { ...gpuIdentity(session.gpu), computed: true, matmulMaxRelError: comparison.maxRelativeError },
+            ...otherGpus.map((gpu) => ({ ...gpuIdentity(gpu), computed: false, notComputed: gpu.notComputed ?? 'tfjs-node-gpu computes on its default GPU only' })),
+          ],
+          gpuMemory: 'TF_FORCE_GPU_ALLOW_GROWTH=true: libtensorflow takes what the ops need instead of reserving the GPU',
+        }),
       },
     };
   } finally {

@@ -55,7 +55,7 @@ def describe(torch):
         count = torch.cuda.device_count()
         for index in range(count):
             props = torch.cuda.get_device_properties(index)
-            devices.append(dict(index=index, name=props.name, capability=[props.major, props.minor], memoryBytes=int(props.total_memory)))
+            devices.append(dict(index=index, name=props.name, capability=[props.major, props.minor], memoryBytes=int(props.total_memory), **_identity(props)))
     return dict(
         framework='pytorch',
         version=torch.__version__,
@@ -70,6 +70,21 @@ def describe(torch):
     )
 
 
+def _identity(props):
+    """The GPU's PCI address and UUID where this PyTorch tells them (pci_bus_id and uuid are newer fields)."""
+    found = {}
+    try:
+        if getattr(props, 'pci_bus_id', None) is not None:
+            found['pciBusId'] = '%04x:%02x:%02x.0' % (int(getattr(props, 'pci_domain_id', 0)), int(props.pci_bus_id), int(getattr(props, 'pci_device_id', 0)))
+    except (TypeError, ValueError):
+        pass
+    uuid = getattr(props, 'uuid', None)
+    if uuid is not None:
+        text = str(uuid)
+        found['uuid'] = text if text.startswith('GPU-') else 'GPU-' + text
+    return found
+
+
 def _blas(torch):
     from ..common import loaded_blas  # numpy only once the framework is there
     found = loaded_blas()
@@ -82,22 +97,40 @@ def _blas(torch):
         return None
 
 
-def open_framework(device, threads, training):
+def open_framework(device, threads, training, gpus=()):
+    """gpus: the CUDA ordinals to open on (mlcheck's GPUs in scope; none: cuda:0). PyTorch creates a
+    context on a GPU only when it is used and allocates only what the tensors need, so the GPUs
+    not named are not touched."""
     torch = import_torch()
     if threads:
         torch.set_num_threads(int(threads))
     facts = describe(torch)
     handle = torch.device('cpu')
+    handles = [handle]
     if device == 'cuda' and facts['cuda']['available']:
-        handle = torch.device('cuda', 0)
-        try:
-            torch.zeros(1, device=handle).add_(1).item()  # creates the context now, not in the first step
-        except Exception as e:
+        handles = [torch.device('cuda', int(ordinal)) for ordinal in (gpus or [0])]
+        handle = handles[0]
+        failure = first_cuda_op(torch, handles)
+        if failure is not None:
             facts['cuda']['available'] = False
-            facts['cuda']['initError'] = '%s: %s' % (type(e).__name__, e)
+            facts['cuda']['initError'] = failure
     if not training:
         torch.set_grad_enabled(False)
-    return OpenedFramework(torch, device, handle, facts)
+    return OpenedFramework(torch, device, handle, facts, handles)
+
+
+def first_cuda_op(torch, handles):
+    """20 + 20 on each device (it also creates the context now, not in the first step); None when
+    every device answers 40, else what went wrong on which."""
+    failures = []
+    for handle in handles:
+        try:
+            value = torch.full((1,), 20.0, device=handle).add_(20.0).item()
+            if value != 40.0:
+                failures.append('%s: 20 + 20 gave %r' % (handle, value))
+        except Exception as e:
+            failures.append('%s: %s: %s' % (handle, type(e).__name__, (str(e).strip().splitlines() or [''])[0]))
+    return '; '.join(failures) if failures else None
 
 
 def synchronize(torch, handle):

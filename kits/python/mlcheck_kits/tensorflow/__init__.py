@@ -63,27 +63,52 @@ def describe(tf):
     )
 
 
-def open_framework(device, threads, training):
+def open_framework(device, threads, training, gpus=()):
+    """gpus: the CUDA ordinals to open on (mlcheck's GPUs in scope; none: GPU 0). TensorFlow is
+    made to see only those (it would create a context on every GPU it sees) and to grow its
+    memory as the ops need it instead of reserving each GPU's."""
     tf = import_tensorflow()
     if threads:
         tf.config.threading.set_intra_op_parallelism_threads(int(threads))
         tf.config.threading.set_inter_op_parallelism_threads(1)
     facts = describe(tf)
     handle = '/CPU:0'
+    handles = [handle]
     if device == 'cuda' and facts['cuda']['available']:
-        handle = '/GPU:0'
+        ordinals = [int(ordinal) for ordinal in (gpus or [0])]
         try:
-            for gpu in tf.config.list_physical_devices('GPU'):
+            physical = tf.config.list_physical_devices('GPU')
+            chosen = [physical[ordinal] for ordinal in ordinals]
+            tf.config.set_visible_devices(chosen, 'GPU')
+            for gpu in chosen:
                 tf.config.experimental.set_memory_growth(gpu, True)
-            with tf.device(handle):
-                tf.constant(1.0).numpy()
+            # Logical devices number the visible ones in order: /GPU:k is ordinals[k].
+            handles = ['/GPU:%d' % k for k in range(len(chosen))]
+            handle = handles[0]
+            failure = first_gpu_op(tf, handles, ordinals)
         except Exception as e:
+            failure = '%s: %s' % (type(e).__name__, e)
+        if failure is not None:
             facts['cuda']['available'] = False
-            facts['cuda']['initError'] = '%s: %s' % (type(e).__name__, e)
+            facts['cuda']['initError'] = failure
     else:
         # A CPU case must not use a GPU the node happens to have.
         try:
             tf.config.set_visible_devices([], 'GPU')
         except Exception:
             pass
-    return OpenedFramework(tf, device, handle, facts)
+    return OpenedFramework(tf, device, handle, facts, handles)
+
+
+def first_gpu_op(tf, handles, ordinals):
+    """20 + 20 on each GPU; None when every one answers 40, else what went wrong on which."""
+    failures = []
+    for handle, ordinal in zip(handles, ordinals):
+        try:
+            with tf.device(handle):
+                value = float(tf.add(tf.constant(20.0), tf.constant(20.0)).numpy())
+            if value != 40.0:
+                failures.append('GPU %d: 20 + 20 gave %r' % (ordinal, value))
+        except Exception as e:
+            failures.append('GPU %d: %s: %s' % (ordinal, type(e).__name__, (str(e).strip().splitlines() or [''])[0]))
+    return '; '.join(failures) if failures else None
