@@ -1,4 +1,5 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 import path from 'node:path';
 import type { PythonSession } from '../../engines/python/session.js';
 import { readFloat32File, runKit } from '../python-kit.js';
@@ -24,8 +25,8 @@ export const helloPython: WorkloadRun<PythonSession> = async (session, ctx) => {
   const { a, b } = helloOperands(ctx.params);
   const check = createMatmulCheck(ctx.seed);
   const files = { a: path.join(ctx.outDir, 'matmul-a.f32'), b: path.join(ctx.outDir, 'matmul-b.f32'), out: path.join(ctx.outDir, 'matmul-product.f32') };
-  writeFileSync(files.a, check.a);
-  writeFileSync(files.b, check.b);
+  writeFileAtomic(files.a, new Uint8Array(check.a.buffer, check.a.byteOffset, check.a.byteLength));
+  writeFileAtomic(files.b, new Uint8Array(check.b.buffer, check.b.byteOffset, check.b.byteLength));
   try {
     const output = (await runKit(session, ctx, 'hello', { params: { a, b }, inputs: { matmul: { rows: check.rows, inner: check.inner, columns: check.columns, ...files } } })) as HelloKitOutput;
     const product = readFloat32File(files.out);
