@@ -33,8 +33,8 @@ interface Entry {
 }
 
 interface CacheFile {
-  /** 2: keyed on ctime and device too. Version 1 files are ignored (their entries lack the ctime). */
-  version: 2;
+  /** Entries written before the key held the ctime and device lack them, and so never match. */
+  version: 1;
   entries: Record<string, Entry>;
 }
 
@@ -60,7 +60,7 @@ const unchanged = (before: Stats, after: Stats): boolean =>
 
 /** The cache file's entries, only when the file is one this user or root wrote and nobody else can. */
 async function loadTrusted(cacheFile: string): Promise<CacheFile> {
-  const empty: CacheFile = { version: 2, entries: {} };
+  const empty: CacheFile = { version: 1, entries: {} };
   let handle;
   try {
     handle = await open(cacheFile, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
@@ -71,7 +71,7 @@ async function loadTrusted(cacheFile: string): Promise<CacheFile> {
     const stats = await handle.stat();
     if (!stats.isFile() || untrustedReason(stats) !== undefined) return empty;
     const parsed = JSON.parse(await handle.readFile('utf8')) as CacheFile;
-    return parsed.version === 2 && typeof parsed.entries === 'object' && parsed.entries !== null ? parsed : empty;
+    return parsed.version === 1 && typeof parsed.entries === 'object' && parsed.entries !== null ? parsed : empty;
   } catch {
     return empty;
   } finally {
@@ -81,7 +81,7 @@ async function loadTrusted(cacheFile: string): Promise<CacheFile> {
 
 export function createDigestCache(cacheFile: string | undefined): DigestCache {
   let loaded: Promise<CacheFile> | undefined;
-  const load = (): Promise<CacheFile> => (loaded ??= cacheFile ? loadTrusted(cacheFile) : Promise.resolve({ version: 2, entries: {} }));
+  const load = (): Promise<CacheFile> => (loaded ??= cacheFile ? loadTrusted(cacheFile) : Promise.resolve({ version: 1, entries: {} }));
 
   /** Only a file nobody else can write is worth remembering: anyone else could change it without moving the key. */
   const cacheable = (stats: Stats): boolean => cacheFile !== undefined && untrustedReason(stats) === undefined;
