@@ -75,7 +75,9 @@ function matches(digest: ContentDigest, file: DatasetFileManifest): boolean {
 
 function mismatchError(manifest: DatasetManifest, key: string, file: DatasetFileManifest, copy: Pick<FoundCopy, 'path' | 'digest' | 'problem'>, fetchCommand: string): DataError {
   const digest = copy.digest;
-  return new DataError(`dataset ${manifest.id}: ${copy.path} (${key}) does not match the registry: wrong or corrupt content`, {
+  // The checksums go into the message itself: it is the line a run's table and verdict show.
+  const checksums = digest ? `: sha256 ${digest.sha256} (${digest.size} bytes), the registry's ${file.sha256} (${file.size} bytes)` : '';
+  return new DataError(`dataset ${manifest.id}: ${copy.path} (${key}) does not match the registry: wrong or corrupt content${checksums}`, {
     file: copy.path,
     expected: `decompressed content sha256 ${file.sha256}, ${file.size} bytes`,
     found: digest ? `sha256 ${digest.sha256}, ${digest.size} bytes` : (copy.problem ?? 'unreadable'),
