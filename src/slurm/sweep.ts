@@ -1,8 +1,9 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { runSlurmCommand, slurmOrThrow, type RunSlurmOptions } from './commands.js';
 import { isUnavailable, parseScontrolNodeLine, type SlurmNodeState } from './node-state.js';
 import { shellQuote } from './shell-quote.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { ensureDirectory } from '../util/ensure-directory.js';
 
 export type SweepNodeStatus = 'pass' | 'fail' | 'undecided' | 'not started' | 'skipped';
@@ -130,7 +131,7 @@ async function submit(node: string, options: SweepOptions): Promise<string> {
   ensureDirectory(dir);
   const script = path.join(dir, 'mlcheck-job.sh');
   const command = [...options.mlcheck, 'run', '--json', path.join(dir, 'report.json'), '--out', path.join(dir, 'run'), ...options.runArgs];
-  writeFileSync(script, `#!/bin/sh\n# Written by mlcheck slurm sweep for ${node}.\nexec ${command.map(shellQuote).join(' ')}\n`, { mode: 0o755 });
+  writeFileAtomic(script, `#!/bin/sh\n# Written by mlcheck slurm sweep for ${node}.\nexec ${command.map(shellQuote).join(' ')}\n`, { mode: 0o755 });
   const out = await slurmOrThrow(
     'sbatch',
     ['--parsable', '--exclusive', '-N', '1', '-n', '1', `--nodelist=${node}`, `--time=${options.timeLimitMinutes}`, '--job-name=mlcheck-sweep', `--output=${path.join(dir, 'slurm-%j.out')}`, `--chdir=${dir}`, script],
