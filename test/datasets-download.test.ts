@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -127,6 +128,24 @@ describe('downloads from a local server', () => {
     expect(error.message).toContain('could not download iris_training.csv');
     expect(error.message).toMatch(/wrong content: sha256 [0-9a-f]{64} \(60008 bytes\), expected c4c7652b/);
     expect(readdirSync(path.join(dataDir, 'iris'))).toEqual([]);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('never resumes into a FIFO or another user\'s .part: removes it and starts afresh (no Range request)', async () => {
+    const dataDir = tempDir('planted-part');
+    const dir = path.join(dataDir, 'iris');
+    mkdirSync(dir);
+    // A FIFO would have hung the old open(.part, 'a'); another user's file would have been appended to.
+    execFileSync('mkfifo', [path.join(dir, 'iris_training.csv.part')]);
+    writeFileSync(path.join(dir, 'iris_test.csv.part'), 'x'.repeat(100));
+    chownSync(path.join(dir, 'iris_test.csv.part'), 65534, 65534);
+    for (const name of ['iris_training.csv', 'iris_test.csv']) writeFileSync(path.join(dir, `${name}.part.json`), JSON.stringify({ url: `${base}/ok/iris/${name}` }));
+    const urls = (_id: string, _key: string, file: { name: string }) => [`${base}/ok/iris/${file.name}`];
+    const before = hits.length;
+    const files = await createDataAccess({ dataDir, cacheDir: tempDir('cache'), systemPaths: false, packageDataDir: null, download: { urls, backoffMs: 1 } }).files('iris');
+    expect(readFileSync(files.test).equals(readFileSync(path.join(sharedDataDir, 'iris', 'iris_test.csv')))).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual(['iris_test.csv', 'iris_training.csv']);
+    const requests = hits.slice(before);
+    expect(requests.map((hit) => hit.range)).toEqual([undefined, undefined]);
   });
 
   it('unreachable: a RequirementError that lists the URLs tried and the places looked in', async () => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -128,7 +128,27 @@ describe('createDataAccess: finding and verifying', () => {
     expect(text).toContain('apt-get install dataset-fashion-mnist');
   });
 
-  it('uses the cached digest while size, mtime and inode are unchanged; a fresh inspect re-hashes', async () => {
+  it('uses the cached digest while the file is unchanged; a fresh inspect re-hashes', async () => {
+    const dataDir = tempDir('cached');
+    stageIris(dataDir);
+    const cacheDir = tempDir('cache');
+    const file = path.join(dataDir, 'iris', 'iris_test.csv');
+    await createDataAccess({ dataDir, cacheDir, systemPaths: false }).files('iris');
+    // An entry root wrote is believed for an unchanged file: a wrong digest in it is taken at its word.
+    const cacheFile = path.join(cacheDir, 'verified.json');
+    const cache = JSON.parse(readFileSync(cacheFile, 'utf8')) as { entries: Record<string, { sha256: string; ctimeMs: number }> };
+    expect(cache.entries[file]!.ctimeMs).toBe(statSync(file).ctimeMs);
+    cache.entries[file]!.sha256 = '0'.repeat(64);
+    writeFileSync(cacheFile, JSON.stringify(cache));
+    expect(await rejectionOf(createDataAccess({ dataDir, cacheDir, systemPaths: false }).files('iris'))).toBeInstanceOf(DataError);
+    const access = createDataAccess({ dataDir, cacheDir, systemPaths: false });
+    const report = await access.inspect('iris', { fresh: true });
+    expect(report.files.find((f) => f.key === 'test')?.copies[0]).toMatchObject({ path: file, status: 'ok' });
+    expect((await createDataAccess({ dataDir, cacheDir, systemPaths: false }).files('iris')).test).toBe(file);
+  });
+
+  // Issue 22, finding 4: the cache keyed on (size, mtime, inode) alone, so this rewrite went unnoticed.
+  it('hashes again a file rewritten in place with its size and mtime restored (the ctime moved)', async () => {
     const dataDir = tempDir('tamper');
     stageIris(dataDir);
     const cacheDir = tempDir('cache');
@@ -136,16 +156,16 @@ describe('createDataAccess: finding and verifying', () => {
     const mtime = new Date('2024-01-01T00:00:00Z');
     utimesSync(file, mtime, mtime);
     await createDataAccess({ dataDir, cacheDir, systemPaths: false }).files('iris');
+    const inode = statSync(file).ino;
+    // File times come from the kernel's coarse clock (one tick is a few ms): let it tick once, as any later rewrite would.
+    await new Promise((resolve) => setTimeout(resolve, 25));
     writeFileSync(file, readFileSync(file).toString().replace('5.9,3.0', '5.9,3.1'));
     utimesSync(file, mtime, mtime);
-    const access = createDataAccess({ dataDir, cacheDir, systemPaths: false });
-    expect((await access.files('iris')).test).toBe(file);
-    const report = await access.inspect('iris', { fresh: true });
-    const test = report.files.find((f) => f.key === 'test');
-    expect(test?.copies[0]).toMatchObject({ path: file, status: 'mismatch' });
-    // A changed mtime invalidates the cache entry.
-    utimesSync(file, mtime, new Date(mtime.getTime() + 5000));
-    expect(await rejectionOf(createDataAccess({ dataDir, cacheDir, systemPaths: false }).files('iris'))).toBeInstanceOf(DataError);
+    expect(statSync(file)).toMatchObject({ ino: inode, mtimeMs: mtime.getTime(), size: 573 });
+    const error = await rejectionOf(createDataAccess({ dataDir, cacheDir, systemPaths: false }).files('iris'));
+    expect(error).toBeInstanceOf(DataError);
+    const { sha256 } = builtinRegistry().get('iris').files.test;
+    expect(error.message).toMatch(new RegExp(`^dataset iris: ${file} \\(test\\) does not match the registry: wrong or corrupt content: sha256 [0-9a-f]{64} \\(573 bytes\\), the registry's ${sha256} \\(573 bytes\\)$`));
   });
 
   it('stage copies verified files from another location into the data dir', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -55,7 +55,7 @@ describe('training workloads: a wrong computed result fails, bad input stays und
     writeFileSync(files.trainLabels, labels(3));
     writeFileSync(files.testImages, images(1));
     writeFileSync(files.testLabels, labels(1));
-    const data = { files: async () => files } as unknown as DataAccess;
+    const data = { files: async () => files, contents: async () => Object.fromEntries(Object.entries(files).map(([key, file]) => [key, { path: file, bytes: readFileSync(file) }])) } as unknown as DataAccess;
     const ctx = { data } as unknown as Parameters<typeof loadMnist>[0];
     await expect(loadMnist(ctx)).rejects.toMatchObject({ kind: 'data', details: { file: files.trainImages, found: '2 images of 28x28', expected: '3 images of 28x28' } });
   });

@@ -2,19 +2,21 @@
  * Finds a dataset's files, in order: --data-dir / MLCHECK_DATA_DIR, mlcheck's cache
  * ($XDG_CACHE_HOME/mlcheck), well-known system folders, the copies shipped in the package,
  * then (only when allowed) a download into the data dir or the cache. Every file is verified
- * by the sha256 of its decompressed content before its path is handed out.
+ * by the sha256 of its decompressed content before its path or its bytes are handed out.
  */
-import { copyFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ensureDirectory } from '../util/ensure-directory.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { DataError, RequirementError } from '../util/errors.js';
+import { othersCanChange } from '../util/others-can-change.js';
+import { createPrivateDirectory } from '../util/private-directory.js';
 import { describeProxySettings, proxySettings } from '../util/proxy-env.js';
 import type { ContentDigest } from './content-hash.js';
 import { downloadFile } from './download.js';
 import { acceptedNames, cacheRoot, dataDirRoot, searchLocations, type LocationOptions } from './locations.js';
 import { builtinRegistry, type Registry } from './registry.js';
-import type { DataAccess, DatasetFileManifest, DatasetManifest, DatasetProgress, DownloadOptions, SearchLocation } from './types.js';
-import { createDigestCache, type DigestCache } from './verify-cache.js';
+import type { DataAccess, DatasetFileManifest, DatasetManifest, DatasetProgress, DownloadOptions, SearchLocation, VerifiedFile } from './types.js';
+import { createDigestCache, type DigestCache, type VerifiedBytes } from './verify-cache.js';
 
 export interface DataAccessOptions extends LocationOptions {
   /** Allow downloading missing files (into the data dir when one is set, else the cache). Default false. */
@@ -71,9 +73,11 @@ function matches(digest: ContentDigest, file: DatasetFileManifest): boolean {
   return digest.sha256 === file.sha256 && digest.size === file.size;
 }
 
-function mismatchError(manifest: DatasetManifest, key: string, file: DatasetFileManifest, copy: FoundCopy, fetchCommand: string): DataError {
+function mismatchError(manifest: DatasetManifest, key: string, file: DatasetFileManifest, copy: Pick<FoundCopy, 'path' | 'digest' | 'problem'>, fetchCommand: string): DataError {
   const digest = copy.digest;
-  return new DataError(`dataset ${manifest.id}: ${copy.path} (${key}) does not match the registry: wrong or corrupt content`, {
+  // The checksums go into the message itself: it is the line a run's table and verdict show.
+  const checksums = digest ? `: sha256 ${digest.sha256} (${digest.size} bytes), the registry's ${file.sha256} (${file.size} bytes)` : '';
+  return new DataError(`dataset ${manifest.id}: ${copy.path} (${key}) does not match the registry: wrong or corrupt content${checksums}`, {
     file: copy.path,
     expected: `decompressed content sha256 ${file.sha256}, ${file.size} bytes`,
     found: digest ? `sha256 ${digest.sha256}, ${digest.size} bytes` : (copy.problem ?? 'unreadable'),
@@ -95,6 +99,8 @@ export function createDataAccess(options: DataAccessOptions = {}): DatasetAccess
   const digests: DigestCache = createDigestCache(path.join(cache.dir, 'verified.json'));
   const downloadOptions: DownloadOptions | undefined = options.download === true ? {} : options.download === false || options.download === undefined ? undefined : options.download;
   const resolved = new Map<string, Promise<Record<string, string>>>();
+  const handedOut = new Map<string, Promise<Record<string, string>>>();
+  let snapshotDir: string | undefined;
   const progress = (event: DatasetProgress): void => options.onProgress?.(event);
 
   const stagingDir = (manifest: DatasetManifest): string => path.join((dataDirRoot(options) ?? cache).dir, manifest.directory);
@@ -163,6 +169,56 @@ export function createDataAccess(options: DataAccessOptions = {}): DatasetAccess
       onEvent: (event) => progress({ datasetId: manifest.id, fileKey: key, ...event, totalBytes: event.totalBytes }),
     });
 
+  /** The bytes of a copy found verified, read again from one open file and checked against the manifest. */
+  const readVerified = async (manifest: DatasetManifest, key: string, file: string): Promise<VerifiedBytes> => {
+    const entry = manifest.files[key]!;
+    let read: VerifiedBytes;
+    try {
+      read = await digests.read(file);
+    } catch (error) {
+      throw mismatchError(manifest, key, entry, { path: file, problem: (error as Error).message }, fetchCommand(manifest));
+    }
+    if (!matches(read.digest, entry)) {
+      throw mismatchError(manifest, key, entry, { path: file, digest: read.digest }, fetchCommand(manifest));
+    }
+    return read;
+  };
+
+  /**
+   * The paths other programs read (a python kit, an example script): a verified file that a user
+   * other than root or this one could change between the check and the read is handed out as a
+   * private copy of the bytes that were verified.
+   */
+  const handOut = async (manifest: DatasetManifest, found: Record<string, string>): Promise<Record<string, string>> => {
+    const paths: Record<string, string> = {};
+    for (const [key, file] of Object.entries(found)) {
+      if (othersCanChange(file) === undefined) {
+        paths[key] = file;
+        continue;
+      }
+      const { bytes } = await readVerified(manifest, key, file);
+      if (snapshotDir === undefined) {
+        snapshotDir = createPrivateDirectory('mlcheck-data-');
+        // Readable by a kernel another user runs, writable by this user alone.
+        chmodSync(snapshotDir, 0o755);
+      }
+      const copy = path.join(snapshotDir, manifest.directory, path.basename(file));
+      writeFileAtomic(copy, bytes);
+      paths[key] = copy;
+    }
+    return paths;
+  };
+
+  const located = (datasetId: string): Promise<Record<string, string>> => {
+    let pending = resolved.get(datasetId);
+    if (!pending) {
+      pending = resolve(datasetId);
+      resolved.set(datasetId, pending);
+      pending.catch(() => resolved.delete(datasetId));
+    }
+    return pending;
+  };
+
   const resolve = async (datasetId: string): Promise<Record<string, string>> => {
     const manifest = registry.get(datasetId);
     const locations = searchLocations(manifest, options);
@@ -190,13 +246,21 @@ export function createDataAccess(options: DataAccessOptions = {}): DatasetAccess
   return {
     registry,
     files(datasetId) {
-      let pending = resolved.get(datasetId);
+      let pending = handedOut.get(datasetId);
       if (!pending) {
-        pending = resolve(datasetId);
-        resolved.set(datasetId, pending);
-        pending.catch(() => resolved.delete(datasetId));
+        pending = located(datasetId).then((found) => handOut(registry.get(datasetId), found));
+        handedOut.set(datasetId, pending);
+        pending.catch(() => handedOut.delete(datasetId));
       }
       return pending;
+    },
+
+    async contents(datasetId) {
+      const manifest = registry.get(datasetId);
+      const found = await located(datasetId);
+      const contents: Record<string, VerifiedFile> = {};
+      for (const [key, file] of Object.entries(found)) contents[key] = { path: file, bytes: (await readVerified(manifest, key, file)).bytes };
+      return contents;
     },
 
     async inspect(datasetId, inspectOptions = {}) {
@@ -235,11 +299,9 @@ export function createDataAccess(options: DataAccessOptions = {}): DatasetAccess
           staged[key] = elsewhere;
         } else if (elsewhere) {
           progress({ datasetId, fileKey: key, phase: 'copy', message: `${elsewhere} -> ${target}/` });
-          ensureDirectory(target);
           const destination = path.join(target, path.basename(elsewhere));
-          const part = `${destination}.part`;
-          copyFileSync(elsewhere, part);
-          renameSync(part, destination);
+          // The bytes that were verified, from one open file: never a second read of a path that may have changed.
+          writeFileAtomic(destination, (await readVerified(manifest, key, elsewhere)).bytes);
           staged[key] = destination;
         } else {
           if (!downloadOptions) throw missingError(manifest, [[key, file]], locations);

@@ -4,14 +4,16 @@
  * `.part` file, and verifies the decompressed content before the atomic rename into place.
  * Requests go through the environment's proxy (HTTPS_PROXY, HTTP_PROXY, NO_PROXY).
  */
-import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { constants, lstatSync, renameSync, rmSync } from 'node:fs';
+import { open, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { fetch, type Dispatcher } from 'undici';
+import { CREATE_NEW, writeFileAtomic } from '../util/atomic-write.js';
 import { ensureDirectory } from '../util/ensure-directory.js';
-import { DataError, RequirementError } from '../util/errors.js';
+import { DataError, MlcheckError, RequirementError } from '../util/errors.js';
 import { describeProxySettings, proxySettings } from '../util/proxy-env.js';
-import { hashContent } from './content-hash.js';
+import { replacementMode } from '../util/replacement-mode.js';
+import { hashOpenFile, type ContentDigest } from './content-hash.js';
 import { proxyDispatcher } from './proxy-dispatcher.js';
 import type { DatasetFileManifest } from './types.js';
 
@@ -67,20 +69,67 @@ interface Transfer {
   onEvent?: (event: DownloadEvent) => void;
 }
 
+const READ_OWN = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+const APPEND_OWN = constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+/** A regular file of this user with no other name: what this download wrote, not something planted. */
+const isOwnFile = (stats: { isFile(): boolean; uid: number; nlink: number }): boolean => stats.isFile() && stats.uid === process.getuid?.() && stats.nlink === 1;
+
+/** The URL an earlier transfer recorded in .part.json, believed only from a file of this user (never read through a link). */
+async function recordedUrl(metaFile: string): Promise<string | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(metaFile, READ_OWN);
+  } catch {
+    return undefined;
+  }
+  try {
+    if (!isOwnFile(await handle.stat())) return undefined;
+    const url = (JSON.parse(await handle.readFile('utf8')) as { url?: unknown }).url;
+    return typeof url === 'string' ? url : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The .part file to write into and the bytes of it to keep. An earlier .part is resumed only
+ * when it is a regular file of this user (opened with O_NOFOLLOW, then fstat); anything else
+ * under that name (a link someone planted, a FIFO, another user's file) is removed, never
+ * written through, and a new file is created with O_EXCL and O_NOFOLLOW.
+ */
+async function openPart(partFile: string, resume: boolean): Promise<{ handle: FileHandle; offset: number }> {
+  if (resume) {
+    try {
+      const handle = await open(partFile, APPEND_OWN);
+      const stats = await handle.stat();
+      if (isOwnFile(stats)) return { handle, offset: stats.size };
+      await handle.close();
+    } catch {
+      // A link (ELOOP), a FIFO without a reader (ENXIO) or nothing at all: start afresh.
+    }
+  }
+  await rm(partFile, { force: true });
+  return { handle: await open(partFile, CREATE_NEW, 0o644), offset: 0 };
+}
+
 /** One HTTP request into the .part file; resumes when the .part came from the same URL. */
 async function transfer(t: Transfer): Promise<void> {
-  let offset = 0;
-  if (existsSync(t.partFile)) {
-    let sameUrl = false;
-    try {
-      sameUrl = (JSON.parse(readFileSync(t.metaFile, 'utf8')) as { url?: string }).url === t.url;
-    } catch {
-      sameUrl = false;
-    }
-    if (sameUrl) offset = statSync(t.partFile).size;
-    else rmSync(t.partFile, { force: true });
+  const part = await openPart(t.partFile, (await recordedUrl(t.metaFile)) === t.url);
+  try {
+    // .part.json is this download's own name: whatever else is there (another user's file) goes.
+    await rm(t.metaFile, { force: true });
+    writeFileAtomic(t.metaFile, JSON.stringify({ url: t.url }));
+    await request(t, part.handle, part.offset);
+  } finally {
+    await part.handle.close();
   }
-  writeFileSync(t.metaFile, JSON.stringify({ url: t.url }));
+}
+
+async function request(t: Transfer, handle: FileHandle, resumeAt: number): Promise<void> {
+  let offset = resumeAt;
 
   const controller = new AbortController();
   let idleTimer: NodeJS.Timeout | undefined;
@@ -94,7 +143,7 @@ async function transfer(t: Transfer): Promise<void> {
   try {
     const response = await fetch(t.url, { headers: offset > 0 ? { Range: `bytes=${offset}-` } : {}, signal: controller.signal, redirect: 'follow', dispatcher: t.dispatcher });
     if (response.status === 416) {
-      rmSync(t.partFile, { force: true });
+      await handle.truncate(0);
       throw new Error('HTTP 416 (the partial download does not fit the file); restarting');
     }
     if (response.status !== 200 && response.status !== 206) {
@@ -104,22 +153,20 @@ async function transfer(t: Transfer): Promise<void> {
       throw retriable ? new Error(message) : new PermanentFailure(message);
     }
     const range = /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(response.headers.get('content-range') ?? '');
-    if (response.status !== 206 || !range || Number(range[1]) !== offset) offset = 0;
+    if (response.status !== 206 || !range || Number(range[1]) !== offset) {
+      offset = 0;
+      await handle.truncate(0);
+    }
     const length = Number(response.headers.get('content-length') ?? NaN);
     const totalBytes = Number.isFinite(length) ? offset + length : undefined;
-    const handle = await open(t.partFile, offset > 0 ? 'a' : 'w');
     let bytes = offset;
-    try {
-      if (response.body) {
-        for await (const chunk of response.body) {
-          touch();
-          await handle.write(chunk);
-          bytes += chunk.length;
-          t.onEvent?.({ phase: 'download', url: t.url, attempt: t.attempt, bytes, totalBytes });
-        }
+    if (response.body) {
+      for await (const chunk of response.body) {
+        touch();
+        await handle.write(chunk);
+        bytes += chunk.length;
+        t.onEvent?.({ phase: 'download', url: t.url, attempt: t.attempt, bytes, totalBytes });
       }
-    } finally {
-      await handle.close();
     }
     if (totalBytes !== undefined && bytes !== totalBytes) throw new Error(`connection closed after ${bytes} of ${totalBytes} bytes`);
   } catch (error) {
@@ -133,14 +180,46 @@ async function transfer(t: Transfer): Promise<void> {
   }
 }
 
+interface Placed {
+  digest: ContentDigest;
+  /** Where the verified file now is; absent when the content was wrong. */
+  finalFile?: string;
+}
+
+/**
+ * Hashes the .part through one open file and renames that very file into place: the final
+ * rename replaces whatever is at the final name (a link included, never followed), and an
+ * existing file of this user keeps its mode (replacementMode).
+ */
+async function placeVerified(partFile: string, targetDir: string, file: DatasetFileManifest): Promise<Placed> {
+  const handle = await open(partFile, READ_OWN);
+  try {
+    const stats = await handle.stat();
+    if (!isOwnFile(stats)) throw new Error(`${partFile} is no longer the file this download wrote`);
+    const digest = await hashOpenFile(handle, partFile);
+    if (digest.sha256 !== file.sha256 || digest.size !== file.size) return { digest };
+    const finalFile = path.join(targetDir, digest.gzipped ? `${file.name}.gz` : file.name);
+    const mode = replacementMode(finalFile);
+    if (mode !== undefined) await handle.chmod(mode);
+    renameSync(partFile, finalFile);
+    const placed = lstatSync(finalFile);
+    if (placed.dev !== stats.dev || placed.ino !== stats.ino) {
+      throw new DataError(`${finalFile} was replaced while the verified download was renamed into place`, { file: finalFile, fix: `check who else can write ${targetDir}, then stage the dataset again` });
+    }
+    return { digest, finalFile };
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Downloads, verifies and renames into place; returns the final path. */
 export async function downloadFile(options: DownloadFileOptions): Promise<string> {
   const { file, targetDir } = options;
   const attempts = Math.max(1, options.attempts ?? 3);
   const backoffMs = options.backoffMs ?? 500;
   const sleep = options.sleep ?? defaultSleep;
-  ensureDirectory(targetDir);
-  const partFile = path.join(targetDir, `${file.name}.part`);
+  const realTargetDir = ensureDirectory(targetDir);
+  const partFile = path.join(realTargetDir, `${file.name}.part`);
   const metaFile = `${partFile}.json`;
   const failures: string[] = [];
   let wrongContent = false;
@@ -158,24 +237,26 @@ export async function downloadFile(options: DownloadFileOptions): Promise<string
         try {
           await transfer({ url, partFile, metaFile, attempt, idleTimeoutMs: options.idleTimeoutMs ?? 30_000, dispatcher, signal: options.signal, onEvent: options.onEvent });
         } catch (error) {
+          if (error instanceof MlcheckError && error.kind === 'usage') throw error;
           lastError = errorText(error);
           if (error instanceof PermanentFailure) break;
           if (options.signal?.aborted) throw error;
           continue;
         }
         options.onEvent?.({ phase: 'verify', url, attempt });
-        let digest;
+        let placed: Placed | undefined;
         try {
-          digest = await hashContent(partFile);
+          placed = await placeVerified(partFile, realTargetDir, file);
         } catch (error) {
-          digest = undefined;
+          // A refusal (another user's file where this one goes) is for the operator to resolve.
+          if (error instanceof MlcheckError && error.kind === 'usage') throw error;
+          placed = undefined;
           lastError = errorText(error);
         }
-        if (digest && digest.sha256 === file.sha256 && digest.size === file.size) {
-          const finalFile = path.join(targetDir, digest.gzipped ? `${file.name}.gz` : file.name);
-          renameSync(partFile, finalFile);
+        const digest = placed?.digest;
+        if (placed?.finalFile !== undefined) {
           rmSync(metaFile, { force: true });
-          return finalFile;
+          return placed.finalFile;
         }
         rmSync(partFile, { force: true });
         rmSync(metaFile, { force: true });

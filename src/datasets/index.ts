@@ -6,4 +6,4 @@ export { cacheRoot, dataDirRoot, packageDataRoot, searchLocations, acceptedNames
 export { hashContent } from './content-hash.js';
 export { downloadFile } from './download.js';
 export * from './readers/index.js';
-export type { DatasetFileManifest, DatasetManifest, DatasetProgress, DownloadOptions, SearchLocation, LocationKind } from './types.js';
+export type { DatasetFileManifest, DatasetManifest, DatasetProgress, DownloadOptions, SearchLocation, LocationKind, VerifiedFile } from './types.js';

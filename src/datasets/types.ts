@@ -1,7 +1,21 @@
+/** A data file's bytes as they were verified: read from the same open file that was hashed. */
+export interface VerifiedFile {
+  /** Where the bytes were read from (for messages). */
+  path: string;
+  /** The file's bytes as on disk, gzip-compressed or not. */
+  bytes: Buffer;
+}
+
 /** Where a workload's data files are, by dataset id and file key (see datasets/*.json). */
 export interface DataAccess {
-  /** Absolute paths of the dataset's files, verified. Throws RequirementError when missing. */
+  /**
+   * Absolute paths of the dataset's files, verified, for another program to read. A file that a
+   * user other than root or the invoking one could change is handed out as a private copy of the
+   * bytes that were verified. Throws RequirementError when missing, DataError when wrong.
+   */
   files(datasetId: string): Promise<Record<string, string>>;
+  /** The verified bytes of the dataset's files, for mlcheck's own readers. Throws like files(). */
+  contents(datasetId: string): Promise<Record<string, VerifiedFile>>;
 }
 
 /** The manifest format of datasets/*.json (documented in datasets/README.md). */

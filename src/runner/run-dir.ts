@@ -1,7 +1,8 @@
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { UsageError } from '../util/errors.js';
+import { othersCanChange } from '../util/others-can-change.js';
 import type { CaseResult, RunSession } from '../references/results.js';
 import type { CaseSpec, PlanRequest } from './types.js';
 
@@ -27,6 +28,21 @@ export function caseFileName(caseId: string): string {
 
 export function caseArtifactsDir(outDir: string, caseId: string): string {
   return path.join(outDir, 'artifacts', caseId.replace(/[^A-Za-z0-9_.-]+/g, '_'));
+}
+
+/**
+ * Refuses a run directory that is a symbolic link, or that a user other than root or the
+ * invoking one could change: the directory itself or a folder above it. Frameworks and kits
+ * write into it by path (profiles, kit outputs), so another user who could swap it for a link
+ * would choose where root writes.
+ */
+export function checkRunDirectory(outDir: string): void {
+  const problem = lstatSync(outDir).isSymbolicLink() ? `${outDir} is a symbolic link` : othersCanChange(outDir);
+  if (problem === undefined) return;
+  throw new UsageError(`refusing the run directory ${outDir}: ${problem}`, {
+    file: outDir,
+    fix: ['give --out a folder that only root or you can write (a new folder under /var/tmp, say), or fix its owner and mode', 'see "Files mlcheck writes" in docs/security.md'],
+  });
 }
 
 /** Removes an earlier run's state, case files, artifacts and report from a reused run directory. */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ProbeSnapshot } from '../probe/index.js';
@@ -16,7 +17,7 @@ import { runAttempts } from './case-attempts.js';
 import { gpusToComputeOn } from './compute-gpus.js';
 import { runIsolated, type IsolatedCase } from './isolate.js';
 import { planCases, type PlanOptions } from './plan.js';
-import { clearPreviousRun, readCaseResults, readRunState, writeCaseResult, writeRunState, type RunState } from './run-dir.js';
+import { checkRunDirectory, clearPreviousRun, readCaseResults, readRunState, writeCaseResult, writeRunState, type RunState } from './run-dir.js';
 import type { CaseSpec, PlanRequest } from './types.js';
 
 export type RunEvent =
@@ -79,6 +80,7 @@ export async function runPlan(options: RunOptions): Promise<RunRecord> {
   } catch (error) {
     throw new UsageError(`cannot create the run directory ${outDir}: ${(error as Error).message}`, { file: outDir, fix: 'give --out a writable directory' });
   }
+  checkRunDirectory(outDir);
   // A fixed --out (a health check's) holds the previous run: none of its cases may count as this run's.
   clearPreviousRun(outDir);
   const request: PlanRequest = {
@@ -97,7 +99,10 @@ export async function runPlan(options: RunOptions): Promise<RunRecord> {
 
 /** Finishes an interrupted run: keeps every case that ended, runs the rest with the same specs. */
 export async function resumeRun(outDir: string, options: ExecuteOptions): Promise<RunRecord> {
+  // Before run.json is read: a planted link could make root read (and quote) any file.
+  if (existsSync(outDir)) checkRunDirectory(path.resolve(outDir));
   const state = readRunState(path.resolve(outDir));
+  checkRunDirectory(state.session.outDir);
   const finished = new Map([...readCaseResults(state.session.outDir)].filter(([, result]) => result.failPhase !== 'interrupted'));
   const session: RunSession = { ...state.session, probe: state.session.probe ?? options.probe, endedAt: null, interrupted: false };
   return execute({ ...state, session }, finished, options.profiles ?? loadProfiles(), options);

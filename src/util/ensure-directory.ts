@@ -1,26 +1,15 @@
-import { mkdirSync, statSync } from 'node:fs';
-import path from 'node:path';
+import { lstatSync } from 'node:fs';
+import { walkPath } from './path-walk.js';
+import { refusePlantedLink } from './planted-link.js';
 
 /**
- * `mkdir -p`, one component at a time. Node's recursive mkdirSync can spin for ever on a
- * pseudo-filesystem such as /proc (it retries a path the kernel will never create); here each
- * missing component is created once and the first failure is thrown.
+ * `mkdir -p` that never creates through a link another user could have planted (see
+ * refusePlantedLink): every component is looked at with lstat, and each missing one is created
+ * once (mode 0755 before umask). Returns the folder's real path, for the caller to use from
+ * then on.
  */
-export function ensureDirectory(dir: string): void {
-  const absolute = path.resolve(dir);
-  const missing: string[] = [];
-  let current = absolute;
-  for (;;) {
-    try {
-      if (!statSync(current).isDirectory()) throw Object.assign(new Error(`${current} is not a directory`), { code: 'ENOTDIR' });
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      missing.unshift(current);
-      const parent = path.dirname(current);
-      if (parent === current) break;
-      current = parent;
-    }
-  }
-  for (const component of missing) mkdirSync(component);
+export function ensureDirectory(dir: string): string {
+  const real = walkPath(dir, { create: true, check: refusePlantedLink });
+  if (!lstatSync(real).isDirectory()) throw Object.assign(new Error(`${real} is not a directory`), { code: 'ENOTDIR', path: real });
+  return real;
 }

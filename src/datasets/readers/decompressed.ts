@@ -1,6 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { DataError, RequirementError } from '../../util/errors.js';
+import type { VerifiedFile } from '../types.js';
+
+/** A file to read: its path, or bytes already read (and verified) with the path they came from. */
+export type DataSource = string | VerifiedFile;
+
+/** The path a source names, for messages. */
+export function sourcePath(source: DataSource): string {
+  return typeof source === 'string' ? source : source.path;
+}
 
 /** True when the bytes start with the gzip magic (1f 8b), whatever the file is called. */
 export function isGzip(bytes: Uint8Array): boolean {
@@ -13,11 +22,12 @@ export interface DecompressedFile {
   gzipped: boolean;
 }
 
-/** Reads a file and gunzips it when it is gzip data (detected by content, not by name). */
-export function readDecompressed(file: string): DecompressedFile {
+/** Reads a file (or takes the bytes given) and gunzips it when it is gzip data (detected by content, not by name). */
+export function readDecompressed(source: DataSource): DecompressedFile {
+  const file = sourcePath(source);
   let raw: Buffer;
   try {
-    raw = readFileSync(file);
+    raw = typeof source === 'string' ? readFileSync(source) : source.bytes;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new RequirementError(`data file not found: ${file}`, { file, fix: 'stage the dataset: mlcheck datasets fetch <id> (see mlcheck datasets list)' });

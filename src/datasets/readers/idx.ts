@@ -4,7 +4,7 @@
  * data, row-major. Everything is checked against the file's size before a byte is trusted.
  */
 import { DataError } from '../../util/errors.js';
-import { describeOffset, readDecompressed, type DecompressedFile } from './decompressed.js';
+import { describeOffset, readDecompressed, sourcePath, type DataSource, type DecompressedFile } from './decompressed.js';
 
 export const IDX_IMAGES_MAGIC = 0x00000803;
 export const IDX_LABELS_MAGIC = 0x00000801;
@@ -89,9 +89,10 @@ function expectEqual(file: string, what: string, offset: number, gzipped: boolea
   });
 }
 
-/** Reads an idx3-ubyte images file (gzip or raw). Throws DataError naming file, offset, expected and found. */
-export function readIdxImages(file: string, options: ReadIdxImagesOptions = {}): IdxImages {
-  const content = readDecompressed(file);
+/** Reads an idx3-ubyte images file (gzip or raw; a path or verified bytes). Throws DataError naming file, offset, expected and found. */
+export function readIdxImages(source: DataSource, options: ReadIdxImagesOptions = {}): IdxImages {
+  const file = sourcePath(source);
+  const content = readDecompressed(source);
   const [count, rows, cols] = readHeader(file, content, IDX_IMAGES_MAGIC, 'images');
   expectEqual(file, 'image count', 4, content.gzipped, options.count, count);
   expectEqual(file, 'row count', 8, content.gzipped, options.rows, rows);
@@ -100,12 +101,13 @@ export function readIdxImages(file: string, options: ReadIdxImagesOptions = {}):
   return { count, rows, cols, pixels };
 }
 
-/** Reads an idx1-ubyte labels file (gzip or raw) and checks every label is in [0, classes). */
-export function readIdxLabels(file: string, options: ReadIdxLabelsOptions): IdxLabels {
+/** Reads an idx1-ubyte labels file (gzip or raw; a path or verified bytes) and checks every label is in [0, classes). */
+export function readIdxLabels(source: DataSource, options: ReadIdxLabelsOptions): IdxLabels {
+  const file = sourcePath(source);
   if (!Number.isInteger(options.classes) || options.classes < 1 || options.classes > 256) {
     throw new RangeError(`readIdxLabels: classes must be an integer in 1..256, got ${options.classes}`);
   }
-  const content = readDecompressed(file);
+  const content = readDecompressed(source);
   const [count] = readHeader(file, content, IDX_LABELS_MAGIC, 'labels');
   expectEqual(file, 'label count', 4, content.gzipped, options.count, count);
   const labels = new Uint8Array(content.bytes.buffer, content.bytes.byteOffset + 8, count);

@@ -3,3 +3,4 @@ export type { IdxImages, IdxLabels, ReadIdxImagesOptions, ReadIdxLabelsOptions }
 export { readIrisCsv } from './iris-csv.js';
 export type { IrisCsv, ReadIrisCsvOptions } from './iris-csv.js';
 export { isGzip, readDecompressed } from './decompressed.js';
+export type { DataSource } from './decompressed.js';

@@ -3,7 +3,7 @@
  * example, "<feature>,...,<class index>". The header's counts are checked against the rows.
  */
 import { DataError } from '../../util/errors.js';
-import { readDecompressed } from './decompressed.js';
+import { readDecompressed, sourcePath, type DataSource } from './decompressed.js';
 
 export interface IrisCsv {
   count: number;
@@ -28,10 +28,11 @@ const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const INTEGER = /^\d+$/;
 const FIX = 'the file is corrupt or not TensorFlow\'s iris CSV; replace it with a verified copy (mlcheck datasets verify iris; mlcheck datasets fetch iris)';
 
-/** Reads and validates an iris CSV (gzip or raw). Throws DataError naming the file, line and field. */
-export function readIrisCsv(file: string, options: ReadIrisCsvOptions = {}): IrisCsv {
+/** Reads and validates an iris CSV (gzip or raw; a path or verified bytes). Throws DataError naming the file, line and field. */
+export function readIrisCsv(source: DataSource, options: ReadIrisCsvOptions = {}): IrisCsv {
+  const file = sourcePath(source);
   const expectedFeatures = options.featureCount ?? 4;
-  const text = readDecompressed(file).bytes.toString('utf8');
+  const text = readDecompressed(source).bytes.toString('utf8');
   const lines = text.split(/\r?\n/);
   while (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop();
   const fail = (line: number, message: string, expected: string, found: string): never => {

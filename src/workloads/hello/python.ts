@@ -1,4 +1,5 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 import path from 'node:path';
 import { describeComputeGpu, gpuIdentity, type ComputeGpu } from '../../engines/compute-gpu.js';
 import type { PythonSession } from '../../engines/python/session.js';
@@ -38,8 +39,8 @@ export const helloPython: WorkloadRun<PythonSession> = async (session, ctx) => {
   const notComputed = session.device === 'cuda' ? (ctx.gpus ?? []).filter((gpu) => gpu.notComputed !== null) : [];
   const files = { a: path.join(ctx.outDir, 'matmul-a.f32'), b: path.join(ctx.outDir, 'matmul-b.f32') };
   const outs = targets.map((gpu) => path.join(ctx.outDir, gpu === null ? 'matmul-product.f32' : `matmul-product-gpu${gpu.ordinal}.f32`));
-  writeFileSync(files.a, check.a);
-  writeFileSync(files.b, check.b);
+  writeFileAtomic(files.a, new Uint8Array(check.a.buffer, check.a.byteOffset, check.a.byteLength));
+  writeFileAtomic(files.b, new Uint8Array(check.b.buffer, check.b.byteOffset, check.b.byteLength));
   try {
     const output = (await runKit(session, ctx, 'hello', { params: { a, b }, inputs: { matmul: { rows: check.rows, inner: check.inner, columns: check.columns, ...files, outs } } })) as { runs: KitRun[] };
     if (!Array.isArray(output.runs) || output.runs.length !== targets.length) {

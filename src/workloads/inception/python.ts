@@ -1,4 +1,5 @@
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 import path from 'node:path';
 import type { PythonSession } from '../../engines/python/session.js';
 import { MlcheckError, RequirementError } from '../../util/errors.js';
@@ -63,7 +64,7 @@ export const inceptionPython: WorkloadRun<PythonSession> = async (session, ctx) 
     inputs = { model: model.file, imageFiles, scoresOut: scoresFile, ...timing };
   } else {
     const tensors = await Promise.all(imageFiles.map((file) => preprocessImage(file, model.sidecar)));
-    writeFileSync(imagesFile, Buffer.concat(tensors.map((t) => Buffer.from(t.buffer, t.byteOffset, t.byteLength))));
+    writeFileAtomic(imagesFile, Buffer.concat(tensors.map((t) => Buffer.from(t.buffer, t.byteOffset, t.byteLength))));
     const imageShape = input.layout === 'NHWC' ? [input.height, input.width, 3] : [3, input.height, input.width];
     inputs = { model: model.file, images: imagesFile, count: imageFiles.length, imageShape, outputName: output.name, outputKind: output.kind, scoresOut: scoresFile, ...timing };
   }

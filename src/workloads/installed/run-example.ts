@@ -1,4 +1,5 @@
-import { copyFileSync, existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 import path from 'node:path';
 import type { PythonSession, ScriptResult } from '../../engines/python/session.js';
 import { RequirementError } from '../../util/errors.js';
@@ -95,7 +96,7 @@ function keepArtifacts(dir: string, outDir: string): string[] {
     .filter((name) => name.endsWith('.png'))
     .map((name) => {
       const target = path.join(outDir, name);
-      copyFileSync(path.join(dir, name), target);
+      writeFileAtomic(target, readFileSync(path.join(dir, name)));
       return target;
     });
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { RequirementError } from '../../util/errors.js';
@@ -6,6 +6,7 @@ import { createPrivateDirectory } from '../../util/private-directory.js';
 import type { WorkloadContext } from '../types.js';
 import type { InstalledWorkload } from './examples.js';
 import { ensureDirectory } from '../../util/ensure-directory.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 
 /** How to run a script so that it finds mlcheck's data where it looks before downloading. */
 export interface StagedRun {
@@ -95,11 +96,11 @@ export async function stageExample(workload: InstalledWorkload, options: StageOp
 /** The file as NAME.gz: linked when it is compressed already, else compressed into the private folder. */
 function placeGzipped(source: string, target: string): void {
   if (source.endsWith('.gz')) symlinkSync(source, target);
-  else writeFileSync(target, gzipSync(readFileSync(source), { level: 1 }));
+  else writeFileAtomic(target, gzipSync(readFileSync(source), { level: 1 }));
 }
 
 function placeDecompressed(source: string, target: string): void {
-  if (source.endsWith('.gz')) writeFileSync(target, gunzipSync(readFileSync(source)));
+  if (source.endsWith('.gz')) writeFileAtomic(target, gunzipSync(readFileSync(source)));
   else symlinkSync(source, target);
 }
 

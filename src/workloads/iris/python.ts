@@ -34,7 +34,7 @@ export const irisPython: WorkloadRun<PythonSession> = async (session, ctx) => {
     shuffleBuffer: param.number('shuffleBuffer', positiveInteger),
   };
   ctx.progress({ phase: 'load', message: 'reading iris_training.csv and iris_test.csv' });
-  const files = await ctx.data.files('iris');
+  const files = await ctx.data.contents('iris');
   const train = readIrisCsv(files.train);
   const test = readIrisCsv(files.test);
   if (params.shuffleBuffer < train.count) {

@@ -44,7 +44,7 @@ export function irisTraining({ createModel = createIrisDnn }: IrisTrainingOption
     const shuffleBuffer = param.number('shuffleBuffer', positiveInteger);
 
     ctx.progress({ phase: 'load', message: 'reading iris_training.csv and iris_test.csv' });
-    const files = await ctx.data.files('iris');
+    const files = await ctx.data.contents('iris');
     const train = readIrisCsv(files.train);
     const test = readIrisCsv(files.test);
     const featureCount = train.featureCount;

@@ -1,4 +1,5 @@
 import { readIdxImages, readIdxLabels } from '../../datasets/readers/index.js';
+import type { VerifiedFile } from '../../datasets/types.js';
 import { DataError } from '../../util/errors.js';
 import type { WorkloadContext } from '../types.js';
 
@@ -13,10 +14,11 @@ export const MNIST_PIXELS = 28 * 28;
 
 /** The four MNIST idx files (or Fashion-MNIST's, same format), validated by the readers. */
 export async function loadMnist(ctx: WorkloadContext, datasetId = 'mnist'): Promise<{ train: MnistSplit; test: MnistSplit }> {
-  const files = await ctx.data.files(datasetId);
-  const split = async (images: string, labels: string): Promise<MnistSplit> => {
-    const x = readIdxImages(images);
-    const y = readIdxLabels(labels, { classes: 10 });
+  const files = await ctx.data.contents(datasetId);
+  const split = async (imagesFile: VerifiedFile, labelsFile: VerifiedFile): Promise<MnistSplit> => {
+    const x = readIdxImages(imagesFile);
+    const y = readIdxLabels(labelsFile, { classes: 10 });
+    const [images, labels] = [imagesFile.path, labelsFile.path];
     if (x.rows * x.cols !== MNIST_PIXELS || x.count !== y.count) {
       // Mismatched files are bad input, not a wrong answer of the node: undecided, never fail.
       throw new DataError(`${images}: expected 28x28 images matching ${labels}'s ${y.count} labels, found ${x.count} images of ${x.rows}x${x.cols}`, {

@@ -1,5 +1,5 @@
-import { writeFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 
 /**
  * Writes images (values in [0, 1], `size` x `size` each) as a grid the way torchvision's
@@ -27,6 +27,6 @@ export function writeImageGrid(file: string, images: Float32Array, count: number
       }
     }
   }
-  writeFileSync(file, PNG.sync.write(png, { colorType: 2 }));
+  writeFileAtomic(file, PNG.sync.write(png, { colorType: 2 }));
   return { width, height };
 }
