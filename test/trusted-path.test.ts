@@ -110,6 +110,17 @@ describe('checkTrustedPath', () => {
     expect(trust.problem.startsWith(full(row.offender))).toBe(true);
   });
 
+  it.each([
+    { path: 'good/open.py', fix: /^keep others from writing .*good\/open\.py: chmod go-w .*good\/open\.py$/ },
+    { path: 'sticky/mine/main.py', fix: /^move it out of .*\/sticky: every user can create names there$/ },
+    { path: 'theirs/main.py', fix: /^let root own .*\/theirs \(chown root\) if you trust its owner/ },
+    { path: 'good/by-nobody.py', fix: /^remove the link .*by-nobody\.py unless root made it/ },
+  ])('says how to fix $path (never "chmod go-w /tmp")', (row) => {
+    const trust = checkTrustedPath(path.join(base, row.path));
+    expect(trust.trusted).toBe(false);
+    if (!trust.trusted) expect(trust.fix).toMatch(row.fix);
+  });
+
   it('gives the offender\'s owner and mode as numbers for a report', () => {
     const trust = checkTrustedPath(path.join(base, 'sticky', 'mine', 'main.py'));
     expect(trust).toMatchObject({ trusted: false, offender: path.join(base, 'sticky'), uid: 0, mode: 0o1777 });

@@ -23,7 +23,7 @@ export function defaultRunFolder(name: string, options: DefaultRunFolderOptions 
   refuseLink(runs);
   const before = checkTrustedPath(runs, { allowStickyAncestors: true });
   const missing = !before.trusted && before.offender === runs && before.uid === null;
-  if (!before.trusted && !missing) refuse(runs, before.problem);
+  if (!before.trusted && !missing) refuse(runs, before.problem, before.fix);
   if (missing) {
     try {
       mkdirSync(runs, { mode: 0o755 });
@@ -33,7 +33,7 @@ export function defaultRunFolder(name: string, options: DefaultRunFolderOptions 
     }
     refuseLink(runs);
     const after = checkTrustedPath(runs, { allowStickyAncestors: true });
-    if (!after.trusted) refuse(runs, after.problem);
+    if (!after.trusted) refuse(runs, after.problem, after.fix);
   }
   return path.join(runs, name);
 }
@@ -46,12 +46,12 @@ function refuseLink(runs: string): void {
   } catch {
     return;
   }
-  refuse(runs, `${runs} is a symbolic link (to ${target}); mlcheck writes its runs only into a real folder`);
+  refuse(runs, `${runs} is a symbolic link (to ${target}); mlcheck writes its runs only into a real folder`, `remove the link ${runs} unless you made it`);
 }
 
-function refuse(runs: string, problem: string): never {
+function refuse(runs: string, problem: string, fix: string): never {
   throw new UsageError(`refusing the default run folder ${runs}: ${problem}`, {
     file: runs,
-    fix: [`remove ${runs} if you did not make it, and start mlcheck in a folder only root (or you) can write`, 'or pass --out <dir> with a folder of your own'],
+    fix: [fix, 'or start mlcheck in a folder only root (or you) can write', 'or pass --out <dir> with a folder of your own'],
   });
 }

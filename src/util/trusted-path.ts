@@ -18,6 +18,8 @@ export type PathTrust =
       mode: number | null;
       /** What is wrong with the offender, e.g. "/var/tmp is mode 1777 (writable by every user)". */
       problem: string;
+      /** What makes it trusted, e.g. "move it out of /var/tmp: every user can create names there". */
+      fix: string;
     };
 
 export interface TrustedPathOptions {
@@ -54,6 +56,7 @@ export function checkTrustedPath(target: string, options: TrustedPathOptions = {
     uid: stats?.uid ?? null,
     mode: stats === null ? null : stats.mode & 0o7777,
     problem,
+    fix: fixFor(offender, stats, trusted),
   });
 
   const rootStats = lstatSync('/');
@@ -108,6 +111,15 @@ function ownershipProblem(file: string, stats: Stats, trusted: ReadonlySet<numbe
   }
   if ((mode & 0o020) !== 0) return `${file} is mode ${shown} (writable by group ${groupName(stats.gid)})`;
   return null;
+}
+
+/** The step that makes the offender trusted; a shared folder such as /tmp is left as it is, and the file moved out. */
+function fixFor(offender: string, stats: Stats | null, trusted: ReadonlySet<number>): string {
+  if (stats === null) return `check the path: ${offender} must exist`;
+  if (stats.isSymbolicLink()) return `remove the link ${offender} unless root made it, and let root make it again`;
+  if (!trusted.has(stats.uid)) return `let root own ${offender} (chown root) if you trust its owner, and keep others from writing it (chmod go-w); else move what is needed out of it`;
+  if ((stats.mode & 0o002) !== 0 && (stats.mode & S_ISVTX) !== 0) return `move it out of ${offender}: every user can create names there`;
+  return `keep others from writing ${offender}: chmod go-w ${offender}`;
 }
 
 function components(file: string): string[] {

@@ -6,6 +6,7 @@ import type { KernelspecProblem, KernelspecsReport } from '../../engines/jupyter
 import { validateKernelspecs } from '../../engines/jupyter/validate-kernelspecs.js';
 import { EXIT, type CliContext } from '../context.js';
 import { helpExamples } from '../help-examples.js';
+import { parseModulePathOption } from '../python-options.js';
 
 interface KernelsFlags {
   json?: boolean;
@@ -29,7 +30,7 @@ export function registerJupyter(program: Command, context: CliContext): void {
       ].join('\n\n'),
     )
     .option('--json', 'print the report as JSON on stdout')
-    .option('--module-path <dir>', 'a modulefile directory to `module use` before resolving modules (repeatable)', (value: string, previous: string[] = []) => [...previous, path.resolve(value)])
+    .option('--module-path <dir>', 'a modulefile directory to `module use` before resolving modules (repeatable; only root, or you, may be able to write it)', parseModulePathOption)
     .addHelpText(
       'after',
       helpExamples(

@@ -18,7 +18,7 @@ export function assertTrustedKits(dir: string = PYTHON_KITS_DIR): void {
   if (refusal === null || refusal.trusted) return;
   throw new RequirementError(`refusing to run mlcheck's Python kits from ${dir}: ${refusal.problem}`, {
     file: refusal.path,
-    fix: [`install mlcheck where only root can write (e.g. npm install -g as root), or let only root write ${refusal.offender} (chown root, chmod go-w)`],
+    fix: [refusal.fix, 'or install mlcheck where only root can write (npm install -g as root)'],
   });
 }
 

@@ -76,10 +76,7 @@ function refuseUntrustedScript(script: string): void {
   if (trust.trusted) return;
   throw new RequirementError(`refusing to run ${script}: ${trust.problem}`, {
     file: script,
-    fix: [
-      `let only root (or you) write ${trust.offender}: chown root ${trust.offender} && chmod go-w ${trust.offender}; or install the examples below the module's own prefix`,
-      'or run with --kit mlcheck',
-    ],
+    fix: [trust.fix, "or install the examples below the module's own prefix, where only root writes", 'or run with --kit mlcheck'],
   });
 }
 
