@@ -4,17 +4,17 @@ import { RequirementError } from '../../util/errors.js';
 import { checkTrustedPath, type PathTrust } from '../../util/trusted-path.js';
 import { PYTHON_KITS_DIR } from './kits.js';
 
-let checked: { dir: string; refusal: PathTrust | null } | undefined;
+const checked = new Map<string, PathTrust | null>();
 
 /**
  * Throws (the case is skipped, naming the file, its owner and mode) unless the kits folder and
  * everything in it belong to root or the invoking user and nobody else can write them: root runs
  * them. A package installed where a user can write (their own `npm install`, then run by root)
- * gets here; the repository and a root-owned global install pass. Checked once per process.
+ * gets here; the repository and a root-owned global install pass. Checked once per process and folder.
  */
 export function assertTrustedKits(dir: string = PYTHON_KITS_DIR): void {
-  if (checked?.dir !== dir) checked = { dir, refusal: firstUntrusted(dir) };
-  const refusal = checked.refusal;
+  if (!checked.has(dir)) checked.set(dir, firstUntrusted(dir));
+  const refusal = checked.get(dir) ?? null;
   if (refusal === null || refusal.trusted) return;
   throw new RequirementError(`refusing to run mlcheck's Python kits from ${dir}: ${refusal.problem}`, {
     file: refusal.path,

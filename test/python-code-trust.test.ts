@@ -1,14 +1,18 @@
 /**
- * Modulefiles are code (Tcl or Lua) that runs as whoever loads them, root in a health check: root
- * loads them only from folders that nobody but root (or the invoking user) can write, and says
- * why it refuses. The attacker, nobody, writes a modulefile into a world-writable folder.
+ * Modulefiles are code (Tcl or Lua) that runs as whoever loads them, and mlcheck's own Python kits
+ * run in root's interpreter: root loads them only from folders that nobody but root (or the
+ * invoking user) can write, and says why it refuses. The attacker, nobody, writes a modulefile
+ * into a world-writable folder.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAvailableModules } from '../src/engines/python/module-avail.js';
 import { loadModules } from '../src/engines/python/module-environment.js';
+import { PYTHON_KITS_DIR } from '../src/engines/python/kits.js';
+import { assertTrustedKits } from '../src/engines/python/trusted-kits.js';
+import { RequirementError } from '../src/util/errors.js';
 import { cliPath } from './helpers/paths.js';
 import { createModuleTree, debianPython } from './helpers/python-env.js';
 import { AS_NOBODY, trustedTempDir } from './helpers/trusted-temp.js';
@@ -69,5 +73,21 @@ describe('--module-path: only folders nobody else can write', () => {
     const tree = createModuleTree();
     const load = await loadModules({ modules: ['shared'], modulePaths: [tree.modulePath], env: process.env });
     expect(load).toMatchObject({ ok: true, loaded: ['shared'] });
+  });
+});
+
+describe("mlcheck's Python kits: run only from where nobody else can write", () => {
+  it('accepts the package\'s own kits, and refuses (a skip, naming the file and its mode) a copy with one file others can write', () => {
+    expect(() => assertTrustedKits()).not.toThrow();
+    const good = path.join(base, 'kits-good');
+    cpSync(PYTHON_KITS_DIR, good, { recursive: true });
+    expect(() => assertTrustedKits(good)).not.toThrow();
+    // A fresh copy: the check is made once per process and folder.
+    const copy = path.join(base, 'kits');
+    cpSync(PYTHON_KITS_DIR, copy, { recursive: true });
+    const kit = path.join(copy, 'mlcheck_kits', 'pytorch', 'hello.py');
+    chmodSync(kit, 0o666);
+    expect(() => assertTrustedKits(copy)).toThrow(RequirementError);
+    expect(() => assertTrustedKits(copy)).toThrow(`refusing to run mlcheck's Python kits from ${copy}: ${kit} is mode 0666 (writable by every user)`);
   });
 });
