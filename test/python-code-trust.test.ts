@@ -44,6 +44,7 @@ describe('--module-path: only folders nobody else can write', () => {
     ['frameworks', '--modules', 'planted', '--no-probe'],
     ['jupyter', 'kernels'],
   ])('mlcheck %s ... --module-path <world-writable>: exit 2 naming the folder and its mode, and nothing loaded', (...args) => {
+    rmSync(marker, { force: true });
     const result = mlcheck([...args, '--module-path', open]);
     expect(existsSync(marker), 'the planted modulefile ran as root').toBe(false);
     expect(result.status, result.stderr).toBe(2);
