@@ -1,5 +1,4 @@
 import os from 'node:os';
-import path from 'node:path';
 import type { Command } from 'commander';
 import { jupyterDataPath } from '../../engines/jupyter/data-path.js';
 import type { KernelspecProblem, KernelspecsReport } from '../../engines/jupyter/kernelspec-types.js';
