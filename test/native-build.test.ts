@@ -1,11 +1,11 @@
 /** Both builds of the addon use one list of sources, and the cmake-js build loads and probes. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ProbeSnapshot } from '../src/probe/index.js';
 import { repoRoot, runProbe } from './fake-nvidia/harness.js';
+import { trustedTempDir } from './helpers/trusted-temp.js';
 
 const gypiSources = [...readFileSync(path.join(repoRoot, 'native', 'sources.gypi'), 'utf8').matchAll(/'([^']+\.cc)'/g)].map((m) => m[1]);
 
@@ -22,7 +22,8 @@ const hasCmake = spawnSync('cmake', ['--version']).status === 0;
 
 describe.runIf(hasCmake)('cmake-js build', () => {
   it('compiles the same sources into a loadable addon', () => {
-    const out = mkdtempSync(path.join(tmpdir(), 'mlcheck-cmake-'));
+    // Not below /tmp: mlcheck loads an addon only from where nobody else can write (trusted-path.ts).
+    const out = trustedTempDir('mlcheck-cmake-');
     try {
       const cmakeJs = path.join(repoRoot, 'node_modules', 'cmake-js', 'bin', 'cmake-js');
       const build = spawnSync(process.execPath, [cmakeJs, 'compile', '--directory', 'native', '--out', out], { cwd: repoRoot, encoding: 'utf8', timeout: 240_000 });

@@ -7,17 +7,19 @@
  * prebuilt binary that fits, the install's compile fails and the probe falls back to /proc.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProbeSnapshot } from '../src/probe/index.js';
 import { closedPort } from './helpers/forward-proxy.js';
 import { repoRoot } from './helpers/paths.js';
+import { trustedTempDir } from './helpers/trusted-temp.js';
 
 const npmCli = realpathSync(execFileSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim());
 const npxCli = path.join(path.dirname(npmCli), 'npx-cli.js');
-const work = mkdtempSync(path.join(os.tmpdir(), 'mlcheck-packed-'));
+// Not below /tmp: mlcheck loads its addon only from where nobody but root can write (trusted-path.ts).
+const work = trustedTempDir('mlcheck-packed-');
 const project = path.join(work, 'node');
 const installed = path.join(project, 'node_modules', 'mlcheck');
 /** A PATH with node and the shell npm runs scripts with, nothing else: no cc, c++, make or python3. */

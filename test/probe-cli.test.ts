@@ -1,9 +1,12 @@
 /** `mlcheck probe` as a whole process on the machine running the tests. */
 import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ProbeSnapshot } from '../src/probe/index.js';
 import { RULE_FEATURE_NAMES } from '../src/probe/cpu-feature-names.js';
-import { procCpuFlags, runProbe } from './fake-nvidia/harness.js';
+import { procCpuFlags, repoRoot, runProbe } from './fake-nvidia/harness.js';
+import { trustedTempDir } from './helpers/trusted-temp.js';
 
 // No NVIDIA library may be reachable for these expectations; a GPU machine runs the fake-driver tests instead.
 const noDriver = spawnSync('sh', ['-c', 'ldconfig -p 2>/dev/null | grep -q libcuda.so.1']).status !== 0;
@@ -94,5 +97,27 @@ describe('mlcheck probe: table, requirements and exit codes', () => {
     expect(snapshot.fallbackReason).toContain('/nonexistent/mlcheck_native.node: not found');
     expect(snapshot.verdicts.find((v) => v.subject === 'gcc')?.status).toBe(expectedGcc);
     expect(runProbe([], { MLCHECK_NATIVE_ADDON: '/nonexistent/mlcheck_native.node' }).stdout).toContain('FALLBACK');
+  });
+
+  it.runIf(process.platform === 'linux' && process.arch === 'x64')('loads the addon only from where nobody but root (or the invoking user) can change it; a refused one falls back the way a missing one does, saying why', () => {
+    const dir = trustedTempDir('mlcheck-addon-');
+    try {
+      const open = path.join(dir, 'open');
+      mkdirSync(open);
+      chmodSync(open, 0o777);
+      for (const folder of [dir, open]) copyFileSync(path.join(repoRoot, 'prebuilds', 'linux-x64', 'mlcheck.glibc.node'), path.join(folder, 'mlcheck_native.node'));
+
+      const trusted = JSON.parse(runProbe(['--json'], { MLCHECK_NATIVE_ADDON: path.join(dir, 'mlcheck_native.node') }).stdout) as ProbeSnapshot;
+      expect(trusted.source).toBe('native');
+
+      const run = runProbe(['--json'], { MLCHECK_NATIVE_ADDON: path.join(open, 'mlcheck_native.node') });
+      expect(run.code).toBe(0);
+      const snapshot = JSON.parse(run.stdout) as ProbeSnapshot;
+      expect(snapshot.source).toBe('fallback');
+      expect(snapshot.fallbackReason).toContain(`${path.join(open, 'mlcheck_native.node')}: refused: ${open} is mode 0777 (writable by every user)`);
+      expect(snapshot.fallbackReason).toContain(`fix: keep others from writing ${open}: chmod go-w ${open}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,9 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { cliPath, sharedDataDir } from './helpers/paths.js';
-import { createModuleTree, runCli, type ModuleTree } from './helpers/python-env.js';
+import { createModuleTree, debianPython, runCli, type ModuleTree } from './helpers/python-env.js';
+import { AS_NOBODY, trustedTempDir } from './helpers/trusted-temp.js';
 
 interface ReportCase {
   id: string;
@@ -91,5 +93,68 @@ describe('--kit installed: the manual\'s example scripts as a framework module i
     const lenet = result.byId['lenet/python/pytorch-cpu']!;
     expect(lenet.outcome).toBe('skip');
     expect(lenet.reason).toMatch(/convolutional\.py\) is a tensorflow script; this case runs pytorch/);
+  }, 600_000);
+});
+
+/** What an ordinary user plants: a vae/main.py that leaves a marker and prints a perfect result. */
+function plantAsNobody(folder: string, marker: string): void {
+  const script = ['import os', `open(${JSON.stringify(marker)}, 'w').write('ran as uid %d\\n' % os.getuid())`, "print('====> Epoch: 1 Average loss: 0.0001')", "print('====> Test set loss: 0.0001')", ''].join('\n');
+  const planted = spawnSync(AS_NOBODY[0], [...AS_NOBODY.slice(1), 'sh', '-c', 'mkdir -p "$1/vae" && cat > "$1/vae/main.py"', 'plant', folder], { input: script, encoding: 'utf8' });
+  if (planted.status !== 0) throw new Error(`planting as nobody failed: ${planted.stderr}`);
+}
+
+function addModule(name: string, body: string): void {
+  const file = path.join(modules.modulePath, name);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, `#%Module1.0\n${body}\n`);
+}
+
+describe('--kit installed never runs, as root, a script another user could write (issue 22, finding 1)', () => {
+  it('does not search a folder a module only names in a variable (SCRATCH_TMP=/var/tmp/...), and refuses it as --examples-dir, naming /var/tmp and its mode', async () => {
+    const scratch = mkdtempSync(path.join('/var/tmp', 'mlcheck-scratch-'));
+    chmodSync(scratch, 0o1777);
+    try {
+      const marker = path.join(scratch, 'vae', 'ran');
+      plantAsNobody(scratch, marker);
+      addModule('scratchtmp', `setenv SCRATCH_TMP ${scratch}`);
+      const args = ['vae', '--modules', 'pytorch-py311-cuda11.8-gcc scratchtmp', '--module-path', modules.modulePath, '--data-dir', sharedDataDir, '--backend', 'pytorch-cpu'];
+
+      const viaVariable = await run(args);
+      expect(existsSync(marker), 'the planted script ran').toBe(false);
+      const vae = viaVariable.byId['vae/python/pytorch-cpu']!;
+      expect(vae.outcome, vae.reason ?? '').toBe('skip');
+      expect(vae.reason).toMatch(/the manual's example main\.py is not installed here/);
+      expect(vae.reason).not.toContain(scratch);
+      expect(viaVariable.status).toBe(3);
+
+      const viaOption = await run([...args, '--examples-dir', scratch]);
+      expect(existsSync(marker), 'the planted script ran').toBe(false);
+      const refused = viaOption.byId['vae/python/pytorch-cpu']!;
+      expect(refused.outcome).toBe('skip');
+      expect(refused.reason).toContain(`refusing to run ${path.join(scratch, 'vae', 'main.py')}: /var/tmp is mode 1777 (writable by every user)`);
+      expect(viaOption.status).toBe(3);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  }, 600_000);
+
+  it("refuses a script below the module's own prefix when a folder on its path is world-writable, naming that folder and its mode", async () => {
+    const prefix = trustedTempDir('mlcheck-prefix-');
+    onTestFinished(() => rmSync(prefix, { recursive: true, force: true }));
+    mkdirSync(path.join(prefix, 'bin'));
+    symlinkSync(debianPython, path.join(prefix, 'bin', 'python3'));
+    mkdirSync(path.join(prefix, 'examples'));
+    chmodSync(path.join(prefix, 'examples'), 0o1777);
+    const marker = path.join(prefix, 'examples', 'vae', 'ran');
+    plantAsNobody(path.join(prefix, 'examples'), marker);
+    addModule('openprefix', `prepend-path PATH ${path.join(prefix, 'bin')}`);
+
+    const result = await run(['vae', '--modules', 'openprefix', '--module-path', modules.modulePath, '--data-dir', sharedDataDir, '--backend', 'pytorch-cpu']);
+    expect(existsSync(marker), 'the planted script ran').toBe(false);
+    const vae = result.byId['vae/python/pytorch-cpu']!;
+    expect(vae.outcome, vae.reason ?? '').toBe('skip');
+    expect(vae.reason).toContain(`refusing to run ${path.join(prefix, 'examples', 'vae', 'main.py')}: ${path.join(prefix, 'examples')} is mode 1777 (writable by every user)`);
+    expect(vae.reason).toContain(`fix: move it out of ${path.join(prefix, 'examples')}: every user can create names there`);
+    expect(result.status).toBe(3);
   }, 600_000);
 });

@@ -11,6 +11,7 @@ import { installedFrameworks } from '../engines/python/installed-frameworks.js';
 import { frameworksOfModules, parseModuleList } from '../engines/python/module-names.js';
 import { DEFAULT_ENGINE_IDS, ENGINE_BACKENDS, type EngineId } from '../engines/types.js';
 import { describeError, UsageError } from '../util/errors.js';
+import { checkTrustedPath } from '../util/trusted-path.js';
 import type { CliContext } from './context.js';
 import { parsePositiveNumber } from './option-parsers.js';
 
@@ -36,6 +37,18 @@ export function parseModulesOption(value: string, previous: string[] = []): stri
   }
 }
 
+/**
+ * --module-path, checked as it is parsed (exit 2): modulefiles are code that runs as whoever loads
+ * them, so root loads them only from a folder that it and every folder above it are root's (or the
+ * invoking user's) and nobody else can write.
+ */
+export function parseModulePathOption(value: string, previous: string[] = []): string[] {
+  const dir = path.resolve(value);
+  const trust = checkTrustedPath(dir);
+  if (!trust.trusted) throw new InvalidArgumentError(`refusing ${dir}: ${trust.problem} (modulefiles run as whoever loads them). Fix: ${trust.fix}`);
+  return [...previous, dir];
+}
+
 function collectDirectory(value: string, previous: string[] = []): string[] {
   return [...previous, path.resolve(value)];
 }
@@ -46,7 +59,7 @@ export const PYTHON_OPTIONS = ['python', 'modules', 'modulePath', 'kit', 'exampl
 export function addPythonOptions(command: Command): Command {
   return command
     .option('--modules <names>', 'python engine: environment modules to load first, in order (Environment Modules or Lmod), e.g. "shared pytorch-py37-cuda10.2-gcc" (repeatable)', parseModulesOption)
-    .option('--module-path <dir>', 'python engine: a modulefile directory to `module use` before loading (repeatable)', collectDirectory)
+    .option('--module-path <dir>', 'python engine: a modulefile directory to `module use` before loading (repeatable; only root, or you, may be able to write it)', parseModulePathOption)
     .option('--python <path>', 'python engine: this interpreter as it is (default: python3 on PATH after the modules)')
     .addOption(new Option('--kit <kit>', "python engine: mlcheck's own kits, or the manual's example scripts installed with the framework module").choices(PYTHON_KITS).default('mlcheck'))
     .option('--examples-dir <dir>', 'python engine, --kit installed: another folder to search for the example scripts (repeatable)', collectDirectory)

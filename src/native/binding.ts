@@ -1,13 +1,15 @@
 /**
  * The only module that loads the native addon. It tries each build location in turn (a local
- * build, then the prebuilt binary the package ships for this platform), and if none loads it
- * throws one error that lists every attempt and how to build the addon.
+ * build, then the prebuilt binary the package ships for this platform), skipping any file that
+ * someone other than root or the invoking user could have changed (checkTrustedPath), and if none
+ * loads it throws one error that lists every attempt and how to build the addon.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { RequirementError } from '../util/errors.js';
 import { packageRoot } from '../util/package-info.js';
+import { checkTrustedPath } from '../util/trusted-path.js';
 
 /** The addon's interface version; bumped when the shape of its results changes. */
 export const NATIVE_API_VERSION = 5;
@@ -208,9 +210,17 @@ export function loadNativeProbe(options: LoadNativeOptions = {}): NativeProbe {
   const candidates = options.candidates ?? defaultAddonCandidates();
   const load = options.load ?? createRequire(import.meta.url);
   const attempts: string[] = [];
+  const refusals: string[] = [];
   for (const file of candidates) {
     if (!existsSync(file)) {
       attempts.push(`${file}: not found`);
+      continue;
+    }
+    // Loading it runs its code in this process, root's in a health check.
+    const trust = checkTrustedPath(file);
+    if (!trust.trusted) {
+      attempts.push(`${file}: refused: ${trust.problem}`);
+      refusals.push(trust.fix);
       continue;
     }
     try {
@@ -229,6 +239,7 @@ export function loadNativeProbe(options: LoadNativeOptions = {}): NativeProbe {
   throw new RequirementError(`the native probe addon (${ADDON_FILE}) could not be loaded; tried:\n    ${attempts.join('\n    ')}`, {
     found: attempts.length === 0 ? 'no candidate paths' : `${attempts.length} failed attempts`,
     fix: [
+      ...refusals,
       process.env.MLCHECK_NATIVE_ADDON
         ? `MLCHECK_NATIVE_ADDON=${process.env.MLCHECK_NATIVE_ADDON} is the only file tried: unset it to use the package's prebuilt addon or a build`
         : `no prebuilt addon in ${path.join(packageRoot, 'prebuilds')} fits ${process.platform}-${process.arch} here: build it with cd ${path.resolve(packageRoot)} && npm run install, which needs make, a C++ compiler and python3`,

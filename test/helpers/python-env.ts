@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from './paths.js';
 import { runNode, type ProcessRun } from './run-process.js';
+import { trustedTempDir } from './trusted-temp.js';
 
 /** Debian's interpreter, where apt's python3-torch lives (the python3 first on PATH may be another). */
 export const debianPython = '/usr/bin/python3';
@@ -27,7 +28,8 @@ export interface ModuleTree {
  * holding a python3 symlink to Debian's.
  */
 export function createModuleTree(): ModuleTree {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'mlcheck-modules-'));
+  // mlcheck refuses a --module-path that others can write or that lies below /tmp (mode 1777).
+  const root = trustedTempDir('mlcheck-modules-');
   const binDir = path.join(root, 'debian-python', 'bin');
   mkdirSync(binDir, { recursive: true });
   symlinkSync(debianPython, path.join(binDir, 'python3'));
@@ -40,7 +42,9 @@ export function createModuleTree(): ModuleTree {
   };
   module('shared', 'setenv MLCHECK_TEST_SHARED 1');
   // Debian's CPU-only torch, as a CPU module and (wrongly) inside a CUDA module.
-  module('pytorch-py311-cpu-gcc/1.13.1', `prepend-path PATH ${binDir}\nsetenv CM_PYTORCH_ROOT ${path.join(examplesPrefix, 'pytorch-py311-cpu-gcc')}`);
+  // Its prefix (two levels above the site-packages it adds) holds the example scripts; CM_PYTORCH_ROOT
+  // names it too, but a variable is never where mlcheck looks for code.
+  module('pytorch-py311-cpu-gcc/1.13.1', `prepend-path PATH ${binDir}\nprepend-path PYTHONPATH ${path.join(examplesPrefix, 'pytorch-py311-cpu-gcc', 'lib', 'python3.11', 'site-packages')}\nsetenv CM_PYTORCH_ROOT ${path.join(examplesPrefix, 'pytorch-py311-cpu-gcc')}`);
   module('pytorch-py311-cuda11.8-gcc/1.13.1', `prepend-path PATH ${binDir}`);
   // Built for a CUDA newer than the fake driver's 12.4.
   module('pytorch-py311-cuda12.6-gcc/2.5.0', `prepend-path PATH ${binDir}`);

@@ -9,6 +9,7 @@ import { referencesFromBench, upsertNodeClass } from '../../references/reference
 import type { RunRecord } from '../../references/results.js';
 import type { PlanRequest } from '../../runner/types.js';
 import { runPlan } from '../../runner/run.js';
+import { defaultRunFolder } from '../../runner/default-run-folder.js';
 import { formatValue } from '../../util/format-number.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { UsageError } from '../../util/errors.js';
@@ -70,7 +71,7 @@ export function registerBench(program: Command, context: CliContext): void {
       context.err(describeNodeClass(referenceFile, nodeClass, probe));
       const selected = workloads.length ? workloads : defaultWorkloads(nodeClass, flags.profile);
 
-      const outDir = path.resolve(flags.out ?? path.join('mlcheck-runs', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}`));
+      const outDir = path.resolve(flags.out ?? defaultRunFolder(`bench-${new Date().toISOString().replace(/[:.]/g, '-')}`));
       const records = await runRepetitions(selected, request, flags, outDir, probe, context);
       const aggregated = aggregateRepetitions(records, { nodeClass, strict: flags.strict === true });
       aggregated.session.outDir = outDir;

@@ -7,7 +7,7 @@ import { hasNvidiaGpus, probeNode, type ProbeSnapshot } from '../../probe/index.
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { describeError } from '../../util/errors.js';
 import { EXIT, type CliContext } from '../context.js';
-import { parseModulesOption } from '../python-options.js';
+import { parseModulePathOption, parseModulesOption } from '../python-options.js';
 
 interface FrameworksFlags {
   modules?: string[];
@@ -40,7 +40,7 @@ export function registerFrameworks(program: Command, context: CliContext): void 
       ].join('\n'),
     )
     .option('--modules <names>', 'modules to load before each framework module, e.g. shared (repeatable)', parseModulesOption)
-    .option('--module-path <dir>', 'a modulefile directory to `module use` first (repeatable)', (value: string, previous: string[] = []) => [...previous, path.resolve(value)])
+    .option('--module-path <dir>', 'a modulefile directory to `module use` first (repeatable; only root, or you, may be able to write it)', parseModulePathOption)
     .option('--python <path>', 'this interpreter instead of python3 on the module\'s PATH')
     .option('--json <file>', "write the report as JSON (schema/frameworks.schema.json); '-' for stdout")
     .option('--no-import', 'list and check the module names only (importing a framework takes seconds per module)')

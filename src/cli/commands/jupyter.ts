@@ -1,11 +1,11 @@
 import os from 'node:os';
-import path from 'node:path';
 import type { Command } from 'commander';
 import { jupyterDataPath } from '../../engines/jupyter/data-path.js';
 import type { KernelspecProblem, KernelspecsReport } from '../../engines/jupyter/kernelspec-types.js';
 import { validateKernelspecs } from '../../engines/jupyter/validate-kernelspecs.js';
 import { EXIT, type CliContext } from '../context.js';
 import { helpExamples } from '../help-examples.js';
+import { parseModulePathOption } from '../python-options.js';
 
 interface KernelsFlags {
   json?: boolean;
@@ -29,7 +29,7 @@ export function registerJupyter(program: Command, context: CliContext): void {
       ].join('\n\n'),
     )
     .option('--json', 'print the report as JSON on stdout')
-    .option('--module-path <dir>', 'a modulefile directory to `module use` before resolving modules (repeatable)', (value: string, previous: string[] = []) => [...previous, path.resolve(value)])
+    .option('--module-path <dir>', 'a modulefile directory to `module use` before resolving modules (repeatable; only root, or you, may be able to write it)', parseModulePathOption)
     .addHelpText(
       'after',
       helpExamples(

@@ -7,6 +7,7 @@ import type { RunRecord } from '../../references/results.js';
 import type { PlanRequest } from '../../runner/types.js';
 import { resumeContradictions } from '../../runner/resume-check.js';
 import { readRunState } from '../../runner/run-dir.js';
+import { defaultRunFolder } from '../../runner/default-run-folder.js';
 import { resumeRun, runPlan, type ExecuteOptions, type RunEvent } from '../../runner/run.js';
 import { UsageError } from '../../util/errors.js';
 import { builtinWorkloads } from '../../workloads/index.js';
@@ -92,6 +93,8 @@ export async function runCommand(workloads: string[], flags: RunFlags, context: 
   const request = await planRequest(flags, context);
   checkReportTargets(flags);
   if (flags.resume && workloads.length > 0) throw new UsageError('--resume takes the plan of the interrupted run; give no workloads with it');
+  // Refused before anything runs: a planted ./mlcheck-runs link is exit 2, not a probe later.
+  const outDir = flags.resume ? null : (flags.out ?? defaultRunFolder(new Date().toISOString().replace(/[:.]/g, '-')));
   const references = loadNodeReferences(flags.references);
   // The deadline covers the probe too: a driver slow to answer counts against it.
   const deadlineAt = flags.deadline === undefined ? undefined : Date.now() + flags.deadline * 1000;
@@ -110,13 +113,13 @@ export async function runCommand(workloads: string[], flags: RunFlags, context: 
       ...(deadlineAt !== undefined && { deadlineAt }),
       ...(flags.retryTransientFailures === true && { retryTransientFailures: true }),
     };
-    if (flags.resume) return resumeRun(flags.resume, execute);
+    if (outDir === null) return resumeRun(flags.resume!, execute);
     return runPlan({
       ...execute,
       ...request,
       workloads,
       seed: flags.seed,
-      outDir: flags.out ?? path.join('mlcheck-runs', new Date().toISOString().replace(/[:.]/g, '-')),
+      outDir,
       gpuPresent: probe !== null && hasNvidiaGpus(probe),
       extraWorkloadModules: testWorkloadModules(),
     });

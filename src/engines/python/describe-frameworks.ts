@@ -2,7 +2,9 @@ import type { PythonEnvironmentSpec, PythonFramework } from './backends.js';
 import { prepareEnvironment } from './environment.js';
 import type { FrameworkFacts } from './facts.js';
 import { DESCRIBE_SCRIPT } from './kits.js';
+import { PYTHON_FLAGS } from './python-launch.js';
 import { runProcess } from './run-process.js';
+import { assertTrustedKits } from './trusted-kits.js';
 import { describeError } from '../../util/errors.js';
 
 export type FrameworkImport =
@@ -25,12 +27,13 @@ export async function describeEnvironment(spec: PythonEnvironmentSpec, framework
   let environment;
   try {
     environment = await prepareEnvironment(spec, baseEnv);
+    assertTrustedKits();
   } catch (error) {
     return { interpreter: null, python: null, loadedModules: [], frameworks: {}, error: describeError(error) };
   }
   const base = { interpreter: environment.interpreter, loadedModules: environment.loadedModules };
   if (frameworks.length === 0) return { ...base, python: null, frameworks: {}, error: null };
-  const result = await runProcess(environment.interpreter, ['-B', DESCRIBE_SCRIPT, ...frameworks], { env: { ...environment.env, PYTHONDONTWRITEBYTECODE: '1' }, timeoutMs: 300_000 });
+  const result = await runProcess(environment.interpreter, [...PYTHON_FLAGS, DESCRIBE_SCRIPT, ...frameworks], { env: { ...environment.env, PYTHONDONTWRITEBYTECODE: '1' }, timeoutMs: 300_000 });
   const line = result.stdout.toString('utf8').trim().split('\n').at(-1) ?? '';
   try {
     const parsed = JSON.parse(line) as { python: string; frameworks: EnvironmentDescription['frameworks'] };

@@ -2,6 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Progress } from '../types.js';
 import type { HostMessage, HostRequest } from './protocol.js';
+import { PYTHON_FLAGS, pythonWorkingDirectory } from './python-launch.js';
 
 const STDERR_KEEP = 64 * 1024;
 const STDERR_LINES = 15;
@@ -53,7 +54,8 @@ export class KitHost {
 
   private constructor(options: KitHostOptions) {
     this.interpreter = options.interpreter;
-    this.child = spawn(options.interpreter, ['-B', options.hostScript], {
+    this.child = spawn(options.interpreter, [...PYTHON_FLAGS, options.hostScript], {
+      cwd: pythonWorkingDirectory(),
       env: { ...options.env, MLCHECK_PARENT_PID: String(process.pid), PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
       stdio: ['pipe', 'pipe', 'pipe'],
     });

@@ -23,6 +23,7 @@ import type { HostMessage } from './protocol.js';
 import { runExampleScript } from './script-runner.js';
 import type { PythonEnvironment, PythonSession } from './session.js';
 import { installedFrameworks } from './installed-frameworks.js';
+import { assertTrustedKits } from './trusted-kits.js';
 
 export type { PythonSession } from './session.js';
 
@@ -85,6 +86,7 @@ interface StartedHost {
 
 async function startInterpreter(spec: PythonEnvironmentSpec): Promise<StartedHost> {
   const environment = await prepareEnvironment(spec);
+  assertTrustedKits();
   const { host } = await KitHost.start({ interpreter: environment.interpreter, hostScript: HOST_SCRIPT, env: environment.env, echoStderr: (chunk) => process.stderr.write(chunk) });
   return { host, environment };
 }

@@ -1,6 +1,7 @@
 import { describeError } from '../../util/errors.js';
 import { FRAMEWORK_IMPORT, PYTHON_FRAMEWORKS, type PythonEnvironmentSpec, type PythonFramework } from './backends.js';
 import { prepareEnvironment } from './environment.js';
+import { PYTHON_FLAGS } from './python-launch.js';
 import { runProcess } from './run-process.js';
 
 /** Asks an interpreter which of the named modules it could import, without importing them (find_spec: milliseconds, not torch's seconds). */
@@ -23,7 +24,7 @@ export async function installedFrameworks(spec: PythonEnvironmentSpec, baseEnv: 
     return { interpreter: null, frameworks: [], reason: describeError(error) };
   }
   const imports = PYTHON_FRAMEWORKS.map((framework) => FRAMEWORK_IMPORT[framework]);
-  const result = await runProcess(environment.interpreter, ['-c', FIND_SPEC, ...imports], { env: environment.env, timeoutMs: 60_000 });
+  const result = await runProcess(environment.interpreter, [...PYTHON_FLAGS, '-c', FIND_SPEC, ...imports], { env: environment.env, timeoutMs: 60_000 });
   if (result.exitCode !== 0) {
     return { interpreter: environment.interpreter, frameworks: [], reason: `${environment.interpreter} could not be asked for its frameworks: ${result.spawnError ?? result.stderr.trim().split('\n').slice(-3).join(' ') ?? `exit ${result.exitCode}`}` };
   }

@@ -1,4 +1,5 @@
 import { findBash, findModulesInit } from './modules-init.js';
+import { untrustedModuleSource } from './module-sources.js';
 import { runProcess } from './run-process.js';
 
 /** `module -t avail` in bash after `module use` of each directory; as for loading, everything reaches bash as arguments. */
@@ -22,6 +23,8 @@ export interface AvailableModules {
 export async function listAvailableModules(options: { env: NodeJS.ProcessEnv; modulePaths?: readonly string[] }): Promise<AvailableModules> {
   const init = findModulesInit(options.env);
   if (init.script === null) return { modules: [], initScript: null, error: `neither Environment Modules nor Lmod is installed (no bash init script in ${init.searched.join(', ')})` };
+  const refusal = untrustedModuleSource({ initScript: init.script, modulePaths: options.modulePaths ?? [] });
+  if (refusal !== null) return { modules: [], initScript: init.script, error: refusal };
   const result = await runProcess(findBash(options.env), ['--noprofile', '--norc', '-c', AVAIL_SCRIPT, 'mlcheck-avail', init.script, ...(options.modulePaths ?? [])], { env: options.env, timeoutMs: 60_000 });
   if (result.exitCode === 97) return { modules: [], initScript: init.script, error: `${init.script} did not define a \`module\` command` };
   if (result.exitCode !== 0) return { modules: [], initScript: init.script, error: `module -t avail failed (exit ${result.exitCode ?? result.signal}): ${result.stdout.toString('utf8').trim().split('\n').slice(-3).join(' ')}` };

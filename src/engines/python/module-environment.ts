@@ -1,5 +1,6 @@
 import { findBash, findModulesInit } from './modules-init.js';
 import { validateModuleName } from './module-names.js';
+import { untrustedModuleSource } from './module-sources.js';
 import { runProcess } from './run-process.js';
 
 /**
@@ -55,6 +56,8 @@ export type ModuleLoad =
       module: string | null;
       /** What went wrong, with `module`'s own stderr. */
       reason: string;
+      /** The init script or a --module-path was refused (others can write it): nothing was run. */
+      refused?: true;
     };
 
 export interface LoadModulesOptions {
@@ -78,6 +81,8 @@ export async function loadModules(options: LoadModulesOptions): Promise<ModuleLo
       reason: `cannot load ${options.modules.join(' ')}: neither Environment Modules nor Lmod is installed here (no bash init script in ${init.searched.join(', ')}). Fix: install environment-modules or Lmod, or set MODULESHOME`,
     };
   }
+  const refusal = untrustedModuleSource({ initScript: init.script, modulePaths });
+  if (refusal !== null) return { ok: false, module: null, reason: refusal, refused: true };
   const result = await runProcess(findBash(options.env), ['--noprofile', '--norc', '-c', LOAD_SCRIPT, 'mlcheck-modules', init.script, String(modulePaths.length), ...modulePaths, ...options.modules], {
     env: options.env,
     timeoutMs: options.timeoutMs ?? LOAD_TIMEOUT_MS,

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { pythonWorkingDirectory } from './python-launch.js';
 
 export interface ProcessResult {
   stdout: Buffer;
@@ -13,17 +14,18 @@ export interface ProcessResult {
 export interface RunProcessOptions {
   env: NodeJS.ProcessEnv;
   timeoutMs: number;
+  /** Default: the private working folder (pythonWorkingDirectory), never the folder mlcheck was started in. */
   cwd?: string;
   signal?: AbortSignal;
 }
 
 /**
  * Runs a program to completion without a shell (arguments are passed as they are), collecting
- * its output; a timeout or an abort kills it. Never throws.
+ * its output; a timeout or an abort kills it. Never throws once the working folder exists.
  */
 export function runProcess(file: string, args: readonly string[], options: RunProcessOptions): Promise<ProcessResult> {
   return new Promise((resolve) => {
-    const child = spawn(file, [...args], { env: options.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file, [...args], { env: options.env, cwd: options.cwd ?? pythonWorkingDirectory(), stdio: ['ignore', 'pipe', 'pipe'] });
     const stdout: Buffer[] = [];
     let stderr = '';
     let timedOut = false;

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { EXAMPLE_LAUNCHER } from './kits.js';
+import { PYTHON_FLAGS } from './python-launch.js';
+import { assertTrustedKits } from './trusted-kits.js';
 import type { ScriptResult, ScriptRunOptions } from './session.js';
 
 const KILL_GRACE_MS = 2000;
@@ -11,8 +13,10 @@ const KILL_GRACE_MS = 2000;
  * its own path as sys.argv[0] and its own folder first on sys.path, as `python script.py` gives it.
  */
 export function runExampleScript(interpreter: string, env: NodeJS.ProcessEnv, script: string, args: readonly string[], options: ScriptRunOptions): Promise<ScriptResult> {
+  assertTrustedKits();
   return new Promise((resolve) => {
-    const child = spawn(interpreter, ['-B', EXAMPLE_LAUNCHER, script, ...args], {
+    // options.cwd is the private folder the script's data is staged in.
+    const child = spawn(interpreter, [...PYTHON_FLAGS, EXAMPLE_LAUNCHER, script, ...args], {
       cwd: options.cwd,
       env: { ...env, ...options.env, MLCHECK_PARENT_PID: String(process.pid), PYTHONUNBUFFERED: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],

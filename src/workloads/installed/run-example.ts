@@ -3,6 +3,7 @@ import { writeFileAtomic } from '../../util/atomic-write.js';
 import path from 'node:path';
 import type { PythonSession, ScriptResult } from '../../engines/python/session.js';
 import { RequirementError } from '../../util/errors.js';
+import { checkTrustedPath } from '../../util/trusted-path.js';
 import { IMAGES_DATASET, LABELS_DATASET } from '../inception/onnx.js';
 import { INCEPTION_V3_ID } from '../inception/model-registry.js';
 import { defaultModelDirs } from '../inception/resolve-model.js';
@@ -26,15 +27,16 @@ export async function runInstalledExample(session: PythonSession, ctx: WorkloadC
       fix: `run it with --backend ${example.framework}-${session.device} and the ${example.framework} module, or with --kit mlcheck`,
     });
   }
-  const roots = exampleSearchRoots(session.environment, session.facts.location);
+  const roots = exampleSearchRoots(session.environment);
   const script = findExample(example, roots);
   if (script === null) {
     throw new RequirementError(`the manual's example ${example.script} is not installed here`, {
-      expected: `a file ending in ${example.locations.join(' or ')}`,
+      expected: `a file ending in ${example.locations.join(' or ')} below a module's install prefix or an --examples-dir`,
       found: roots.length > 0 ? `searched ${roots.join(', ')}` : 'no folder to search: the modules added none',
       fix: ['pass the folder that holds the examples with --examples-dir', 'or run with --kit mlcheck'],
     });
   }
+  refuseUntrustedScript(script);
 
   const images = workload === 'inception' ? await expectedImages(ctx) : undefined;
   const modelDirs = workload === 'inception' ? await inceptionModelDirs(ctx) : [];
@@ -64,6 +66,19 @@ export async function runInstalledExample(session: PythonSession, ctx: WorkloadC
     unmeasured: parsed.unmeasured,
     artifacts,
   };
+}
+
+/**
+ * The script runs as whoever runs mlcheck, root in a health check: it must be root's (or the
+ * invoking user's) and nobody else may be able to change it or any folder above it.
+ */
+function refuseUntrustedScript(script: string): void {
+  const trust = checkTrustedPath(script);
+  if (trust.trusted) return;
+  throw new RequirementError(`refusing to run ${script}: ${trust.problem}`, {
+    file: script,
+    fix: [trust.fix, "or install the examples below the module's own prefix, where only root writes", 'or run with --kit mlcheck'],
+  });
 }
 
 /** The lines worth showing in a report: the manual's result lines, not every step. */
