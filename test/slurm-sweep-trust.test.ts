@@ -118,7 +118,7 @@ describe('--out must be the caller\'s alone; the sweep never writes through a pl
     symlinkSync(target, path.join(out, 'node01', 'mlcheck-job.sh'));
     const result = await sweep(out);
     expect(result.status, result.stdout + result.stderr).toBe(2);
-    expect(result.stderr).toContain(`refusing --out ${out}: the directory has mode 1777: other users can write to it`);
+    expect(result.stderr).toContain(`refusing --out ${out}: the directory ${out} is mode 1777 (writable by every user)`);
     expect(result.stderr).toContain(`fix: chmod go-w ${out}`);
     expect(readFileSync(target, 'utf8')).toBe('not a job script\n');
     expect(lstatSync(path.join(out, 'node01', 'mlcheck-job.sh')).isSymbolicLink()).toBe(true);
@@ -129,7 +129,7 @@ describe('--out must be the caller\'s alone; the sweep never writes through a pl
     chownSync(out, 65534, 65534);
     const result = await sweep(out);
     expect(result.status, result.stdout + result.stderr).toBe(2);
-    expect(result.stderr).toMatch(/the directory belongs to uid 65534, neither to you \(uid 0\) nor to root/);
+    expect(result.stderr).toMatch(/the directory .* is owned by nobody \(uid 65534\), not by root or the invoking user/);
     expect(result.stderr).toContain(`fix: chown $(id -un) ${out}`);
   });
 

@@ -78,15 +78,14 @@ const rows: Row[] = [
   { name: 'a good file in a world-writable folder', path: 'world/main.py', offender: 'world', problem: /world is mode 0777 \(writable by every user\)/ },
   { name: 'a group-writable folder', path: 'group/main.py', offender: 'group', problem: /is mode 0775 \(writable by group/ },
   { name: "another user's folder", path: 'theirs/main.py', offender: 'theirs', problem: /owned by nobody/ },
-  { name: 'root\'s folder in a sticky world-writable one: not for code', path: 'sticky/mine/main.py', offender: 'sticky', problem: /sticky is mode 1777 \(writable by every user\)/ },
-  { name: "root's folder in a sticky one: accepted for writing", path: 'sticky/mine/main.py', options: { allowStickyAncestors: true }, offender: null },
-  { name: "another user's folder in a sticky one, even for writing", path: 'sticky/theirs/main.py', options: { allowStickyAncestors: true }, offender: 'sticky/theirs', problem: /owned by nobody/ },
-  { name: 'a sticky folder as the path itself, even for writing', path: 'sticky', options: { allowStickyAncestors: true }, offender: 'sticky', problem: /mode 1777/ },
-  { name: 'the real /tmp', path: '/tmp/anything', offender: '/tmp', problem: /^\/tmp is mode 1777 \(writable by every user\)$/ },
+  { name: "root's folder in a sticky world-writable one: only its owner can replace it there", path: 'sticky/mine/main.py', offender: null },
+  { name: "another user's folder in a sticky one", path: 'sticky/theirs/main.py', offender: 'sticky/theirs', problem: /owned by nobody/ },
+  { name: 'a sticky folder as the path itself: anyone can add names to it', path: 'sticky', offender: 'sticky', problem: /mode 1777/ },
+  { name: 'the real /tmp as the path', path: '/tmp', offender: '/tmp', problem: /^\/tmp is mode 1777 \(writable by every user\)$/ },
   { name: "a root link to a file beside it", path: 'good/relative.py', offender: null, realPath: 'good/main.py' },
   { name: 'a root link through ..', path: 'good/up.py', offender: null, realPath: 'good/main.py' },
   { name: 'a root link into a world-writable folder: the folder is named', path: 'good/to-world.py', offender: 'world', problem: /mode 0777/ },
-  { name: 'a root link to /tmp, then below it', path: 'good/to-tmp/x.py', offender: '/tmp', problem: /mode 1777/ },
+  { name: 'a root link to /tmp, then a name nobody made there', path: 'good/to-tmp/x.py', offender: '/tmp/x.py', problem: /does not exist/ },
   { name: 'a link a user made cannot redirect trust', path: 'good/by-nobody.py', offender: 'good/by-nobody.py', problem: /is a symbolic link owned by nobody \(uid 65534\)/ },
   { name: 'a folder reached through a root link', path: 'linked-dir/main.py', offender: null, realPath: 'good/main.py' },
   { name: 'a loop of links', path: 'good/loop-a', offender: 'good/loop-a', problem: /too many levels of symbolic links/ },
@@ -112,7 +111,7 @@ describe('checkTrustedPath', () => {
 
   it.each([
     { path: 'good/open.py', fix: /^keep others from writing .*good\/open\.py: chmod go-w .*good\/open\.py$/ },
-    { path: 'sticky/mine/main.py', fix: /^move it out of .*\/sticky: every user can create names there$/ },
+    { path: 'sticky', fix: /^move it out of .*\/sticky: every user can create names there$/ },
     { path: 'theirs/main.py', fix: /^let root own .*\/theirs \(chown root\) if you trust its owner/ },
     { path: 'good/by-nobody.py', fix: /^remove the link .*by-nobody\.py unless root made it/ },
   ])('says how to fix $path (never "chmod go-w /tmp")', (row) => {
@@ -122,7 +121,7 @@ describe('checkTrustedPath', () => {
   });
 
   it('gives the offender\'s owner and mode as numbers for a report', () => {
-    const trust = checkTrustedPath(path.join(base, 'sticky', 'mine', 'main.py'));
-    expect(trust).toMatchObject({ trusted: false, offender: path.join(base, 'sticky'), uid: 0, mode: 0o1777 });
+    const trust = checkTrustedPath(path.join(base, 'world', 'main.py'));
+    expect(trust).toMatchObject({ trusted: false, offender: path.join(base, 'world'), uid: 0, mode: 0o777 });
   });
 });

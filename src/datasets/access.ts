@@ -8,7 +8,7 @@ import { chmodSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { DataError, RequirementError } from '../util/errors.js';
-import { othersCanChange } from '../util/others-can-change.js';
+import { checkTrustedPath } from '../util/trusted-path.js';
 import { createPrivateDirectory } from '../util/private-directory.js';
 import { describeProxySettings, proxySettings } from '../util/proxy-env.js';
 import type { ContentDigest } from './content-hash.js';
@@ -192,7 +192,7 @@ export function createDataAccess(options: DataAccessOptions = {}): DatasetAccess
   const handOut = async (manifest: DatasetManifest, found: Record<string, string>): Promise<Record<string, string>> => {
     const paths: Record<string, string> = {};
     for (const [key, file] of Object.entries(found)) {
-      if (othersCanChange(file) === undefined) {
+      if (checkTrustedPath(file).trusted) {
         paths[key] = file;
         continue;
       }

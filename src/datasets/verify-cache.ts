@@ -17,7 +17,7 @@ import { constants, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { untrustedReason } from '../util/file-trust.js';
+import { untrustedReason } from '../util/trusted-path.js';
 import { hashBytes, hashOpenFile, type ContentDigest } from './content-hash.js';
 import { openDataFile } from './open-data-file.js';
 
@@ -69,7 +69,7 @@ async function loadTrusted(cacheFile: string): Promise<CacheFile> {
   }
   try {
     const stats = await handle.stat();
-    if (!stats.isFile() || untrustedReason(stats) !== undefined) return empty;
+    if (!stats.isFile() || untrustedReason(stats, cacheFile) !== undefined) return empty;
     const parsed = JSON.parse(await handle.readFile('utf8')) as CacheFile;
     return parsed.version === 1 && typeof parsed.entries === 'object' && parsed.entries !== null ? parsed : empty;
   } catch {
@@ -84,7 +84,7 @@ export function createDigestCache(cacheFile: string | undefined): DigestCache {
   const load = (): Promise<CacheFile> => (loaded ??= cacheFile ? loadTrusted(cacheFile) : Promise.resolve({ version: 1, entries: {} }));
 
   /** Only a file nobody else can write is worth remembering: anyone else could change it without moving the key. */
-  const cacheable = (stats: Stats): boolean => cacheFile !== undefined && untrustedReason(stats) === undefined;
+  const cacheable = (stats: Stats): boolean => cacheFile !== undefined && untrustedReason(stats, 'the file') === undefined;
 
   const lookup = async (absolute: string, stats: Stats): Promise<ContentDigest | undefined> => {
     if (!cacheable(stats)) return undefined;

@@ -21,7 +21,7 @@ export const DEFAULT_RUNS_FOLDER = 'mlcheck-runs';
 export function defaultRunFolder(name: string, options: DefaultRunFolderOptions = {}): string {
   const runs = path.resolve(options.cwd ?? process.cwd(), DEFAULT_RUNS_FOLDER);
   refuseLink(runs);
-  const before = checkTrustedPath(runs, { allowStickyAncestors: true });
+  const before = checkTrustedPath(runs);
   const missing = !before.trusted && before.offender === runs && before.uid === null;
   if (!before.trusted && !missing) refuse(runs, before.problem, before.fix);
   if (missing) {
@@ -32,7 +32,7 @@ export function defaultRunFolder(name: string, options: DefaultRunFolderOptions 
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new UsageError(`cannot create the run folder ${runs}: ${(error as Error).message}`, { file: runs, fix: 'pass --out <dir>' });
     }
     refuseLink(runs);
-    const after = checkTrustedPath(runs, { allowStickyAncestors: true });
+    const after = checkTrustedPath(runs);
     if (!after.trusted) refuse(runs, after.problem, after.fix);
   }
   return path.join(runs, name);

@@ -2,7 +2,7 @@ import { existsSync, lstatSync, readFileSync, readdirSync, rmSync } from 'node:f
 import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { UsageError } from '../util/errors.js';
-import { othersCanChange } from '../util/others-can-change.js';
+import { checkTrustedPath } from '../util/trusted-path.js';
 import type { CaseResult, RunSession } from '../references/results.js';
 import type { CaseSpec, PlanRequest } from './types.js';
 
@@ -37,7 +37,8 @@ export function caseArtifactsDir(outDir: string, caseId: string): string {
  * would choose where root writes.
  */
 export function checkRunDirectory(outDir: string): void {
-  const problem = lstatSync(outDir).isSymbolicLink() ? `${outDir} is a symbolic link` : othersCanChange(outDir);
+  const trust = checkTrustedPath(outDir);
+  const problem = lstatSync(outDir).isSymbolicLink() ? `${outDir} is a symbolic link` : trust.trusted ? undefined : trust.problem;
   if (problem === undefined) return;
   throw new UsageError(`refusing the run directory ${outDir}: ${problem}`, {
     file: outDir,

@@ -2,6 +2,7 @@ import { closeSync, constants, lstatSync, mkdirSync, openSync, readdirSync, rmSy
 import path from 'node:path';
 import { ensureDirectory } from '../util/ensure-directory.js';
 import { UsageError } from '../util/errors.js';
+import { untrustedReason } from '../util/trusted-path.js';
 
 export interface SweepDirectoryOptions {
   /** --out: DIR, shared by the nodes; each job writes DIR/<node>/. */
@@ -76,18 +77,13 @@ export function createJobScript(file: string, text: string): void {
 }
 
 function assertTrusted(file: string, stats: Stats, uid: number, what: string): void {
+  const problem = untrustedReason(stats, `${what} ${file}`, { trustedUids: [uid] });
+  if (problem === undefined) return;
   const foreign = stats.uid !== uid && stats.uid !== 0;
-  const writable = !stats.isSymbolicLink() && (stats.mode & 0o022) !== 0;
-  if (!foreign && !writable) return;
-  const problems = [
-    ...(foreign ? [`${what} belongs to uid ${stats.uid}, neither to you (uid ${uid}) nor to root`] : []),
-    ...(writable ? [`${what} has mode ${(stats.mode & 0o7777).toString(8)}: other users can write to it`] : []),
-  ];
-  throw new UsageError(`refusing --out ${file}: ${problems.join('; ')}, so another user could plant job scripts or reports there`, {
+  throw new UsageError(`refusing --out ${file}: ${problem}, so another user could plant job scripts or reports there`, {
     file,
     fix: [
-      ...(foreign ? [`chown $(id -un) ${file}   (as root; or ask its owner)`] : []),
-      ...(writable ? [`chmod go-w ${file}`] : []),
+      foreign ? `chown $(id -un) ${file}   (as root; or ask its owner)` : `chmod go-w ${file}`,
       'or give --out a new directory that only you can write, e.g. mkdir -m 755 /shared/mlcheck/sweep-$(date +%F)',
     ],
   });

@@ -19,6 +19,8 @@ export interface WalkPathOptions {
   create?: boolean;
   /** Sees every component, links included, before it is used; throws to refuse it. */
   check?: (component: PathComponent) => void;
+  /** Asked after each check: true ends the walk there (a refusal was recorded, nothing more to see). */
+  stopEarly?: () => boolean;
 }
 
 const MAX_LINKS = 40;
@@ -58,6 +60,7 @@ export function walkPath(target: string, options: WalkPathOptions = {}): string 
       stats = lstatSync(next);
     }
     options.check?.({ path: next, stats, folder: current, folderStats: currentStats, last: pending.length === 0 && !stats.isSymbolicLink() });
+    if (options.stopEarly?.() === true) return next;
     if (stats.isSymbolicLink()) {
       links += 1;
       if (links > MAX_LINKS) throw Object.assign(new Error(`ELOOP: too many symbolic links, ${target}`), { code: 'ELOOP', path: target });

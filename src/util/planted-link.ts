@@ -1,6 +1,6 @@
 import { realpathSync } from 'node:fs';
 import { UsageError } from './errors.js';
-import { untrustedReason } from './file-trust.js';
+import { untrustedReason } from './trusted-path.js';
 import type { PathComponent } from './path-walk.js';
 
 /**
@@ -11,8 +11,8 @@ import type { PathComponent } from './path-walk.js';
  */
 export function refusePlantedLink(component: PathComponent): void {
   if (!component.stats.isSymbolicLink()) return;
-  const own = untrustedReason(component.stats);
-  const folder = untrustedReason(component.folderStats, { stickyFolder: true });
+  const own = untrustedReason(component.stats, component.path);
+  const folder = untrustedReason(component.folderStats, component.folder, { onTheWay: true });
   if (own === undefined && folder === undefined) return;
   let real: string | undefined;
   try {
@@ -20,7 +20,7 @@ export function refusePlantedLink(component: PathComponent): void {
   } catch {
     real = undefined;
   }
-  throw new UsageError(`refusing to go through ${component.path}: it is a symbolic link that another user could have planted (${own ?? `it is in ${component.folder}, and ${folder}`})`, {
+  throw new UsageError(`refusing to go through ${component.path}: it is a symbolic link that another user could have planted (${own ?? `it is in a folder others can change: ${folder}`})`, {
     file: component.path,
     ...(real !== undefined && { found: `a link to ${real}` }),
     fix: [`replace the link with a real folder${real !== undefined ? `, or give its target ${real} directly if you trust it` : ''}`, 'mlcheck never writes through a link it did not make (docs/security.md)'],

@@ -1,6 +1,7 @@
 import { lstatSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { untrustedReason } from './trusted-path.js';
 
 export interface PrivateDirectoryOptions {
   /** Where the directory is made (default: the OS temp dir, which other users can write to). */
@@ -29,11 +30,11 @@ export function assertPrivateDirectory(dir: string): void {
   const stats = lstatSync(dir);
   const uid = process.getuid?.();
   const problems = [
-    !stats.isDirectory() && 'it is not a directory (a symbolic link?)',
-    uid !== undefined && stats.uid !== uid && `it belongs to uid ${stats.uid}, not to this user (uid ${uid})`,
-    (stats.mode & 0o022) !== 0 && `its mode ${(stats.mode & 0o777).toString(8)} lets other users write to it`,
+    !stats.isDirectory() && `${dir} is not a directory (a symbolic link?)`,
+    uid !== undefined && stats.uid !== uid && `${dir} belongs to uid ${stats.uid}, not to this user (uid ${uid})`,
+    untrustedReason(stats, dir, { trustedUids: uid === undefined ? [] : [uid] }),
   ].filter((problem): problem is string => typeof problem === 'string');
   if (problems.length > 0) {
-    throw new Error(`refusing to use ${dir} for files that will be executed: ${problems.join('; ')}. Fix: check who created it; set TMPDIR to a directory only you can write`);
+    throw new Error(`refusing to use ${dir} for files that will be executed: ${[...new Set(problems)].join('; ')}. Fix: check who created it; set TMPDIR to a directory only you can write`);
   }
 }
