@@ -4,6 +4,7 @@ import { ENGINE_IDS, type EngineId } from '../engines/types.js';
 import { probeNode, withNodeClass, type ProbeNodeOptions, type ProbeSnapshot } from '../probe/index.js';
 import type { NodeClass, NodeReferenceFile } from '../references/node-references.js';
 import { UsageError, describeError } from '../util/errors.js';
+import { checkTrustedPath } from '../util/trusted-path.js';
 import type { PlanRequest } from '../runner/types.js';
 import type { CliContext } from './context.js';
 import { selectPython } from './python-options.js';
@@ -43,10 +44,16 @@ export function applyNodeClassExpectation(probe: ProbeSnapshot | null, nodeClass
 /**
  * Test hook: MLCHECK_TEST_WORKLOADS lists modules (separated by ':') that each export a test-only
  * `workload`, which `run` and `slurm check` then plan like a shipped one (a case that crashes,
- * hangs or starts slowly, end to end through the CLI). For tests; on a node leave it unset.
+ * hangs or starts slowly, end to end through the CLI). For tests; on a node leave it unset. Like
+ * all code root loads, each module must pass the trust check (docs/security.md), else exit 2.
  */
 export function testWorkloadModules(env: NodeJS.ProcessEnv = process.env): string[] {
-  return (env.MLCHECK_TEST_WORKLOADS ?? '').split(':').filter((module) => module.length > 0);
+  const modules = (env.MLCHECK_TEST_WORKLOADS ?? '').split(':').filter((module) => module.length > 0);
+  for (const module of modules) {
+    const trust = checkTrustedPath(module);
+    if (!trust.trusted) throw new UsageError(`refusing to load MLCHECK_TEST_WORKLOADS module ${module}: ${trust.problem}`, { file: module, fix: trust.fix });
+  }
+  return modules;
 }
 
 /**

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import { RequirementError } from '../../util/errors.js';
+import { checkTrustedPath } from '../../util/trusted-path.js';
 
 export type OrtModule = typeof ort;
 
@@ -59,6 +60,9 @@ export function ortPackageDir(env: NodeJS.ProcessEnv = process.env): string {
         fix: `point ${ORT_PACKAGE_VARIABLE} at the folder with onnxruntime-node's package.json, or unset it`,
       });
     }
+    // Root loads native code from it: only from a folder nobody else could have changed.
+    const trust = checkTrustedPath(dir);
+    if (!trust.trusted) throw new RequirementError(`refusing ${ORT_PACKAGE_VARIABLE}=${override}: ${trust.problem}`, { file: dir, fix: trust.fix });
     return dir;
   }
   return path.dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
