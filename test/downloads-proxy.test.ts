@@ -1,8 +1,8 @@
 /**
  * Downloads honour HTTPS_PROXY, HTTP_PROXY and NO_PROXY (lower-case too): `datasets fetch` goes
- * through a local forward proxy to a local data server, NO_PROXY bypasses the proxy, and
- * `setup onnx-cuda` hands the proxy to onnxruntime-node's installer. The proxy forwards only to
- * loopback: the installer's request for api.nuget.org is refused there, never sent on.
+ * through a local forward proxy to a local data server, NO_PROXY bypasses the proxy, a proxy
+ * without a scheme is read as curl reads it, and no proxy password is ever printed. The proxy
+ * forwards only to loopback. (`setup onnx-cuda` through a proxy: test/setup-onnx-cuda.test.ts.)
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
@@ -10,7 +10,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDataAccess } from '../src/datasets/index.js';
-import { globalAgentNoProxy, installerProxyEnv } from '../src/engines/onnx/installer-proxy.js';
 import { startDataMirror, type DataMirror } from './helpers/data-mirror.js';
 import { closedPort, startForwardProxy, type ForwardProxy } from './helpers/forward-proxy.js';
 import { cliPath } from './helpers/paths.js';
@@ -164,24 +163,5 @@ describe('proxy credentials', () => {
     expect(result.stderr).toContain("HTTP_PROXY=socks5://alice:***@127.0.0.1:1080: mlcheck's downloads go through http:// and https:// proxies only");
     expect(result.stdout + result.stderr).not.toContain(password);
     expect(served).toEqual([]);
-  });
-});
-
-describe('setup onnx-cuda through a proxy', () => {
-  it("hands HTTPS_PROXY to onnxruntime-node's installer: its first request is a CONNECT to api.nuget.org through the proxy", async () => {
-    const result = await cli(['setup', 'onnx-cuda'], baseEnv({ HTTPS_PROXY: proxy.url }));
-    expect(result.code).toBe(1);
-    expect(proxy.hits[0]).toEqual({ method: 'CONNECT', target: 'api.nuget.org:443', forwarded: false });
-    expect(result.stderr).toContain(`through HTTPS_PROXY=${proxy.url}`);
-  });
-
-  it("translates the environment's names for global-agent: lower-case first, an explicit GLOBAL_AGENT_* kept, NO_PROXY domains with their subdomains", () => {
-    expect(installerProxyEnv({ HTTPS_PROXY: 'http://upper:1', https_proxy: 'http://lower:2', HTTP_PROXY: 'http://plain:3', NO_PROXY: '.corp.example' })).toEqual({
-      GLOBAL_AGENT_HTTPS_PROXY: 'http://lower:2',
-      GLOBAL_AGENT_HTTP_PROXY: 'http://plain:3',
-      GLOBAL_AGENT_NO_PROXY: 'corp.example,*.corp.example',
-    });
-    expect(installerProxyEnv({ HTTPS_PROXY: 'http://a:1', GLOBAL_AGENT_HTTPS_PROXY: 'http://mine:9' })).toEqual({});
-    expect(globalAgentNoProxy('example.com, .corp.net *.lab:8080,*')).toBe('example.com,*.example.com,corp.net,*.corp.net,lab:8080,*.lab:8080,*');
   });
 });
