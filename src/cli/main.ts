@@ -3,6 +3,7 @@ import { MlcheckError, describeError } from '../util/errors.js';
 import { EXIT, type CliContext } from './context.js';
 import { packageVersion } from '../util/package-info.js';
 import { redactProxyCredentials } from '../util/proxy-redact.js';
+import { withholdSecrets } from '../util/withheld-secrets.js';
 
 type Register = (program: Command, context: CliContext) => void;
 
@@ -40,6 +41,8 @@ function dropUndiciProxyNotice(): void {
 /** Runs one mlcheck command line and returns the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
+  // JUPYTER_TOKEN leaves process.env before anything starts a child process: none inherits it.
+  withholdSecrets(process.env);
   dropUndiciProxyNotice();
   // A closed pipe (`mlcheck probe --json | head`) is the reader's choice, not an error of ours.
   for (const stream of [process.stdout, process.stderr]) {

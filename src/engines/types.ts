@@ -94,6 +94,8 @@ export interface OpenOptions {
   python?: PythonEnvironmentSpec;
   /** The case was stopped (Ctrl-C, the watchdog): an engine that started something remote stops it. */
   signal?: AbortSignal;
+  /** The python engine in a kernel (--jupyter): the server's token, from the runner over IPC (never the environment). */
+  jupyterToken?: string;
 }
 
 export interface Engine<S extends EngineSession = EngineSession> {

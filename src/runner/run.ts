@@ -13,6 +13,7 @@ import { loadProfiles, workloadProfile, type ProfileFile } from '../references/p
 import type { CaseResult, RunRecord, RunSession, SlurmJobOfRun } from '../references/results.js';
 import { decideTimeout } from '../references/timeout-outcome.js';
 import { runAttempts } from './case-attempts.js';
+import { caseSecrets } from './case-secrets.js';
 import { runIsolated, type IsolatedCase } from './isolate.js';
 import { planCases, type PlanOptions } from './plan.js';
 import { clearPreviousRun, readCaseResults, readRunState, writeCaseResult, writeRunState, type RunState } from './run-dir.js';
@@ -133,6 +134,7 @@ async function execute(state: RunState, finished: Map<string, CaseResult>, profi
             ...(options.signal && { signal: options.signal }),
             ...(options.maxOldSpaceMb && { maxOldSpaceMb: options.maxOldSpaceMb }),
             ...(options.env && { env: options.env }),
+            secrets: caseSecrets(spec),
             ...(timeLeft !== undefined && { timeLeftSeconds: timeLeft }),
           });
           return toCaseResult(spec, isolated, startedAt, new Date(), profiles, options);

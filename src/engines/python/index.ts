@@ -51,7 +51,7 @@ export function createPythonEngine(engineOptions: PythonEngineOptions = {}): Eng
       const backend = chooseBackend(options.backend);
       const { framework, device } = parsePythonBackend(backend);
       const spec = options.python ?? DEFAULT_PYTHON_SPEC;
-      const { host, environment, kernel } = spec.jupyter ? await startKernel(spec, spec.jupyter, options.signal) : await startInterpreter(spec);
+      const { host, environment, kernel } = spec.jupyter ? await startKernel(spec, spec.jupyter, options.signal, options.jupyterToken) : await startInterpreter(spec);
       try {
         const reply = await host.request({ type: 'open', framework, device, threads: options.threads ?? null, training: options.training !== false }, `opening ${framework}`);
         if (reply.type !== 'opened') throw hostError(reply, `${framework} in ${kernel ? `kernel ${kernel.facts.kernel}` : describeEnvironment(environment)}`);
@@ -85,11 +85,12 @@ async function startInterpreter(spec: PythonEnvironmentSpec): Promise<StartedHos
 }
 
 /** A kernel of the Jupyter server (--jupyter): its own interpreter and environment, as a notebook user gets them. */
-async function startKernel(spec: PythonEnvironmentSpec, target: JupyterTarget, signal: AbortSignal | undefined): Promise<StartedHost> {
+async function startKernel(spec: PythonEnvironmentSpec, target: JupyterTarget, signal: AbortSignal | undefined, givenToken: string | undefined): Promise<StartedHost> {
   // Loaded only here: a local run does not pay for @jupyterlab/services.
   const { JupyterKitHost } = await import('../jupyter/kernel-host.js');
   const { readJupyterToken } = await import('../jupyter/token.js');
-  const { token } = readJupyterToken({ tokenFile: target.tokenFile, env: process.env });
+  // A case process gets the token from the runner (IPC); read here only when the engine runs in-process.
+  const token = givenToken ?? readJupyterToken({ tokenFile: target.tokenFile }).token;
   const { host, hello } = await JupyterKitHost.start({ target, token, kitsDir: PYTHON_KITS_DIR, ...(signal && { signal }) });
   // An abort between requests (Ctrl-C, the watchdog) still shuts the kernel down at once.
   const onAbort = (): void => host.kill();
