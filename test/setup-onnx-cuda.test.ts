@@ -15,7 +15,8 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
+import { PROVIDER_REQUIREMENTS } from '../src/engines/onnx/provider-requirements.js';
 import { extractZipEntries } from '../src/util/zip-entries.js';
 import { startForwardProxy, type ForwardProxy } from './helpers/forward-proxy.js';
 import { repoRoot } from './helpers/paths.js';
@@ -273,6 +274,12 @@ describe('mlcheck setup onnx-cuda', () => {
     expect(result.stdout).toContain(`would install ${PROVIDERS.join(', ')} into ${binDir}`);
     expect(server.requested).toEqual([]);
   }, 60_000);
+
+  it('the shipped file lists, for each package, exactly the provider files the onnx engine looks for', () => {
+    const document = parse(readFileSync(path.join(repoRoot, 'references', 'onnx-cuda-packages.yaml'), 'utf8')) as { packages: { files: Record<string, string> }[] };
+    expect(document.packages.length).toBeGreaterThan(0);
+    for (const entry of document.packages) expect(Object.keys(entry.files).sort()).toEqual([...PROVIDER_REQUIREMENTS.tensorrt.providerFiles].sort());
+  });
 
   it('refuses to install into a bin folder other users can write', async () => {
     const { root, binDir } = packageCopy();
