@@ -263,6 +263,14 @@ describe('mlcheck setup onnx-cuda', () => {
     expect(repaired.stderr).toContain(`${PROVIDERS[1]}: present, but not installed by a verified setup: replacing them`);
     expect(readFileSync(path.join(binDir, PROVIDERS[1]!)).equals(contents[PROVIDERS[1]!]!)).toBe(true);
     expect(server.requested).toHaveLength(3);
+
+    // A verified library that others can write (as onnxruntime-node's installer leaves them: 0666) is replaced too.
+    chmodSync(path.join(binDir, PROVIDERS[0]!), 0o666);
+    const loosened = await setup(root, ['--packages', pins], env());
+    expect(loosened.status, loosened.stderr).toBe(0);
+    expect(loosened.stderr).toContain(`${PROVIDERS[0]}: present, but not installed by a verified setup: replacing them`);
+    expect(statSync(path.join(binDir, PROVIDERS[0]!)).mode & 0o777).toBe(0o755);
+    expect(server.requested).toHaveLength(4);
   }, 180_000);
 
   it('--dry-run names the URL, size and sha256 and downloads nothing', async () => {

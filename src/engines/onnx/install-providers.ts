@@ -95,7 +95,7 @@ async function sha256Of(file: string): Promise<string> {
 export type InstalledState =
   | { state: 'installed'; package: string }
   | { state: 'missing'; files: string[] }
-  /** Present, but not (or no longer) what a verified setup installed: another installer's, or changed since. */
+  /** Present, but not (or no longer) what a verified setup installed: another installer's, changed since, or writable by others. */
   | { state: 'unverified'; files: string[] };
 
 /** Whether binDir holds `names` exactly as the last verified setup left them. */
@@ -111,7 +111,9 @@ export async function installedProviderState(binDir: string, sha256: string, nam
   const unverified: string[] = [];
   for (const name of names) {
     const stats = lstatSync(path.join(binDir, name));
-    if (record === null || record.sha256 !== sha256 || !stats.isFile() || record.files[name] !== (await sha256Of(path.join(binDir, name)))) unverified.push(name);
+    // A library others can write (onnxruntime-node's installer leaves them mode 0666) may change after any check.
+    const writableByOthers = (stats.mode & 0o022) !== 0;
+    if (record === null || record.sha256 !== sha256 || !stats.isFile() || writableByOthers || record.files[name] !== (await sha256Of(path.join(binDir, name)))) unverified.push(name);
   }
   return unverified.length === 0 && record !== null ? { state: 'installed', package: record.package } : { state: 'unverified', files: unverified };
 }
