@@ -108,6 +108,16 @@ const FILES: ConfigFile[] = [
     ],
   },
   {
+    file: 'references/onnx-cuda-packages.yaml',
+    what: 'provider package file',
+    args: () => ['setup', 'onnx-cuda', '--dry-run'],
+    mistakes: [
+      { name: 'a wrong type', change: (d) => void (d.packages[0].files = 'all of them'), at: 'packages[0].files' },
+      { name: 'an unknown key', change: (d) => void (d.packages[0].colour = 'red'), at: 'packages[0].colour' },
+      { name: 'a missing field', change: (d) => void delete d.packages[0].url, at: 'packages[0].url' },
+    ],
+  },
+  {
     file: 'datasets/iris.json',
     what: 'dataset manifest',
     args: () => ['datasets', 'list'],

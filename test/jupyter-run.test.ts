@@ -13,7 +13,7 @@ import { parseServerUrl } from '../src/engines/jupyter/server-url.js';
 import { validateReport } from '../src/report/validate.js';
 import type { JsonReport, ReportCase } from '../src/report/json-report.js';
 import { hasJupyterServer, startJupyterServer, writeKernelspec, type JupyterServer } from './helpers/jupyter-server.js';
-import { cliPath, repoRoot, sharedDataDir } from './helpers/paths.js';
+import { cliPath, fixtureWorkload, repoRoot, sharedDataDir } from './helpers/paths.js';
 import { debianPython, runCli } from './helpers/python-env.js';
 import { startRecordingReverseProxy } from './helpers/recording-reverse-proxy.js';
 
@@ -113,13 +113,76 @@ describeJupyter('workloads through a live Jupyter kernel', () => {
     expect(await server.kernelsAfter()).toEqual([]);
   }, 300_000);
 
-  it('fails a kernel that does not start within --kernel-timeout, and shuts it down', async () => {
+  // A kernel that never starts is the server's or its launcher's fault (a job stuck in a queue
+  // looks the same): undecided, never a failure of this node. (This test expected `fail`, phase
+  // crash, before issue 22.)
+  it('leaves a case undecided (exit 3) when its kernel does not start within --kernel-timeout, and shuts it down', async () => {
     const result = await run('never-starts', ['hello', '--kernel', 'never-starts', '--kernel-timeout', '4'], envWith({ JUPYTER_TOKEN: server.token }));
-    expect(result.status, result.stderr + result.stdout).toBe(1);
+    expect(result.status, result.stderr + result.stdout).toBe(3);
     const hello = report('never-starts').cases[0]!;
-    expect([hello.outcome, hello.failPhase]).toEqual(['fail', 'crash']);
+    expect([hello.outcome, hello.failPhase]).toEqual(['error', 'setup']);
     expect(hello.reason).toMatch(/^kernel never-starts \([0-9a-f-]{36}\) on http:\/\/127\.0\.0\.1:\d+\/ did not start within 4 s$/);
     expect(hello.jupyter).toMatchObject({ kernel: 'never-starts', startSeconds: null });
+    expect(await server.kernelsAfter()).toEqual([]);
+  }, 120_000);
+
+  it('leaves a case undecided (exit 3), not failed, when the server answers HTTP 500 to starting its kernel', async () => {
+    const proxy = await startRecordingReverseProxy(server.url, {
+      answer: (request) => (request.method === 'POST' && request.url?.replace(/\?.*$/, '') === '/api/kernels' ? { status: 500, body: '{"message": "Internal Server Error", "reason": null}' } : null),
+    });
+    try {
+      const out500 = path.join(out, 'server-500');
+      const result = await runCli(cliPath, ['run', 'hello', '--kernel', 'python3', '--jupyter', proxy.url, '--data-dir', sharedDataDir, '--no-probe', '--out', out500, '--json', `${out500}.json`], envWith({ JUPYTER_TOKEN: server.token }));
+      expect(result.status, result.stderr + result.stdout).toBe(3);
+      const hello = (JSON.parse(readFileSync(`${out500}.json`, 'utf8')) as JsonReport).cases[0]!;
+      expect([hello.outcome, hello.failPhase]).toEqual(['error', 'setup']);
+      expect(hello.reason).toContain(`the Jupyter server ${proxy.url} did not start kernel python3 (HTTP 500): `);
+      expect(hello.reason).toContain('a fault of the server or its kernel launcher, not of this node');
+      expect(proxy.requests.map((r) => `${r.method} ${r.url.replace(/\?.*$/, '')}`)).toContain('POST /api/kernels');
+      expect(result.stdout + result.stderr).not.toContain(server.token);
+      expect(await server.kernelsAfter()).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  }, 120_000);
+
+  it.each([
+    ['none', 'it carries no nonce'],
+    ['stale', "it carries nonce 0123456789abcdef0123456789abcdef, not this request's (a replayed or forged answer)"],
+  ])('refuses an answer not bound to its request (%s): undecided, exit 3, even though the genuine answer follows', async (mode, why) => {
+    const name = `forged-${mode}`;
+    const result = await run(name, ['fixture-python-kit', '--kernel', 'python3'], {
+      ...envWith({ JUPYTER_TOKEN: server.token }),
+      MLCHECK_TEST_WORKLOADS: fixtureWorkload('python-kit-file'),
+      MLCHECK_TEST_KIT: path.join(repoRoot, 'test', 'fixtures', 'python-kits', 'forged-answer.py'),
+      MLCHECK_TEST_MARKER: mode,
+    });
+    expect(result.status, result.stderr + result.stdout).toBe(3);
+    const kit = report(name).cases[0]!;
+    expect(kit.outcome).toBe('error');
+    expect(kit.reason).toContain(`: refused an answer while running the pytorch kit ${path.join(repoRoot, 'test', 'fixtures', 'python-kits', 'forged-answer.py')}: ${why}; mlcheck's answers must echo the nonce of the request they answer`);
+    expect(await server.kernelsAfter()).toEqual([]);
+  }, 120_000);
+
+  it.each([
+    ['JUPYTER_TOKEN', (token: string) => ({ JUPYTER_TOKEN: token, JUPYTERHUB_API_TOKEN: token }), [] as string[]],
+    ['--jupyter-token-file', (token: string) => ({ JUPYTERHUB_API_TOKEN: token, MLCHECK_TEST_TOKEN_COPY: `prefix-${token}` }), ['--jupyter-token-file']],
+  ])('hands the token (from %s) to the case process over IPC: it reaches the kernel, and no copy of it is in the case process environment', async (source, tokenEnv, fileFlag) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mlcheck-jupyter-env-'));
+    const tokenFile = path.join(dir, 'token');
+    writeFileSync(tokenFile, `${server.token}\n`);
+    chmodSync(tokenFile, 0o600);
+    const name = `env-${source.replace(/\W/g, '')}`;
+    const result = await run(name, ['fixture-environment', '--kernel', 'python3', ...(fileFlag.length > 0 ? [...fileFlag, tokenFile] : [])], {
+      ...envWith(tokenEnv(server.token)),
+      MLCHECK_TEST_WORKLOADS: fixtureWorkload('environment-report'),
+      MLCHECK_TEST_ENV_DIR: dir,
+    });
+    expect(result.status, result.stderr + result.stdout).toBe(0);
+    expect(report(name).cases[0]!.via).toBe('jupyter');
+    const caseProcess = JSON.parse(readFileSync(path.join(dir, 'case-process.json'), 'utf8')) as Record<string, string>;
+    expect(caseProcess.MLCHECK_TEST_ENV_DIR).toBe(dir);
+    expect(Object.keys(caseProcess).filter((key) => caseProcess[key]!.includes(server.token))).toEqual([]);
     expect(await server.kernelsAfter()).toEqual([]);
   }, 120_000);
 

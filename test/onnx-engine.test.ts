@@ -107,12 +107,8 @@ describe('provider detection layers', () => {
     expect(session.skippedProviders.find((s) => s.backend === 'cuda')!.reason).toContain('CUDA_ERROR_NO_DEVICE');
   });
 
-  it('plans onnxruntime-node installer with the skip settings removed', () => {
-    const plan = planCudaSetup({ platform: 'linux/x64', env: { npm_config_onnxruntime_node_install: 'skip', ONNXRUNTIME_NODE_INSTALL: 'skip', PATH: '/usr/bin' } });
-    if ('unsupported' in plan) throw new Error(plan.unsupported);
-    expect(plan.args[0]).toMatch(/onnxruntime-node[/\\]script[/\\]install\.js$/);
-    expect(plan.args[1]).toBe('--onnxruntime-node-install=cuda12');
-    expect(plan.env).toEqual({ PATH: '/usr/bin' });
+  it("plans the CUDA provider setup only for a pinned package (references/onnx-cuda-packages.yaml), never onnxruntime-node's unverified installer", () => {
+    expect(() => planCudaSetup({ platform: 'linux/x64' })).toThrow(/refusing to install Microsoft\.ML\.OnnxRuntime\.Gpu\.Linux .* unverified/);
     expect(planCudaSetup({ platform: 'darwin/arm64' })).toHaveProperty('unsupported');
   });
 });

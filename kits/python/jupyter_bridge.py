@@ -2,10 +2,12 @@
 
 mlcheck (src/engines/jupyter/kernel-host.ts) starts a kernel through the server's REST API and
 sends execute requests over its WebSocket. The first puts this folder on sys.path and calls
-start(); each later one calls handle('<one JSON request, as host.py reads them>'). host.py's
-Host answers as it does over stdin/stdout, but every protocol message leaves as a display_data
-message of MIME type application/vnd.mlcheck.host+json, so that nothing a kit, a framework or
-the kernel prints can be taken for an answer.
+start('<nonce>'); each later one calls handle('<one JSON request, as host.py reads them>',
+'<nonce>'). host.py's Host answers as it does over stdin/stdout, but every protocol message
+leaves as a display_data message of MIME type application/vnd.mlcheck.host+json, wrapped as
+{"nonce": <the request's nonce>, "message": <the message>}: nothing a kit, a framework or the
+kernel prints can be taken for an answer, and mlcheck takes an answer only for the request
+whose fresh random nonce it echoes (a stale or replayed answer is refused).
 """
 import importlib.util
 import json
@@ -19,16 +21,23 @@ _host = None
 
 
 class _DisplayOut:
-    """host.py writes one JSON line per message; each becomes one display_data message."""
+    """host.py writes one JSON line per message; each becomes one display_data message, tagged
+    with the nonce of the request being answered (None between requests: mlcheck refuses it)."""
+
+    def __init__(self):
+        self.nonce = None
 
     def write(self, text):
         from IPython.display import display
         for line in text.splitlines():
             if line.strip():
-                display({MIME: json.loads(line)}, raw=True)
+                display({MIME: dict(nonce=self.nonce, message=json.loads(line))}, raw=True)
 
     def flush(self):
         pass
+
+
+_out = _DisplayOut()
 
 
 def _load_host():
@@ -50,17 +59,27 @@ def _cpu_model():
     return None
 
 
-def start():
+def _answering(nonce, act):
+    """Runs act with every message it sends tagged with nonce."""
+    _out.nonce = nonce
+    try:
+        act()
+    finally:
+        _out.nonce = None
+
+
+def start(nonce):
     """Says hello with where the kernel runs: its host, CPU and, inside a Slurm job, the job and node."""
     global _host_module, _host
     _host_module = _host_module or _load_host()
-    _host = _host_module.Host(_DisplayOut())
+    _host = _host_module.Host(_out)
     slurm = None
     if os.environ.get('SLURM_JOB_ID'):
         slurm = dict(jobId=os.environ.get('SLURM_JOB_ID'), node=os.environ.get('SLURMD_NODENAME'))
-    _host.send(dict(type='hello', protocol=_host_module.PROTOCOL_VERSION, python=sys.version.split()[0], executable=sys.executable,
-                    pid=os.getpid(), host=socket.gethostname(), cpu=_cpu_model(), slurm=slurm))
+    _answering(nonce, lambda: _host.send(dict(type='hello', protocol=_host_module.PROTOCOL_VERSION, python=sys.version.split()[0], executable=sys.executable,
+                                              pid=os.getpid(), host=socket.gethostname(), cpu=_cpu_model(), slurm=slurm)))
 
 
-def handle(line):
-    _host.handle(json.loads(line))
+def handle(line, nonce):
+    message = json.loads(line)
+    _answering(nonce, lambda: _host.handle(message))

@@ -2,6 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { MlcheckError, describeError } from '../util/errors.js';
 import { EXIT, type CliContext } from './context.js';
 import { packageVersion } from '../util/package-info.js';
+import { redactProxyCredentials } from '../util/proxy-redact.js';
+import { withholdSecrets } from '../util/withheld-secrets.js';
 
 type Register = (program: Command, context: CliContext) => void;
 
@@ -39,6 +41,8 @@ function dropUndiciProxyNotice(): void {
 /** Runs one mlcheck command line and returns the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
+  // JUPYTER_TOKEN leaves process.env before anything starts a child process: none inherits it.
+  withholdSecrets(process.env);
   dropUndiciProxyNotice();
   // A closed pipe (`mlcheck probe --json | head`) is the reader's choice, not an error of ours.
   for (const stream of [process.stdout, process.stderr]) {
@@ -46,9 +50,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (error.code !== 'EPIPE') throw error;
     });
   }
+  // Every line goes out without the proxy passwords of the environment: an HTTP library's error
+  // may quote the proxy URL, and no message of mlcheck's needs them.
+  const line = (text: string): string => redactProxyCredentials(text.endsWith('\n') ? text : `${text}\n`);
   const context: CliContext = {
-    out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-    err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+    out: (text) => process.stdout.write(line(text)),
+    err: (text) => process.stderr.write(line(text)),
     isTTY: process.stdout.isTTY === true,
     setExitCode: (code) => {
       exitCode = code;

@@ -12,6 +12,7 @@ import { frameworksOfModules, parseModuleList } from '../engines/python/module-n
 import { DEFAULT_ENGINE_IDS, ENGINE_BACKENDS, type EngineId } from '../engines/types.js';
 import { describeError, UsageError } from '../util/errors.js';
 import { checkTrustedPath } from '../util/trusted-path.js';
+import { withholdSecretValue } from '../util/withheld-secrets.js';
 import type { CliContext } from './context.js';
 import { parsePositiveNumber } from './option-parsers.js';
 
@@ -132,6 +133,8 @@ async function jupyterTarget(flags: PythonFlags, localFlagGiven: boolean, contex
   const tokenFile = flags.jupyterTokenFile === undefined ? undefined : path.resolve(flags.jupyterTokenFile);
   const token = readJupyterToken({ tokenFile, env: process.env });
   if (token.warning !== null) context.err(`mlcheck: warning: ${token.warning}`);
+  // A token from a file may also sit in another variable (JUPYTERHUB_API_TOKEN, an export): out of every child's environment too.
+  withholdSecretValue(token.token);
   await checkJupyterServer({ url, token: token.token, tokenSource: token.source, kernel: flags.kernel });
   return { url, kernel: flags.kernel, ...(tokenFile !== undefined && { tokenFile }), startTimeoutSeconds: flags.kernelTimeout ?? DEFAULT_KERNEL_TIMEOUT_SECONDS };
 }

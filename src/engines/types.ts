@@ -107,6 +107,8 @@ export interface OpenOptions {
   gpus?: readonly ComputeGpu[];
   /** The workload computes on every GPU in scope (hello), not only on the first. */
   computeOnEveryGpu?: boolean;
+  /** The python engine in a kernel (--jupyter): the server's token, from the runner over IPC (never the environment). */
+  jupyterToken?: string;
 }
 
 export interface Engine<S extends EngineSession = EngineSession> {

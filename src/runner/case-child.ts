@@ -12,7 +12,7 @@ import { ensureDirectory } from '../util/ensure-directory.js';
 import { MlcheckError, RequirementError, describeError } from '../util/errors.js';
 import { findWorkload } from '../workloads/index.js';
 import type { Workload, WorkloadOutput, WorkloadRun } from '../workloads/types.js';
-import type { ChildMessage, ParentMessage } from './case-protocol.js';
+import type { CaseSecrets, ChildMessage, ParentMessage } from './case-protocol.js';
 import type { CaseSpec } from './types.js';
 
 function send(message: ChildMessage): Promise<void> {
@@ -33,7 +33,7 @@ async function resolveWorkload(spec: CaseSpec): Promise<Workload> {
   return workload;
 }
 
-async function runCase(spec: CaseSpec, signal: AbortSignal): Promise<void> {
+async function runCase(spec: CaseSpec, secrets: CaseSecrets, signal: AbortSignal): Promise<void> {
   let phase: 'setup' | 'run' = 'setup';
   let session: EngineSession | undefined;
   try {
@@ -58,6 +58,7 @@ async function runCase(spec: CaseSpec, signal: AbortSignal): Promise<void> {
       ...(spec.python && { python: spec.python }),
       gpus,
       computeOnEveryGpu: workload.computesOnEveryGpu === true,
+      ...(secrets.jupyterToken !== undefined && { jupyterToken: secrets.jupyterToken }),
     });
     await send({ type: 'engine', info: session.info, setupSeconds: (performance.now() - setupStart) / 1000 });
 
@@ -123,7 +124,7 @@ setInterval(() => {
 }, 1000).unref();
 process.once('message', (message: ParentMessage) => {
   if (message.type !== 'start') return;
-  runCase(message.spec, controller.signal).then(
+  runCase(message.spec, message.secrets ?? {}, controller.signal).then(
     () => {
       // Frameworks may keep worker threads alive; the case is over once its result is sent.
       finished = true;

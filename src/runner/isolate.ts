@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { EngineInfo } from '../engines/types.js';
 import { packageRoot } from '../util/package-info.js';
 import type { Progress, WorkloadOutput } from '../workloads/types.js';
-import type { ChildMessage, ParentMessage } from './case-protocol.js';
+import type { CaseSecrets, ChildMessage, ParentMessage } from './case-protocol.js';
 import type { FailPhase } from '../references/results.js';
 import type { CaseSpec } from './types.js';
 
@@ -39,6 +39,8 @@ export interface IsolateOptions {
   /** V8 heap limit for the child, so a runaway allocation ends in that child, not the node. */
   maxOldSpaceMb?: number;
   env?: NodeJS.ProcessEnv;
+  /** Sent to the child over IPC with its spec, never through its environment. */
+  secrets?: CaseSecrets;
   /**
    * Seconds left before the run's deadline. When that is shorter than the case's watchdog, the
    * watchdog fires then instead, and the case ends interrupted: the deadline, not the case, ended it.
@@ -140,7 +142,7 @@ export function runIsolated(spec: CaseSpec, options: IsolateOptions = {}): Promi
       const outcome = settled ?? { kind: 'crashed', phase, reason: describeCrash(exitCode, signal, phase, stderr), exitCode, signal };
       resolve({ outcome, engine, setupSeconds, ...(runSeconds !== undefined && { runSeconds }), stderrTail });
     });
-    const start: ParentMessage = { type: 'start', spec };
+    const start: ParentMessage = { type: 'start', spec, ...(options.secrets !== undefined && { secrets: options.secrets }) };
     child.send(start);
   });
 }

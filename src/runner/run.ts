@@ -15,6 +15,7 @@ import type { CaseResult, RunRecord, RunSession, SlurmJobOfRun } from '../refere
 import { decideTimeout } from '../references/timeout-outcome.js';
 import { runAttempts } from './case-attempts.js';
 import { gpusToComputeOn } from './compute-gpus.js';
+import { caseSecrets } from './case-secrets.js';
 import { runIsolated, type IsolatedCase } from './isolate.js';
 import { planCases, type PlanOptions } from './plan.js';
 import { checkRunDirectory, clearPreviousRun, readCaseResults, readRunState, writeCaseResult, writeRunState, type RunState } from './run-dir.js';
@@ -139,6 +140,7 @@ async function execute(state: RunState, finished: Map<string, CaseResult>, profi
             ...(options.signal && { signal: options.signal }),
             ...(options.maxOldSpaceMb && { maxOldSpaceMb: options.maxOldSpaceMb }),
             ...(options.env && { env: options.env }),
+            secrets: caseSecrets(spec),
             ...(timeLeft !== undefined && { timeLeftSeconds: timeLeft }),
           });
           return toCaseResult(spec, isolated, startedAt, new Date(), profiles, options);

@@ -11,7 +11,7 @@ import { packageRoot } from './package-info.js';
  * schema/ (draft 2020-12), checked here with ajv. A mistake is reported one way everywhere:
  * the file, the key path (`nodeClasses[1].match.gpu`), what was expected there and what was found.
  */
-export type SchemaName = 'report' | 'profiles' | 'nodes' | 'expected-labels' | 'dataset' | 'model' | 'model-registry-entry' | 'xid' | 'gpu-health' | 'probe-health';
+export type SchemaName = 'report' | 'profiles' | 'nodes' | 'expected-labels' | 'dataset' | 'model' | 'model-registry-entry' | 'xid' | 'gpu-health' | 'probe-health' | 'onnx-cuda-packages';
 
 export const schemaFile = (name: SchemaName): string => path.join(packageRoot, 'schema', `${name}.schema.json`);
 

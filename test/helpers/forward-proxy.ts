@@ -3,7 +3,7 @@
  * and global-agent send them. It forwards only to loopback addresses; any other target is
  * refused with 403 and never contacted. Every request is recorded.
  */
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 
 export interface ProxyHit {
@@ -11,6 +11,8 @@ export interface ProxyHit {
   /** host:port for CONNECT, the absolute URL otherwise. */
   target: string;
   forwarded: boolean;
+  /** The Proxy-Authorization header the client sent, when it sent one. */
+  proxyAuthorization?: string;
 }
 
 export interface ForwardProxy {
@@ -18,6 +20,9 @@ export interface ForwardProxy {
   hits: ProxyHit[];
   close(): Promise<void>;
 }
+
+const credentials = (headers: IncomingHttpHeaders): { proxyAuthorization?: string } =>
+  headers['proxy-authorization'] === undefined ? {} : { proxyAuthorization: headers['proxy-authorization'] };
 
 const isLoopback = (host: string): boolean => host === 'localhost' || host === '[::1]' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 
@@ -34,7 +39,7 @@ export async function startForwardProxy(): Promise<ForwardProxy> {
       return void response.writeHead(400).end('absolute URI expected');
     }
     const allowed = isLoopback(url.hostname);
-    hits.push({ method: request.method ?? '', target, forwarded: allowed });
+    hits.push({ method: request.method ?? '', target, forwarded: allowed, ...credentials(request.headers) });
     if (!allowed) return void response.writeHead(403).end('test proxy: only loopback targets');
     const upstream = httpRequest({ host: url.hostname, port: url.port || 80, path: `${url.pathname}${url.search}`, method: request.method, headers: request.headers }, (answer) => {
       response.writeHead(answer.statusCode ?? 502, answer.headers);
@@ -47,7 +52,7 @@ export async function startForwardProxy(): Promise<ForwardProxy> {
     const target = request.url ?? '';
     const match = /^\[?([^\]]+?)\]?:(\d+)$/.exec(target);
     const allowed = match !== null && isLoopback(match[1]!);
-    hits.push({ method: 'CONNECT', target, forwarded: allowed });
+    hits.push({ method: 'CONNECT', target, forwarded: allowed, ...credentials(request.headers) });
     if (!allowed) {
       client.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n');
       return;

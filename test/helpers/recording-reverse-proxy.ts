@@ -1,7 +1,8 @@
 /**
  * A reverse proxy on loopback in front of one server, as a site's nginx in front of JupyterHub:
  * it forwards every request and WebSocket upgrade unchanged and records what such a proxy logs
- * (method and URL) and whether the request carried an Authorization header.
+ * (method and URL) and whether the request carried an Authorization header. `answer` may stand
+ * in for the server on chosen requests (a server that fails with HTTP 500, say).
  */
 import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
@@ -21,7 +22,18 @@ export interface RecordingReverseProxy {
   close(): Promise<void>;
 }
 
-export async function startRecordingReverseProxy(target: string): Promise<RecordingReverseProxy> {
+/** An answer the proxy gives itself instead of forwarding the request. */
+export interface StandInAnswer {
+  status: number;
+  body: string;
+}
+
+export interface RecordingReverseProxyOptions {
+  /** Returns an answer for a request the server must not see, or null to forward it. */
+  answer?: (request: IncomingMessage) => StandInAnswer | null;
+}
+
+export async function startRecordingReverseProxy(target: string, options: RecordingReverseProxyOptions = {}): Promise<RecordingReverseProxy> {
   const upstream = new URL(target);
   const port = Number(upstream.port || 80);
   const requests: ProxiedRequest[] = [];
@@ -30,6 +42,11 @@ export async function startRecordingReverseProxy(target: string): Promise<Record
     void requests.push({ method: request.method ?? '', url: request.url ?? '', authorization: request.headers.authorization ?? null, upgrade });
   const server = createServer((request, response) => {
     record(request, false);
+    const standIn = options.answer?.(request) ?? null;
+    if (standIn !== null) {
+      request.resume();
+      return void response.writeHead(standIn.status, { 'content-type': 'application/json' }).end(standIn.body);
+    }
     const forwarded = httpRequest({ host: upstream.hostname, port, path: request.url, method: request.method, headers: request.headers }, (answer) => {
       response.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(response);

@@ -1,4 +1,6 @@
-import { KernelAPI, KernelConnection, type Kernel, type KernelMessage, type ServerConnection } from '@jupyterlab/services';
+import { randomBytes } from 'node:crypto';
+import { KernelAPI, KernelConnection, ServerConnection, type Kernel, type KernelMessage } from '@jupyterlab/services';
+import { MlcheckError } from '../../util/errors.js';
 import type { Progress } from '../types.js';
 import type { KitTransport } from '../python/kit-transport.js';
 import type { HostMessage, HostRequest } from '../python/protocol.js';
@@ -6,7 +8,10 @@ import { serverSettings } from './server-settings.js';
 import type { JupyterKernelFacts, JupyterTarget } from './target.js';
 import { redactToken } from './token.js';
 
-/** kits/python/jupyter_bridge.py sends every protocol message as display data of this type. */
+/**
+ * kits/python/jupyter_bridge.py sends every protocol message as display data of this type,
+ * wrapped as `{nonce, message}`: the nonce is the one of the execute request it answers.
+ */
 const HOST_MIME = 'application/vnd.mlcheck.host+json';
 const OUTPUT_KEEP_LINES = 40;
 const SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -14,7 +19,7 @@ const SHUTDOWN_RETRY_MS = 250;
 /** Statuses after which the kernel that ran the kits is gone (the server may start another in its place). */
 const DEATH_STATUSES: ReadonlySet<Kernel.Status> = new Set(['dead', 'autorestarting', 'restarting']);
 
-/** The kernel died or the server dropped it while mlcheck waited: recorded as a crash. */
+/** The kernel died while it ran mlcheck's requests: the node's software, recorded as a crash. */
 export class KernelDiedError extends Error {
   readonly failPhase = 'crash' as const;
   constructor(message: string) {
@@ -32,6 +37,24 @@ export interface KernelHostOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * The server, its kernel launcher or the connection to it failed (an HTTP error when starting the
+ * kernel, a kernel that never became ready, the WebSocket lost), or an answer was not bound to the
+ * request it claims to answer: infrastructure, not this node. The case is undecided (exit 3).
+ */
+export class JupyterInfrastructureError extends MlcheckError {
+  constructor(message: string) {
+    super('internal', message);
+    this.name = 'JupyterInfrastructureError';
+  }
+}
+
+/** An answer as the bridge wraps it: the request's nonce and the protocol message. */
+interface BridgeEnvelope {
+  nonce?: unknown;
+  message?: HostMessage;
+}
+
 type Hello = Extract<HostMessage, { type: 'hello' }>;
 
 /**
@@ -44,6 +67,8 @@ export class JupyterKitHost implements KitTransport {
   private death: string | null = null;
   private pendingReject: ((error: Error) => void) | null = null;
   private current = 'starting';
+  /** Until the kernel's first kernel_info reply, a failure is the server's (it could not start the kernel). */
+  private started = false;
   private shutdown: Promise<void> | null = null;
   readonly facts: JupyterKernelFacts;
 
@@ -58,7 +83,7 @@ export class JupyterKitHost implements KitTransport {
       if (DEATH_STATUSES.has(status)) this.die(`Jupyter status ${status}`);
     });
     connection.connectionStatusChanged.connect((_, status) => {
-      if (status === 'disconnected') this.die('the WebSocket to the server closed');
+      if (status === 'disconnected') this.die('the WebSocket to the server closed', { serverSide: true });
     });
   }
 
@@ -71,7 +96,8 @@ export class JupyterKitHost implements KitTransport {
     try {
       model = await KernelAPI.startNew({ name: target.kernel }, settings);
     } catch (error) {
-      throw new Error(redactToken(`the Jupyter server ${target.url} did not start kernel ${target.kernel}: ${(error as Error).message}`, token));
+      const status = error instanceof ServerConnection.ResponseError ? ` (HTTP ${error.response.status})` : '';
+      throw new JupyterInfrastructureError(redactToken(`the Jupyter server ${target.url} did not start kernel ${target.kernel}${status}: ${(error as Error).message}: a fault of the server or its kernel launcher, not of this node`, token));
     }
     const host = new JupyterKitHost(new KernelConnection({ model, serverSettings: settings, handleComms: false }), settings, token, target);
     const onAbort = (): void => host.kill();
@@ -79,9 +105,10 @@ export class JupyterKitHost implements KitTransport {
     try {
       if (signal?.aborted) throw new Error(`interrupted while kernel ${target.kernel} started`);
       await host.ready(target.startTimeoutSeconds * 1000);
+      host.started = true;
       host.facts.startSeconds = (performance.now() - started) / 1000;
       const first = performance.now();
-      await host.execute('__mlcheck_first_execute = 40 + 2', 'running a first execute request');
+      await host.execute(() => '__mlcheck_first_execute = 40 + 2', 'running a first execute request');
       host.facts.firstExecuteSeconds = (performance.now() - first) / 1000;
       const bootstrap = [
         'import sys as __mlcheck_sys',
@@ -89,9 +116,8 @@ export class JupyterKitHost implements KitTransport {
         '__mlcheck_sys.dont_write_bytecode = True',
         `if ${JSON.stringify(options.kitsDir)} not in __mlcheck_sys.path: __mlcheck_sys.path.insert(0, ${JSON.stringify(options.kitsDir)})`,
         'import jupyter_bridge as __mlcheck_bridge',
-        '__mlcheck_bridge.start()',
       ].join('\n');
-      const hello = await host.execute(bootstrap, `loading mlcheck's kits from ${options.kitsDir}`);
+      const hello = await host.execute((nonce) => `${bootstrap}\n__mlcheck_bridge.start(${JSON.stringify(nonce)})`, `loading mlcheck's kits from ${options.kitsDir}`);
       if (hello?.type !== 'hello') throw new Error(`kernel ${target.kernel} answered ${JSON.stringify(hello).slice(0, 200)} instead of hello`);
       host.facts.host = hello.host ?? null;
       host.facts.slurm = hello.slurm ?? null;
@@ -105,7 +131,7 @@ export class JupyterKitHost implements KitTransport {
   }
 
   async request(message: HostRequest, what: string, onProgress?: (event: Progress) => void): Promise<HostMessage> {
-    const answer = await this.execute(`__mlcheck_bridge.handle(${JSON.stringify(JSON.stringify(message))})`, what, onProgress);
+    const answer = await this.execute((nonce) => `__mlcheck_bridge.handle(${JSON.stringify(JSON.stringify(message))}, ${JSON.stringify(nonce)})`, what, onProgress);
     if (answer === null) throw new Error(`kernel ${this.facts.kernel} finished ${what} without an answer${this.outputTail()}`);
     return answer;
   }
@@ -140,43 +166,64 @@ export class JupyterKitHost implements KitTransport {
     }
   }
 
+  /** A kernel that does not start (no kernel_info reply in time, or dead before it) is the server's fault: undecided. */
   private ready(timeoutMs: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new KernelDiedError(`kernel ${this.facts.kernel} (${this.connection.id}) on ${this.facts.server} did not start within ${timeoutMs / 1000} s${this.outputTail()}`)), timeoutMs).unref();
+      const timer = setTimeout(
+        () => reject(new JupyterInfrastructureError(`kernel ${this.facts.kernel} (${this.connection.id}) on ${this.facts.server} did not start within ${timeoutMs / 1000} s${this.outputTail()}`)),
+        timeoutMs,
+      ).unref();
       this.pendingReject = reject;
       this.connection.info.then(
         () => {
           clearTimeout(timer);
           resolve();
         },
-        (error: unknown) => reject(new KernelDiedError(this.redact(`kernel ${this.facts.kernel} did not start: ${String(error)}`))),
+        (error: unknown) => reject(new JupyterInfrastructureError(this.redact(`kernel ${this.facts.kernel} did not start: ${String(error)}`))),
       );
     }).finally(() => {
       this.pendingReject = null;
     });
   }
 
-  private execute(code: string, what: string, onProgress?: (event: Progress) => void): Promise<HostMessage | null> {
+  /**
+   * One execute request. `code` gets the request's nonce (fresh, random): an answer counts only
+   * when it carries it, so an answer left over from an earlier request, produced by other code in
+   * the kernel without it, or sent twice, ends the case undecided instead of being believed.
+   */
+  private execute(code: (nonce: string) => string, what: string, onProgress?: (event: Progress) => void): Promise<HostMessage | null> {
     this.current = what;
     return new Promise<HostMessage | null>((resolve, reject) => {
       if (this.death !== null) return reject(this.deathError());
       if (this.shutdown !== null) return reject(new Error(`kernel ${this.facts.kernel} is shut down`));
       this.pendingReject = reject;
+      const nonce = randomBytes(16).toString('hex');
       let answer: HostMessage | null = null;
-      const future = this.connection.requestExecute({ code, silent: false, store_history: false, allow_stdin: false, stop_on_error: true });
+      let refused: string | null = null;
+      const refuse = (why: string): void => {
+        refused ??= why;
+        reject(new JupyterInfrastructureError(`kernel ${this.facts.kernel} (${this.connection.id}) on ${this.facts.server}: refused an answer while ${what}: ${why}; mlcheck's answers must echo the nonce of the request they answer`));
+      };
+      const future = this.connection.requestExecute({ code: code(nonce), silent: false, store_history: false, allow_stdin: false, stop_on_error: true });
       future.onIOPub = (message: KernelMessage.IIOPubMessage) => {
         const type = message.header.msg_type;
         if (type === 'display_data' || type === 'update_display_data' || type === 'execute_result') {
-          const data = (message.content as KernelMessage.IDisplayDataMsg['content']).data[HOST_MIME] as HostMessage | undefined;
-          if (data === undefined) return;
-          if (data.type === 'progress') onProgress?.(data.event);
-          else answer = data;
+          const data = (message.content as KernelMessage.IDisplayDataMsg['content']).data[HOST_MIME] as BridgeEnvelope | undefined;
+          if (data === undefined || refused !== null) return;
+          if (typeof data !== 'object' || data === null || typeof data.nonce !== 'string') return refuse('it carries no nonce');
+          if (data.nonce !== nonce) return refuse(`it carries nonce ${data.nonce.slice(0, 40)}, not this request's (a replayed or forged answer)`);
+          const body = data.message;
+          if (typeof body !== 'object' || body === null || typeof body.type !== 'string') return refuse('it holds no protocol message');
+          if (body.type === 'progress') onProgress?.(body.event);
+          else if (answer !== null) refuse(`a second answer (${body.type}) to one request`);
+          else answer = body;
         } else if (type === 'stream') {
           this.remember((message.content as KernelMessage.IStreamMsg['content']).text);
         }
       };
       future.done.then(
         (reply) => {
+          if (refused !== null) return;
           const content = reply.content;
           if (content.status === 'ok') return resolve(answer);
           const failed = content as KernelMessage.IReplyErrorContent;
@@ -190,14 +237,24 @@ export class JupyterKitHost implements KitTransport {
     });
   }
 
-  private die(why: string): void {
+  private die(why: string, options: { serverSide?: boolean } = {}): void {
     if (this.death !== null || this.shutdown !== null) return;
     this.death = why;
+    this.deathIsServerSide = options.serverSide === true;
     this.pendingReject?.(this.deathError());
   }
 
-  private deathError(): KernelDiedError {
-    return new KernelDiedError(`kernel ${this.facts.kernel} (${this.connection.id}) on ${this.facts.server} died while ${this.current} (${this.death})${this.outputTail()}`);
+  private deathIsServerSide = false;
+
+  /**
+   * A kernel that dies once it runs mlcheck's requests is the node's software (a crash). One that
+   * dies before it ever answered, or a lost connection to the server, is the server's: undecided.
+   */
+  private deathError(): Error {
+    const message = `kernel ${this.facts.kernel} (${this.connection.id}) on ${this.facts.server} died while ${this.current} (${this.death})${this.outputTail()}`;
+    if (!this.started) return new JupyterInfrastructureError(message.replace(' died while ', ' died before it started, while '));
+    if (this.deathIsServerSide) return new JupyterInfrastructureError(`${message}: the connection to the server was lost, not the kernel`);
+    return new KernelDiedError(message);
   }
 
   private remember(text: string): void {

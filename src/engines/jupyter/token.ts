@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { UsageError } from '../../util/errors.js';
+import { secretVariable } from '../../util/withheld-secrets.js';
 
 export interface JupyterToken {
   token: string;
@@ -10,11 +11,15 @@ export interface JupyterToken {
 }
 
 /**
- * The server's token: from --jupyter-token-file, else JUPYTER_TOKEN; never from argv, which any
- * local user's `ps` can read. A server without authentication takes the empty token.
+ * The server's token: from --jupyter-token-file, else JUPYTER_TOKEN (which the CLI withholds from
+ * the environment at start-up: util/withheld-secrets.ts); never from argv, which any local user's
+ * `ps` can read. A server without authentication takes the empty token.
  */
-export function readJupyterToken(options: { tokenFile?: string | undefined; env: NodeJS.ProcessEnv }): JupyterToken {
-  if (options.tokenFile === undefined) return { token: options.env.JUPYTER_TOKEN ?? '', source: options.env.JUPYTER_TOKEN ? 'JUPYTER_TOKEN' : 'no token (JUPYTER_TOKEN is unset)', warning: null };
+export function readJupyterToken(options: { tokenFile?: string | undefined; env?: NodeJS.ProcessEnv }): JupyterToken {
+  if (options.tokenFile === undefined) {
+    const fromEnvironment = secretVariable('JUPYTER_TOKEN', options.env);
+    return { token: fromEnvironment ?? '', source: fromEnvironment ? 'JUPYTER_TOKEN' : 'no token (JUPYTER_TOKEN is unset)', warning: null };
+  }
   let text: string;
   try {
     text = readFileSync(options.tokenFile, 'utf8');

@@ -1,13 +1,13 @@
 /**
  * What each onnxruntime-node execution provider needs at run time (onnxruntime 1.30, CUDA 12 build).
- * The provider libraries come from `mlcheck setup onnx-cuda` (onnxruntime-node's own installer);
+ * The provider libraries come from `mlcheck setup onnx-cuda` (a pinned package: cuda-setup.ts);
  * the CUDA, cuDNN and TensorRT libraries come from the node's CUDA installation.
  */
 import type { SharedLibrary } from '../dynamic-loader.js';
 import { ONNX_PROVIDERS, type OnnxProvider } from '../types.js';
 
 export interface ProviderRequirement {
-  /** Files onnxruntime-node's installer puts into its bin folder. */
+  /** Files `mlcheck setup onnx-cuda` puts into onnxruntime-node's bin folder. */
   providerFiles: readonly string[];
   libraries: readonly SharedLibrary[];
   /** The execution providers passed to InferenceSession, best first; ORT places unsupported nodes on the next. */
@@ -41,5 +41,5 @@ export const PROVIDER_REQUIREMENTS: Readonly<Record<OnnxProvider, ProviderRequir
   cpu: { providerFiles: [], libraries: [], sessionProviders: fallbackChain('cpu') },
 };
 
-/** Platforms for which onnxruntime-node's installer can fetch the GPU providers. */
+/** Platforms for which onnxruntime-node has GPU provider packages (references/onnx-cuda-packages.yaml). */
 export const GPU_PROVIDER_PLATFORMS: readonly string[] = ['linux/x64'];

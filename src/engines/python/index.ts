@@ -56,7 +56,7 @@ export function createPythonEngine(engineOptions: PythonEngineOptions = {}): Eng
       // Before the interpreter starts: no GPU in scope may be computed on is a skip, never a failure.
       // A kernel may run on another node, whose GPUs are not the ones this node's probe named.
       const gpus = device === 'cuda' && spec.jupyter === undefined ? sessionGpus(options.gpus, options.computeOnEveryGpu === true, `python ${backend}`) : [];
-      const { host, environment, kernel } = spec.jupyter ? await startKernel(spec, spec.jupyter, options.signal) : await startInterpreter(spec);
+      const { host, environment, kernel } = spec.jupyter ? await startKernel(spec, spec.jupyter, options.signal, options.jupyterToken) : await startInterpreter(spec);
       try {
         const reply = await host.request({ type: 'open', framework, device, threads: options.threads ?? null, training: options.training !== false, gpus: gpus.map((gpu) => gpu.ordinal) }, `opening ${framework}`);
         if (reply.type !== 'opened') throw hostError(reply, `${framework} in ${kernel ? `kernel ${kernel.facts.kernel}` : describeEnvironment(environment)}`);
@@ -92,11 +92,12 @@ async function startInterpreter(spec: PythonEnvironmentSpec): Promise<StartedHos
 }
 
 /** A kernel of the Jupyter server (--jupyter): its own interpreter and environment, as a notebook user gets them. */
-async function startKernel(spec: PythonEnvironmentSpec, target: JupyterTarget, signal: AbortSignal | undefined): Promise<StartedHost> {
+async function startKernel(spec: PythonEnvironmentSpec, target: JupyterTarget, signal: AbortSignal | undefined, givenToken: string | undefined): Promise<StartedHost> {
   // Loaded only here: a local run does not pay for @jupyterlab/services.
   const { JupyterKitHost } = await import('../jupyter/kernel-host.js');
   const { readJupyterToken } = await import('../jupyter/token.js');
-  const { token } = readJupyterToken({ tokenFile: target.tokenFile, env: process.env });
+  // A case process gets the token from the runner (IPC); read here only when the engine runs in-process.
+  const token = givenToken ?? readJupyterToken({ tokenFile: target.tokenFile }).token;
   const { host, hello } = await JupyterKitHost.start({ target, token, kitsDir: PYTHON_KITS_DIR, ...(signal && { signal }) });
   // An abort between requests (Ctrl-C, the watchdog) still shuts the kernel down at once.
   const onAbort = (): void => host.kill();
