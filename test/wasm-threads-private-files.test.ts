@@ -48,7 +48,7 @@ describe('wasm worker scripts are written only where no other user can write', (
   it('refuses a directory that other users can write to', () => {
     const shared = mkdtempSync(path.join(os.tmpdir(), 'mlcheck-shared-'));
     chmodSync(shared, 0o777);
-    expect(() => assertPrivateDirectory(shared)).toThrow(/lets other users write/);
+    expect(() => assertPrivateDirectory(shared)).toThrow(/writable by every user/);
     chmodSync(shared, 0o700);
     expect(() => assertPrivateDirectory(shared)).not.toThrow();
   });
