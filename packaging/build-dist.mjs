@@ -14,12 +14,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { unpackAppFiles } from './lib/app-files.mjs';
-import { buildDeb } from './lib/deb.mjs';
+import { packDeb, stageDeb } from './lib/deb.mjs';
 import { exec } from './lib/exec.mjs';
 import { fetchNodeRuntime, unpackNodeRuntime } from './lib/node-runtime.mjs';
 import { installProductionDependencies } from './lib/production-deps.mjs';
 import { pruneForLinuxX64, treeBytes } from './lib/prune.mjs';
-import { buildRpm } from './lib/rpm.mjs';
+import { packRpm, stageRpm } from './lib/rpm.mjs';
 import { buildTarball } from './lib/tarball.mjs';
 import { assembleTree } from './lib/tree.mjs';
 
@@ -66,7 +66,7 @@ function checkHost(/** @type {string[]} */ formats) {
   if (missing.length > 0) throw new Error(`missing on PATH: ${missing.join(', ')}; fix: ${missing.map((tool) => TOOL_FIX[/** @type {'dpkg-deb'|'rpmbuild'} */ (tool)] ?? `install ${tool}`).join('; ')}`);
 }
 
-function main() {
+async function main() {
   const { values } = parseArgs({
     options: {
       out: { type: 'string', default: path.join(repoRoot, 'dist-packages') },
@@ -129,12 +129,18 @@ function main() {
       summary.files[format] = { file: path.basename(file), bytes: statSync(file).size };
       log(`${format}: ${file} (${megabytes(statSync(file).size)})`);
     };
-    if (formats.includes('tar')) record('tar', buildTarball({ rootDir, version, outDir, mtime }));
-    if (formats.includes('deb')) {
-      const description = readFileSync(path.join(repoRoot, 'packaging', 'description.txt'), 'utf8').trimEnd();
-      record('deb', buildDeb({ treeDir, version, outDir, workDir, maintainer: process.env.MLCHECK_PACKAGE_MAINTAINER ?? 'mlcheck maintainers <mlcheck@localhost>', description, mtime }));
-    }
-    if (formats.includes('rpm')) record('rpm', buildRpm({ repoRoot, treeDir, version, outDir, workDir, mtime }));
+    // Stage the packages first (hard links into the tree), then the three compress the same
+    // tree at once, each on its own core where there is one; nothing is removed until all end.
+    const description = readFileSync(path.join(repoRoot, 'packaging', 'description.txt'), 'utf8').trimEnd();
+    const maintainer = process.env.MLCHECK_PACKAGE_MAINTAINER ?? 'mlcheck maintainers <mlcheck@localhost>';
+    const debRoot = formats.includes('deb') ? stageDeb({ treeDir, version, workDir, maintainer, description }) : null;
+    const rpmStaged = formats.includes('rpm') ? stageRpm({ treeDir, version, workDir }) : null;
+    const built = await Promise.all([
+      ...(formats.includes('tar') ? [buildTarball({ rootDir, version, outDir, mtime }).then((file) => ['tar', file])] : []),
+      ...(debRoot !== null ? [packDeb({ rootDir: debRoot, version, outDir, mtime }).then((file) => ['deb', file])] : []),
+      ...(rpmStaged !== null ? [packRpm({ repoRoot, staged: rpmStaged, version, outDir, workDir, mtime }).then((file) => ['rpm', file])] : []),
+    ]);
+    for (const [format, file] of built) record(format, file);
     log(`tree: ${summary.tree.files} files, ${megabytes(summary.tree.bytes)} unpacked (Node.js ${pin.version} included)`);
     writeFileSync(path.join(outDir, `mlcheck-${version}-build.json`), `${JSON.stringify(summary, null, 2)}\n`);
   } finally {
@@ -143,9 +149,7 @@ function main() {
   }
 }
 
-try {
-  main();
-} catch (error) {
+main().catch((error) => {
   log(`failed: ${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;
-}
+});

@@ -1,5 +1,5 @@
 // @ts-check
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 
 /**
  * Runs a command to completion and returns its stdout; a non-zero exit throws with the command,
@@ -34,4 +34,26 @@ export function npmCommand() {
   const cli = process.env.npm_execpath;
   if (cli && /npm-cli\.js$/.test(cli)) return { command: process.execPath, prefix: [cli] };
   return { command: 'npm', prefix: [] };
+}
+
+/**
+ * `exec` without blocking: the tarball, the .deb and the .rpm compress the same tree at once.
+ * @param {string} command
+ * @param {readonly string[]} args
+ * @param {{ cwd?: string, env?: NodeJS.ProcessEnv }} [options]
+ * @returns {Promise<string>} stdout
+ */
+export function execAsync(command, args, options = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, [...args], { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+    child.on('error', (error) => reject(new Error(`${command} ${args.join(' ')}: ${error.message}`)));
+    child.on('close', (status, signal) => {
+      if (status === 0) resolve(stdout);
+      else reject(new Error(`${command} ${args.join(' ')} exited ${status ?? signal}${options.cwd ? ` (in ${options.cwd})` : ''}:\n${(stderr || stdout).trim()}`));
+    });
+  });
 }

@@ -1,6 +1,6 @@
 // @ts-check
 import path from 'node:path';
-import { exec } from './exec.mjs';
+import { execAsync } from './exec.mjs';
 
 /**
  * Options that make an archive of the same tree the same bytes: sorted names, root as owner, one
@@ -16,11 +16,11 @@ export function reproducibleTarOptions(mtime) {
  * `tar -xzf ... -C /cm/shared/apps` gives /cm/shared/apps/mlcheck/<version> and `-C /opt` gives
  * /opt/mlcheck/<version>, the packages' path.
  * @param {{ rootDir: string, version: string, outDir: string, mtime: number }} options rootDir holds mlcheck/<version>
- * @returns {string} the tarball
+ * @returns {Promise<string>} the tarball
  */
-export function buildTarball({ rootDir, version, outDir, mtime }) {
+export async function buildTarball({ rootDir, version, outDir, mtime }) {
   const file = path.join(outDir, `mlcheck-${version}-linux-x64-glibc.tar.gz`);
   // The output file and tar's arguments reach bash as arguments, never inside the script.
-  exec('bash', ['-c', 'set -o pipefail; out=$1; shift; tar "$@" | gzip -6 -n > "$out"', 'bash', file, ...reproducibleTarOptions(mtime), '-C', rootDir, '-cf', '-', `mlcheck/${version}`]);
+  await execAsync('bash', ['-c', 'set -o pipefail; out=$1; shift; tar "$@" | gzip -6 -n > "$out"', 'bash', file, ...reproducibleTarOptions(mtime), '-C', rootDir, '-cf', '-', `mlcheck/${version}`]);
   return file;
 }
