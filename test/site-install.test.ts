@@ -53,19 +53,25 @@ const artifact = (format: 'tar' | 'deb' | 'rpm'): string => path.join(outDir, bu
 const lastLine = (run: ProcessRun): string => run.stdout.trimEnd().split('\n').at(-1) ?? '';
 const readReport = (dir: string): Report => JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8')) as Report;
 
+/** Fake /sys and /proc trees made for the GPU nodes below, removed at the end. */
+const fakeTrees: string[] = [];
+function kept(dir: string): string {
+  fakeTrees.push(dir);
+  return dir;
+}
 /** A node whose two GPUs are on PCI but whose driver fails cuInit: mlcheck exits 1 (gpu-driver). */
 const brokenGpuNode = (): Record<string, string> => ({
   LD_LIBRARY_PATH: drivers.both,
   MLCHECK_FAKE_GPUS: 'cuinit-999',
-  MLCHECK_SYSFS_ROOT: fakeSysfs(nvidiaGpusFrom(7, 2)),
-  MLCHECK_PROCFS_ROOT: fakeProcfs('550.54.15'),
+  MLCHECK_SYSFS_ROOT: kept(fakeSysfs(nvidiaGpusFrom(7, 2))),
+  MLCHECK_PROCFS_ROOT: kept(fakeProcfs('550.54.15')),
 });
 /** A GPU node whose health cannot be read (no NVML): mlcheck exits 3, undecided. */
 const unreadGpuNode = (): Record<string, string> => ({
   LD_LIBRARY_PATH: drivers.cudaOnly,
   MLCHECK_FAKE_GPUS: 'ecc-volatile',
-  MLCHECK_SYSFS_ROOT: fakeSysfs(nvidiaGpusFrom(7, 2)),
-  MLCHECK_PROCFS_ROOT: fakeProcfs('550.54.15'),
+  MLCHECK_SYSFS_ROOT: kept(fakeSysfs(nvidiaGpusFrom(7, 2))),
+  MLCHECK_PROCFS_ROOT: kept(fakeProcfs('550.54.15')),
   MLCHECK_KMSG: kernelLogFixture('no-xid.log'),
 });
 
@@ -103,6 +109,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   rmSync(work, { recursive: true, force: true });
+  for (const dir of fakeTrees) rmSync(dir, { recursive: true, force: true });
   if (drivers !== undefined) rmSync(drivers.root, { recursive: true, force: true });
 });
 
@@ -364,7 +371,7 @@ describe('the .rpm', () => {
     expect(flags.stdout).toMatch(/^\/etc\/mlcheck\/mlcheck\.yaml cn$/m);
   });
 
-  it('rpm -i --root <dir> --nodeps installs it; mlcheck runs from that root; an upgrade keeps the edited config', async () => {
+  it('rpm -i --root <dir> --nodeps installs it; mlcheck runs from that root; an upgrade keeps the edited config, rpm -e saves it', async () => {
     mkdirSync(root);
     const install = await rpm(['-i', '--root', root, '--nodeps', artifact('rpm')]);
     expect(install.status, install.stderr).toBe(0);
@@ -378,5 +385,8 @@ describe('the .rpm', () => {
     expect((await rpm(['-U', '--replacepkgs', '--root', root, '--nodeps', artifact('rpm')])).status).toBe(0);
     expect(readFileSync(config, 'utf8')).toContain('# edited by the site');
     expect(existsSync(`${config}.rpmnew`)).toBe(false);
+    expect((await rpm(['-e', '--root', root, '--nodeps', 'mlcheck'])).status).toBe(0);
+    expect(existsSync(path.join(root, 'opt', 'mlcheck'))).toBe(false);
+    expect(readFileSync(`${config}.rpmsave`, 'utf8')).toContain('# edited by the site');
   });
 });

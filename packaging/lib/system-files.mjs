@@ -5,7 +5,7 @@ import path from 'node:path';
 /** Where the packages put things (docs/install.md, "Packages"). */
 export const INSTALL = {
   /** The tree, one folder per version, so that a rollback is installing the older package. */
-  prefix: (version) => `/opt/mlcheck/${version}`,
+  prefix: (/** @type {string} */ version) => `/opt/mlcheck/${version}`,
   config: '/etc/mlcheck/mlcheck.yaml',
   /** Stable paths across versions: HealthCheckProgram=/usr/bin/mlcheck-slurm-check survives an upgrade. */
   commands: ['/usr/bin/mlcheck', '/usr/bin/mlcheck-slurm-check'],
