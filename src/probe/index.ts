@@ -22,6 +22,8 @@ export type {
   JobGpu,
   InstalledPackages,
   GpuHealth,
+  GpuHealthFacts,
+  GpuChecks,
   HealthCheckId,
   HealthFinding,
   KernelLogSummary,
