@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateRules, manualPackageNames, parsePackageName, type GpuSnapshot, type ProbeSnapshot } from '../src/probe/index.js';
+import { evaluateRules, manualPackageNames, parsePackageName, type GpuSnapshot, type JudgedGpuRecord, type ProbeSnapshot } from '../src/probe/index.js';
 import { MlcheckError } from '../src/util/errors.js';
+import { gpuRecord, judged as withChecks } from './unit/gpu-records-fixture.js';
 
 type Facts = Parameters<typeof evaluateRules>[0];
 
@@ -15,13 +16,15 @@ function cpu(flags: string[], listedOnly: string[] = []): ProbeSnapshot['cpu'] {
   };
 }
 
-function gpu(index: number, name: string, major: number, minor: number): GpuSnapshot {
-  return {
+/** The rules read one record per GPU: this GPU's driver facts, no health checks judged. */
+function gpu(index: number, name: string, major: number, minor: number): JudgedGpuRecord {
+  const driverFacts: GpuSnapshot = {
     index, name, uuid: null, pciBusId: null, computeCapability: { major, minor }, memoryBytes: 1, multiprocessors: 1,
     ecc: { enabled: null, pendingEnabled: null, volatileUncorrected: null },
     pcie: { generationCurrent: null, generationMax: null, widthCurrent: null, widthMax: null },
-    temperatureC: null, persistenceMode: null, migMode: null, seenBy: { cuda: true, nvml: false }, errors: [],
+    temperatureC: null, persistenceMode: null, migMode: null, computeMode: null, seenBy: { cuda: true, nvml: false }, errors: [],
   };
+  return withChecks(gpuRecord(0, { index, name, uuid: null, pciBusId: null, driverFacts }));
 }
 
 const SKYLAKE_SP = ['sse4_2', 'avx', 'avx2', 'fma', 'avx512f'];
@@ -32,6 +35,7 @@ function facts(overrides: Partial<Facts> = {}): Facts {
     source: 'native', cpu: cpu(CASCADE_LAKE), memory: { totalBytes: 64 * 1024 ** 3 }, gpus: [], gpuError: null, gpuErrorKind: null, driver: null,
     pci: { devices: [], error: null }, kernelModule: { loaded: false, version: null, error: 'not loaded' }, jobScope: null, expectedGpus: null,
     packages: { judged: [], required: [], installed: null },
+    kernelLog: { source: null, error: null, xids: [] }, engineCudaNeeds: null, gpuProcessesChecked: false,
     ...overrides,
   };
 }

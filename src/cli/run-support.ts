@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { installedEngineCudaNeeds } from '../engines/cuda-needs.js';
 import { ENGINE_IDS, type EngineId } from '../engines/types.js';
-import { probeNode, withNodeClass, type ProbeNodeOptions, type ProbeSnapshot } from '../probe/index.js';
+import { collectProbeFacts, judgeProbe, type JudgeProbeOptions, type ProbeFacts, type ProbeNodeOptions, type ProbeSnapshot } from '../probe/index.js';
 import type { NodeClass, NodeReferenceFile } from '../references/node-references.js';
 import { UsageError, describeError } from '../util/errors.js';
 import { checkTrustedPath } from '../util/trusted-path.js';
@@ -12,23 +12,52 @@ import type { CaseFlags } from './shared-options.js';
 
 /** What `run` and `bench` share: the probe snapshot, the plan from the flags, signals, references. */
 
-/** Every probe the CLI takes judges the driver against the engines installed here (gpu-driver-compat). */
-export async function takeProbe(context: CliContext, options: ProbeNodeOptions = {}): Promise<ProbeSnapshot | null> {
+export interface TakenProbe {
+  /** The judged snapshot; null when the probe itself failed (the run goes on without it). */
+  probe: ProbeSnapshot | null;
+  nodeClass: NodeClass | null;
+}
+
+/**
+ * Probe, node class, verdicts, each once: collects the node's facts, chooses its node class on
+ * them (by GPU or CPU model; the choice sees null when the probe failed), then judges the facts
+ * once against --expect-gpus (else the class's GPU count) and the class's other expectations.
+ * Every probe the CLI takes judges the driver against the engines installed here
+ * (gpu-driver-compat). A probe that fails is said on stderr; a class that cannot be chosen
+ * (an unknown --node-class) throws.
+ */
+export async function takeProbe(
+  context: CliContext,
+  options: ProbeNodeOptions,
+  chooseNodeClass: (facts: ProbeFacts | null) => NodeClass | null,
+  references: NodeReferenceFile,
+): Promise<TakenProbe> {
+  const { expectedGpus, ...collect } = options;
+  const facts = await probeStep(context, () => collectProbeFacts({ engineCudaNeeds: installedEngineCudaNeeds(), ...collect }));
+  const nodeClass = chooseNodeClass(facts);
+  if (facts === null) return { probe: null, nodeClass };
+  const expectations = nodeClassExpectations(nodeClass, references);
+  const probe = await probeStep(context, async () =>
+    judgeProbe(facts, { ...expectations, expectedGpus: expectedGpus ?? expectations.expectedGpus ?? null }),
+  );
+  return { probe, nodeClass };
+}
+
+async function probeStep<T>(context: CliContext, step: () => Promise<T>): Promise<T | null> {
   try {
-    return await probeNode({ engineCudaNeeds: installedEngineCudaNeeds(), ...options });
+    return await step();
   } catch (error) {
     context.err(`mlcheck: the hardware probe failed, continuing without it: ${describeError(error)}`);
     return null;
   }
 }
 
-
-/** A node class's expectations (references/nodes.yaml `expect`); its GPU count only when --expect-gpus set none. */
-export function applyNodeClassExpectation(probe: ProbeSnapshot | null, nodeClass: NodeClass | null, references: NodeReferenceFile): ProbeSnapshot | null {
+/** A node class's expectations (references/nodes.yaml `expect`): its GPU count, and the rest for the node-class verdict. */
+function nodeClassExpectations(nodeClass: NodeClass | null, references: NodeReferenceFile): Pick<JudgeProbeOptions, 'expectedGpus' | 'nodeClass'> {
   const expect = nodeClass?.expect;
-  if (probe === null || nodeClass === null || expect === undefined) return probe;
+  if (nodeClass === null || expect === undefined) return {};
   const source = `node class ${nodeClass.id} (${references.file})`;
-  return withNodeClass(probe, {
+  return {
     ...(expect.gpus !== undefined && { expectedGpus: { count: expect.gpus, source } }),
     nodeClass: {
       id: nodeClass.id,
@@ -38,7 +67,7 @@ export function applyNodeClassExpectation(probe: ProbeSnapshot | null, nodeClass
       ...(expect.driver !== undefined && { minDriverVersion: expect.driver }),
       ...(expect.mig !== undefined && { mig: expect.mig }),
     },
-  });
+  };
 }
 
 /**

@@ -1,7 +1,9 @@
 import { noGpusGiven } from './job-gpu-identity.js';
-import type { GpuSnapshot, JobGpu, ProbeSnapshot, VerdictStatus } from './types.js';
+import type { GpuRecord, JobGpu, ProbeFacts, ProbeSnapshot, VerdictStatus } from './types.js';
 
-export type GpuPresenceFacts = Pick<ProbeSnapshot, 'pci' | 'kernelModule' | 'gpus' | 'gpuError' | 'gpuErrorKind' | 'driver' | 'jobScope' | 'expectedGpus'>;
+/** The node's GPU facts, one record per GPU the driver answered for, and how many GPUs are expected. */
+export type GpuPresenceFacts = Pick<ProbeFacts, 'pci' | 'kernelModule' | 'gpuError' | 'gpuErrorKind' | 'driver' | 'jobScope'> &
+  Pick<ProbeSnapshot, 'expectedGpus'> & { gpus: readonly GpuRecord[] };
 export interface GpuJudgement {
   status: VerdictStatus;
   reason: string;
@@ -76,7 +78,7 @@ export function judgeGpuDriver(facts: GpuPresenceFacts): GpuJudgement {
  * the job's business.
  */
 export function judgeGpuCount(facts: GpuPresenceFacts): GpuJudgement {
-  const cudaGpus = facts.gpus.filter((gpu) => gpu.seenBy.cuda);
+  const cudaGpus = facts.gpus.filter((gpu) => gpu.driverFacts.seenBy.cuda);
   const driverUsable = facts.gpuError === null;
   const onPci = facts.pci.error === null ? facts.pci.devices : null;
   const scope = facts.jobScope;
@@ -85,8 +87,9 @@ export function judgeGpuCount(facts: GpuPresenceFacts): GpuJudgement {
     const node = onPci === null ? '' : `; the node has ${onPci.length} on PCI`;
     if (scope.count === 0) return { status: 'skip', reason: `${noGpusGiven(scope)}: nothing to count${node}`, fix: null };
     if (!driverUsable) return { status: 'skip', reason: `${given}, but the driver is unusable (see gpu-driver)${node}`, fix: null };
-    const answering = new Set(cudaGpus.map((gpu) => gpu.index));
-    const missing = scope.gpus.filter((gpu) => gpu.gpuIndex === null || !answering.has(gpu.gpuIndex));
+    // Each of the job's GPUs must answer: a record CUDA answered for that is the job's GPU.
+    const answers = (jobGpu: JobGpu) => cudaGpus.some((gpu) => gpu.inJobScope && gpu.index === jobGpu.gpuIndex);
+    const missing = scope.gpus.filter((jobGpu) => !answers(jobGpu));
     const matched = `matched by ${scope.matchedBy}`;
     if (missing.length > 0) {
       return {
@@ -113,8 +116,9 @@ export function judgeGpuCount(facts: GpuPresenceFacts): GpuJudgement {
     return { status: 'skip', reason: `the driver is unusable (see gpu-driver)${onPci === null ? '' : `; ${onPci.length} on PCI`}`, fix: null };
   }
   if (onPci !== null && onPci.length > 0) {
-    const addresses = new Set(cudaGpus.map((gpu) => gpu.pciBusId));
-    const missing = addresses.has(null) ? [] : onPci.filter((device) => !addresses.has(device.address));
+    // A PCI device is missing when no GPU CUDA answered for is that device; unknowable when one of them has no PCI address.
+    const addressUnknown = cudaGpus.some((gpu) => gpu.pciBusId === null);
+    const missing = addressUnknown ? [] : onPci.filter((device) => !cudaGpus.some((gpu) => gpu.pciDevice?.address === device.address));
     if (missing.length > 0 || cudaGpus.length < onPci.length) {
       const named = missing.map((d) => `${d.address} (device ${d.deviceId}${d.boundDriver === null ? ', no driver bound' : d.boundDriver === 'nvidia' ? '' : `, bound to ${d.boundDriver}`})`);
       return {
@@ -142,7 +146,7 @@ function describeJobGpu(gpu: JobGpu): string {
   return `GPU ${gpu.name} (${[gpu.pciBusId ?? 'PCI address unknown', ...(gpu.uuid !== null && gpu.uuid !== gpu.name ? [gpu.uuid] : [])].join(', ')})`;
 }
 
-function describeGpus(gpus: readonly GpuSnapshot[]): string {
+function describeGpus(gpus: readonly GpuRecord[]): string {
   return `${plural(gpus.length, 'GPU')} (${gpus.map((gpu) => gpu.name ?? 'unnamed').join(', ')})`;
 }
 

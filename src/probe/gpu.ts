@@ -2,7 +2,7 @@ import type { NativeCudaDevice, NativeGpuReport, NativeNvmlDevice, NativeNvmlHea
 import { normalizePciBusId } from './pci-address.js';
 import type { DriverSnapshot, GpuComputeMode, GpuErrorKind, GpuSnapshot } from './types.js';
 
-/** What NVML said about one GPU's health, beside its GpuSnapshot. */
+/** What NVML said about one GPU's health. */
 export interface NvmlGpuHealth {
   health: NativeNvmlHealth;
   /** NVML's own ECC mode (GpuSnapshot.ecc falls back to CUDA's attribute). */
@@ -10,11 +10,17 @@ export interface NvmlGpuHealth {
   unsupported: Record<string, string>;
 }
 
+/** One GPU as the driver answered for it: what CUDA and NVML said, merged, and NVML's health answers. */
+export interface DriverGpu {
+  driverFacts: GpuSnapshot;
+  /** Null for a GPU NVML does not show. */
+  nvml: NvmlGpuHealth | null;
+}
+
 export interface GpuFacts {
   driver: DriverSnapshot | null;
-  gpus: GpuSnapshot[];
-  /** Aligned with `gpus`: NVML's health facts, or null for a GPU NVML does not show. */
-  nvmlHealth: Array<NvmlGpuHealth | null>;
+  /** One entry per GPU, CUDA's first (in CUDA's order), then those only NVML shows when CUDA is unusable. */
+  devices: DriverGpu[];
   gpuError: string | null;
   gpuErrorKind: GpuErrorKind | null;
   nvmlError: string | null;
@@ -52,7 +58,7 @@ export async function probeGpuFacts(native: NativeProbe, options: ProbeGpusOptio
     if (result === 'timeout') {
       native.abandonGpuProbes();
       const message = `GPU probe timed out after ${timeoutMs} ms in ${native.gpuStage()}: the NVIDIA driver did not answer (hung GPU or driver; check dmesg and nvidia-smi)`;
-      return { driver: null, gpus: [], nvmlHealth: [], gpuError: message, gpuErrorKind: 'timeout', nvmlError: message, missingSymbols: { cuda: [], nvml: [] }, timedOut: true };
+      return { driver: null, devices: [], gpuError: message, gpuErrorKind: 'timeout', nvmlError: message, missingSymbols: { cuda: [], nvml: [] }, timedOut: true };
     }
     return gpuFactsFromReport(result);
   } finally {
@@ -60,7 +66,7 @@ export async function probeGpuFacts(native: NativeProbe, options: ProbeGpusOptio
   }
 }
 
-/** Merges what CUDA and NVML said into one record per GPU. */
+/** Merges what CUDA and NVML said into one entry per GPU (matched by UUID, then PCI address). */
 export function gpuFactsFromReport(report: NativeGpuReport): GpuFacts {
   const { cuda, nvml } = report;
   const driverAnswered = cuda.loaded || nvml.loaded;
@@ -77,8 +83,10 @@ export function gpuFactsFromReport(report: NativeGpuReport): GpuFacts {
   if (cuda.failure !== null) for (const device of unmatchedNvml) pairs.push({ cuda: undefined, nvml: device });
   return {
     driver,
-    gpus: pairs.map((pair) => mergeDevice(pair.cuda, pair.nvml)),
-    nvmlHealth: pairs.map((pair) => (pair.nvml === undefined ? null : { health: pair.nvml.health, eccEnabled: pair.nvml.eccEnabled, unsupported: pair.nvml.unsupported })),
+    devices: pairs.map((pair) => ({
+      driverFacts: mergeDevice(pair.cuda, pair.nvml),
+      nvml: pair.nvml === undefined ? null : { health: pair.nvml.health, eccEnabled: pair.nvml.eccEnabled, unsupported: pair.nvml.unsupported },
+    })),
     gpuError: cuda.failure?.message ?? null,
     gpuErrorKind: cuda.failure === null ? null : cuda.failure.libraryMissing ? 'no-driver' : cuda.failure.code === CUDA_ERROR_NO_DEVICE ? 'no-device' : 'driver-error',
     nvmlError: nvml.failure?.message ?? null,

@@ -1,10 +1,49 @@
 /**
  * Each health check for one GPU, as `dcgmi diag -r 1` and NHC's GPU checks judge it, from the
- * facts NVML gave (src/probe/gpu-health.ts). NOT_SUPPORTED and a function the driver lacks are
- * answers: the check is skipped with that reason, never failed.
+ * facts of its record (src/probe/gpu-records.ts). NOT_SUPPORTED and a function the driver lacks
+ * are answers: the check is skipped with that reason, never failed.
  */
-import type { ComputeProcessInfo, GpuHealth, HealthFinding, XidEvent } from './health-types.js';
+import type { ComputeProcessInfo, GpuChecks, GpuHealthFacts, HealthFinding, XidEvent } from './health-types.js';
 import type { HealthThresholds } from './health-thresholds.js';
+import type { GpuRecord } from './types.js';
+
+/** What the checks read beside the GPU's record: the node's facts and the thresholds. */
+export interface HealthCheckOptions {
+  thresholds: HealthThresholds;
+  /** Why NVML is unusable on this node (`nvmlError`); null when it answered. */
+  nvmlError: string | null;
+  /** NVML functions the driver library lacks (missingSymbols.nvml). */
+  nvmlMissing: readonly string[];
+  /** Why the kernel log could not be read; null when it was. */
+  kernelLogError: string | null;
+  /** Judge the processes on the GPUs (a Slurm prolog: the job's GPUs must be free). */
+  checkProcesses: boolean;
+}
+
+/**
+ * Each health check's finding for one GPU. A GPU outside the job's scope gets none: inside a job
+ * only its own GPUs are judged; another job's are reported, not judged.
+ */
+export function judgeGpuHealth(gpu: GpuRecord, options: HealthCheckOptions): GpuChecks {
+  if (!gpu.inJobScope) return {};
+  const context: GpuCheckContext = {
+    thresholds: options.thresholds,
+    nvmlMissing: options.nvmlMissing,
+    nvmlUnavailable: options.nvmlError !== null ? `NVML is unusable: ${options.nvmlError}` : gpu.driverFacts.seenBy.nvml ? null : 'NVML does not show this GPU',
+    kernelLogError: options.kernelLogError,
+  };
+  const facts = gpu.health;
+  return {
+    'gpu-ecc': judgeEcc(facts, context),
+    'gpu-memory': judgeMemory(facts, context),
+    'gpu-pcie': judgePcie(facts, context),
+    'gpu-clocks': judgeClocks(facts, context),
+    'gpu-inforom': judgeInforom(facts, context),
+    'gpu-xid': judgeXids(facts, context),
+    'gpu-persistence': judgePersistence(facts, context),
+    ...(options.checkProcesses ? { 'gpu-processes': judgeProcesses(facts, context) } : {}),
+  };
+}
 
 export interface GpuCheckContext {
   thresholds: HealthThresholds;
@@ -24,7 +63,7 @@ const skip = (detail: string): HealthFinding => ({ status: 'skip', detail });
 const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
 
 /** Why NVML has no answer for these functions on this GPU: a missing function, NOT_SUPPORTED, or an error. */
-function unanswered(gpu: GpuHealth, context: GpuCheckContext, functions: readonly string[]): string {
+function unanswered(gpu: GpuHealthFacts, context: GpuCheckContext, functions: readonly string[]): string {
   if (context.nvmlUnavailable !== null) return context.nvmlUnavailable;
   const answers = Object.entries(gpu.unsupported).filter(([name]) => functions.some((fn) => name === fn || name.startsWith(`${fn}(`)));
   if (answers.length > 0) return `${answers.map(([name, code]) => `${name}: ${code}`).join(', ')} for this GPU`;
@@ -34,7 +73,7 @@ function unanswered(gpu: GpuHealth, context: GpuCheckContext, functions: readonl
 }
 
 /** gpu-ecc: volatile uncorrectable errors fail; aggregate ones, ECC off or a pending mode change warn. */
-export function judgeEcc(gpu: GpuHealth, context: GpuCheckContext): HealthFinding {
+export function judgeEcc(gpu: GpuHealthFacts, context: GpuCheckContext): HealthFinding {
   const ecc = gpu.ecc;
   if (ecc.supported === false) return skip(`this GPU has no ECC (${unanswered(gpu, context, ['nvmlDeviceGetEccMode'])})`);
   if (ecc.enabled === null) return skip(unanswered(gpu, context, ['nvmlDeviceGetEccMode']));
@@ -48,7 +87,7 @@ export function judgeEcc(gpu: GpuHealth, context: GpuCheckContext): HealthFindin
 }
 
 /** gpu-memory: retired pages (before Ampere) and remapped rows (Ampere and later). */
-export function judgeMemory(gpu: GpuHealth, context: GpuCheckContext): HealthFinding {
+export function judgeMemory(gpu: GpuHealthFacts, context: GpuCheckContext): HealthFinding {
   const { retiredPages: retired, remappedRows: rows } = gpu;
   const { thresholds } = context;
   const retiredTotal = retired.singleBit === null && retired.doubleBit === null ? null : (retired.singleBit ?? 0) + (retired.doubleBit ?? 0);
@@ -76,7 +115,7 @@ const link = (generation: number | null, width: number | null) => `gen${generati
  * gpu-pcie: fewer lanes than the maximum fail, a lower generation warns. Links idle down to
  * save power, so a link below its maximum is judged on the reading taken while the GPU was busy.
  */
-export function judgePcie(gpu: GpuHealth, context: GpuCheckContext): HealthFinding {
+export function judgePcie(gpu: GpuHealthFacts, context: GpuCheckContext): HealthFinding {
   const { generation, width, busyNote } = gpu.pcie;
   if (generation.current === null || generation.max === null || width.current === null || width.max === null) {
     return skip(unanswered(gpu, context, ['nvmlDeviceGetCurrPcieLinkGeneration', 'nvmlDeviceGetMaxPcieLinkGeneration', 'nvmlDeviceGetCurrPcieLinkWidth', 'nvmlDeviceGetMaxPcieLinkWidth']));
@@ -120,7 +159,7 @@ export function clockReasonNames(mask: number | null): string[] {
 }
 
 /** gpu-clocks: a hardware slowdown (HW, HW thermal, HW power brake) held over the samples fails; SW thermal warns. */
-export function judgeClocks(gpu: GpuHealth, context: GpuCheckContext): HealthFinding {
+export function judgeClocks(gpu: GpuHealthFacts, context: GpuCheckContext): HealthFinding {
   const { reasons, held } = gpu.clocks;
   if (reasons === null) return skip(unanswered(gpu, context, ['nvmlDeviceGetCurrentClocksEventReasons', 'nvmlDeviceGetCurrentClocksThrottleReasons']));
   const active = held ?? reasons;
@@ -134,14 +173,14 @@ export function judgeClocks(gpu: GpuHealth, context: GpuCheckContext): HealthFin
 }
 
 /** gpu-inforom: nvmlDeviceValidateInforom. */
-export function judgeInforom(gpu: GpuHealth, context: GpuCheckContext): HealthFinding {
+export function judgeInforom(gpu: GpuHealthFacts, context: GpuCheckContext): HealthFinding {
   if (gpu.inforom.valid === false) return fail('nvmlDeviceValidateInforom: NVML_ERROR_CORRUPTED_INFOROM (its checksums do not match)');
   if (gpu.inforom.valid === true) return pass('InfoROM checksums valid');
   return skip(unanswered(gpu, context, ['nvmlDeviceValidateInforom']));
 }
 
 /** gpu-persistence: off warns (the driver then unloads and reinitialises the GPU between jobs). */
-export function judgePersistence(gpu: GpuHealth, context: GpuCheckContext): HealthFinding {
+export function judgePersistence(gpu: GpuHealthFacts, context: GpuCheckContext): HealthFinding {
   if (gpu.persistenceMode === false) return warn('persistence mode is off');
   if (gpu.persistenceMode === true) return pass('persistence mode on');
   return skip(unanswered(gpu, context, ['nvmlDeviceGetPersistenceMode']));
@@ -156,7 +195,7 @@ const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
 const MPS_DAEMON = /^nvidia-cuda-mps/;
 
 /** gpu-processes (Slurm prolog): any other compute process on the job's GPU fails; an MPS daemon is named, never failed. */
-export function judgeProcesses(gpu: GpuHealth, context: GpuCheckContext): HealthFinding {
+export function judgeProcesses(gpu: GpuHealthFacts, context: GpuCheckContext): HealthFinding {
   if (gpu.processes === null) return skip(unanswered(gpu, context, ['nvmlDeviceGetComputeRunningProcesses_v3', 'nvmlDeviceGetComputeRunningProcesses']));
   const listed = (processes: readonly ComputeProcessInfo[]) =>
     processes.map((process) => `PID ${process.pid}${process.name === null ? '' : ` ${process.name}`}${process.usedMemoryBytes === null ? '' : ` (${gib(process.usedMemoryBytes)})`}`).join(', ');
@@ -182,7 +221,7 @@ export function describeXids(events: readonly XidEvent[]): string {
 }
 
 /** gpu-xid for one GPU: an Xid that means a broken GPU fails, any other is listed as a warning. */
-export function judgeXids(gpu: GpuHealth, context: GpuCheckContext): HealthFinding {
+export function judgeXids(gpu: GpuHealthFacts, context: GpuCheckContext): HealthFinding {
   if (context.kernelLogError !== null) return skip(`the kernel log could not be read: ${context.kernelLogError}`);
   if (gpu.xids.length === 0) return pass('no Xid since boot');
   const detail = describeXids(gpu.xids);

@@ -4,14 +4,15 @@
  * the node (`appliesToNode`): a `fail` fails `mlcheck run`.
  */
 import { describeXids } from './health-checks.js';
-import { HEALTH_CHECKS, type EngineCudaNeed, type GpuHealth, type HealthCheckId, type HealthFinding, type XidEvent } from './health-types.js';
+import { HEALTH_CHECKS, type EngineCudaNeed, type HealthCheckId, type HealthFinding, type XidEvent } from './health-types.js';
 import { noGpusGiven } from './job-gpu-identity.js';
 import { pciDeviceAddress } from './xid-events.js';
-import type { ProbeSnapshot, Verdict, VerdictStatus } from './types.js';
+import type { JudgedGpuRecord, ProbeFacts, Verdict, VerdictStatus } from './types.js';
 
-/** The facts the health verdicts read; snapshots of mlcheck before schema 3 have no health. */
-export type HealthFacts = Pick<ProbeSnapshot, 'gpus' | 'pci' | 'gpuError' | 'driver' | 'jobScope'> &
-  Partial<Pick<ProbeSnapshot, 'health' | 'kernelLog' | 'engineCudaNeeds' | 'gpuProcessesChecked'>>;
+/** The facts the health verdicts read: each GPU's record with its checks' findings, and the node's facts. */
+export type HealthFacts = Pick<ProbeFacts, 'pci' | 'gpuError' | 'driver' | 'jobScope' | 'kernelLog' | 'engineCudaNeeds' | 'gpuProcessesChecked'> & {
+  gpus: readonly JudgedGpuRecord[];
+};
 
 type Judgement = { status: VerdictStatus; reason: string };
 
@@ -52,14 +53,14 @@ export function gpuLabel(gpu: { index: number; pciBusId: string | null; uuid: st
   return `GPU ${gpu.index} (${gpu.pciBusId ?? 'PCI address unknown'}, ${gpu.uuid ?? 'UUID unknown'})`;
 }
 
-/** Empty for a CPU node and for a snapshot without health facts. */
+/** Empty for a CPU node. */
 export function healthVerdicts(facts: HealthFacts): Verdict[] {
-  const health = facts.health;
-  if (health === undefined || (facts.pci.devices.length === 0 && facts.gpus.length === 0)) return [];
+  const gpus = facts.gpus;
+  if (facts.pci.devices.length === 0 && gpus.length === 0) return [];
   const verdicts: Verdict[] = [];
   for (const check of HEALTH_CHECKS) {
-    if (check === 'gpu-processes' && facts.gpuProcessesChecked !== true) continue;
-    const judgement = check === 'gpu-driver-compat' ? judgeDriverCompat(facts) : check === 'gpu-xid' ? judgeXidVerdict(facts, health) : combine(check, health, facts);
+    if (check === 'gpu-processes' && !facts.gpuProcessesChecked) continue;
+    const judgement = check === 'gpu-driver-compat' ? judgeDriverCompat(facts) : check === 'gpu-xid' ? judgeXidVerdict(facts, gpus) : combine(check, gpus, facts);
     verdicts.push({ subject: check, kind: 'gpu', ...judgement, fix: judgement.status === 'pass' ? null : FIXES[check][judgement.status] ?? null, appliesToNode: true });
   }
   return verdicts;
@@ -80,8 +81,8 @@ function worst(statuses: readonly VerdictStatus[]): VerdictStatus {
 
 const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
 
-function combine(check: HealthCheckId, health: readonly GpuHealth[], facts: HealthFacts): Judgement {
-  const judged = health.flatMap((gpu) => {
+function combine(check: HealthCheckId, gpus: readonly JudgedGpuRecord[], facts: HealthFacts): Judgement {
+  const judged = gpus.flatMap((gpu) => {
     const finding = gpu.checks[check];
     return finding === undefined ? [] : [{ gpu, finding }];
   });
@@ -95,7 +96,7 @@ function combine(check: HealthCheckId, health: readonly GpuHealth[], facts: Heal
 }
 
 /** The GPUs that do not pass, worst first, then how many others pass. */
-function listFindings(judged: ReadonlyArray<{ gpu: GpuHealth; finding: HealthFinding }>): string {
+function listFindings(judged: ReadonlyArray<{ gpu: JudgedGpuRecord; finding: HealthFinding }>): string {
   const notPassing = judged.filter(({ finding }) => finding.status !== 'pass').sort((a, b) => SEVERITY[b.finding.status] - SEVERITY[a.finding.status] || a.gpu.index - b.gpu.index);
   const passing = judged.length - notPassing.length;
   const listed = notPassing.map(({ gpu, finding }) => `${gpuLabel(gpu)}: ${finding.detail}`);
@@ -106,11 +107,10 @@ function listFindings(judged: ReadonlyArray<{ gpu: GpuHealth; finding: HealthFin
  * gpu-xid: the judged GPUs' Xids, and those of addresses no judged GPU has (a GPU that fell off
  * the bus, or, inside a job, another job's GPU: that one only warns).
  */
-function judgeXidVerdict(facts: HealthFacts, health: readonly GpuHealth[]): Judgement {
+function judgeXidVerdict(facts: HealthFacts, gpus: readonly JudgedGpuRecord[]): Judgement {
   const log = facts.kernelLog;
-  if (log === undefined) return { status: 'skip', reason: 'the kernel log was not read' };
   if (log.error !== null) return { status: 'skip', reason: `the kernel log could not be read: ${log.error}` };
-  const judged = health.flatMap((gpu) => (gpu.checks['gpu-xid'] === undefined ? [] : [{ gpu, finding: gpu.checks['gpu-xid'] }]));
+  const judged = gpus.flatMap((gpu) => (gpu.checks['gpu-xid'] === undefined ? [] : [{ gpu, finding: gpu.checks['gpu-xid'] }]));
   const judgedIndices = new Set(judged.map(({ gpu }) => gpu.index));
   const elsewhere = new Map<string, XidEvent[]>();
   for (const event of log.xids.filter((candidate) => candidate.gpuIndex === null || !judgedIndices.has(candidate.gpuIndex))) {
@@ -146,7 +146,7 @@ export function compareCudaVersions(a: string, b: string): number {
 /** gpu-driver-compat: the driver's CUDA version (cuDriverGetVersion) against what each installed engine needs. */
 function judgeDriverCompat(facts: HealthFacts): Judgement {
   if (facts.jobScope !== null && facts.jobScope.count === 0) return { status: 'skip', reason: `${noGpusGiven(facts.jobScope)}: no engine of it runs on a GPU` };
-  const needs: readonly EngineCudaNeed[] | null = facts.engineCudaNeeds ?? null;
+  const needs: readonly EngineCudaNeed[] | null = facts.engineCudaNeeds;
   if (needs === null) return { status: 'skip', reason: 'the probe was not told which engines are installed (mlcheck run, probe, bench and slurm check tell it)' };
   const driver = facts.driver?.cudaVersion ?? null;
   if (driver === null) return { status: 'skip', reason: facts.gpuError !== null ? `the driver is unusable (see gpu-driver): ${facts.gpuError}` : 'the driver did not report the CUDA version it supports' };

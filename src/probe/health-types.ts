@@ -69,7 +69,8 @@ export interface EngineCudaNeed {
   cudaVersion: string;
 }
 
-export interface GpuHealth {
+/** What NVML and the kernel log say of one GPU's health: its `health[]` entry without the checks. */
+export interface GpuHealthFacts {
   index: number;
   name: string | null;
   uuid: string | null;
@@ -106,5 +107,12 @@ export interface GpuHealth {
   processes: ComputeProcessInfo[] | null;
   /** NVML functions that answered NOT_SUPPORTED or FUNCTION_NOT_FOUND for this GPU. */
   unsupported: Record<string, string>;
-  checks: Partial<Record<HealthCheckId, HealthFinding>>;
+}
+
+/** Each check's finding for one GPU; empty for a GPU that is not judged (another job's). */
+export type GpuChecks = Partial<Record<HealthCheckId, HealthFinding>>;
+
+/** One GPU's entry in the probe's `health` array (schema/probe-health.schema.json). */
+export interface GpuHealth extends GpuHealthFacts {
+  checks: GpuChecks;
 }

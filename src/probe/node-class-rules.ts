@@ -1,6 +1,6 @@
-import type { GpuSnapshot, NodeClassExpectation, ProbeSnapshot, VerdictStatus } from './types.js';
+import type { GpuRecord, NodeClassExpectation, ProbeFacts, VerdictStatus } from './types.js';
 
-export type NodeClassFacts = Pick<ProbeSnapshot, 'gpus' | 'driver'> & { nodeClass?: NodeClassExpectation | null };
+export type NodeClassFacts = Pick<ProbeFacts, 'driver'> & { gpus: readonly GpuRecord[]; nodeClass?: NodeClassExpectation | null };
 
 export interface NodeClassJudgement {
   status: VerdictStatus;
@@ -29,8 +29,9 @@ export function judgeNodeClass(facts: NodeClassFacts): NodeClassJudgement | null
   if (expected.gpuMemoryGiB !== undefined) {
     checks.push(`>= ${expected.gpuMemoryGiB} GiB per GPU`);
     for (const gpu of gpus) {
-      if (gpu.memoryBytes === null) differences.push(`${describe(gpu)}: memory not reported, expected >= ${expected.gpuMemoryGiB} GiB`);
-      else if (gpu.memoryBytes / GIB < expected.gpuMemoryGiB) differences.push(`${describe(gpu)} has ${(gpu.memoryBytes / GIB).toFixed(1)} GiB, expected >= ${expected.gpuMemoryGiB} GiB`);
+      const memoryBytes = gpu.driverFacts.memoryBytes;
+      if (memoryBytes === null) differences.push(`${describe(gpu)}: memory not reported, expected >= ${expected.gpuMemoryGiB} GiB`);
+      else if (memoryBytes / GIB < expected.gpuMemoryGiB) differences.push(`${describe(gpu)} has ${(memoryBytes / GIB).toFixed(1)} GiB, expected >= ${expected.gpuMemoryGiB} GiB`);
     }
   }
   if (expected.minDriverVersion !== undefined) {
@@ -42,8 +43,9 @@ export function judgeNodeClass(facts: NodeClassFacts): NodeClassJudgement | null
   if (expected.mig !== undefined) {
     checks.push(`MIG ${expected.mig ? 'on' : 'off'}`);
     for (const gpu of gpus) {
-      const current = gpu.migMode?.current ?? false;
-      if (current !== expected.mig) differences.push(`${describe(gpu)} has MIG ${gpu.migMode === null ? 'unsupported' : current ? 'on' : 'off'}, expected ${expected.mig ? 'on' : 'off'}`);
+      const migMode = gpu.driverFacts.migMode;
+      const current = migMode?.current ?? false;
+      if (current !== expected.mig) differences.push(`${describe(gpu)} has MIG ${migMode === null ? 'unsupported' : current ? 'on' : 'off'}, expected ${expected.mig ? 'on' : 'off'}`);
     }
   }
   if (checks.length === 0) return null;
@@ -58,7 +60,7 @@ export function judgeNodeClass(facts: NodeClassFacts): NodeClassJudgement | null
   return { status: 'pass', reason: `${where}: ${checks.join(', ')}${gpus.length > 0 ? ` on all ${gpus.length} GPUs` : ''}`, fix: null };
 }
 
-function describe(gpu: GpuSnapshot): string {
+function describe(gpu: GpuRecord): string {
   return `GPU ${gpu.index} (${gpu.pciBusId ?? 'no PCI address'})`;
 }
 

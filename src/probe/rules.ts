@@ -4,18 +4,20 @@ import { noGpusGiven } from './job-gpu-identity.js';
 import { judgeNodeClass } from './node-class-rules.js';
 import { MANUAL_RULES, type CpuFeatureRule, type ManualRules } from './rules-data.js';
 import { parsePackageName, type ParsedPackageName } from './package-name.js';
-import type { GpuSnapshot, ProbeSnapshot, Verdict, VerdictStatus } from './types.js';
+import type { GpuRecord, GpuSnapshot, ProbeFacts, ProbeSnapshot, Verdict, VerdictStatus } from './types.js';
 
 export interface EvaluateRulesOptions {
   rules?: ManualRules;
 }
 
-/** A probe snapshot without its verdicts: what they are derived from. */
-export type ProbeFacts = Omit<ProbeSnapshot, 'verdicts'>;
-/** The facts the rules read (the health facts are optional: snapshots before schema 3 lack them). */
-export type RuleFacts = Pick<ProbeFacts, 'source' | 'cpu' | 'memory' | 'gpus' | 'gpuError' | 'gpuErrorKind' | 'driver' | 'pci' | 'kernelModule' | 'jobScope' | 'expectedGpus' | 'nodeClass' | 'packages'> &
+/**
+ * The facts the rules read: the node's, each GPU's record with its health checks' findings, and
+ * what is expected of the node (the GPU count, the node class).
+ */
+export type RuleFacts = Pick<ProbeFacts, 'source' | 'cpu' | 'memory' | 'gpuError' | 'gpuErrorKind' | 'driver' | 'pci' | 'kernelModule' | 'jobScope' | 'packages'> &
+  Pick<ProbeSnapshot, 'expectedGpus' | 'nodeClass'> &
   HealthFacts;
-type Facts = Pick<ProbeSnapshot, 'cpu' | 'memory' | 'gpus' | 'gpuError' | 'gpuErrorKind' | 'source' | 'pci' | 'jobScope'>;
+type Facts = Pick<ProbeFacts, 'cpu' | 'memory' | 'gpuError' | 'gpuErrorKind' | 'source' | 'pci' | 'jobScope'> & { gpus: readonly GpuRecord[] };
 type Judgement = { status: VerdictStatus; reason: string };
 
 const SEVERITY: Record<VerdictStatus, number> = { pass: 0, skip: 1, warn: 2, fail: 3 };
@@ -71,12 +73,12 @@ function capability(gpu: GpuSnapshot): string {
   return gpu.computeCapability === null ? 'unknown' : `${gpu.computeCapability.major}.${gpu.computeCapability.minor}`;
 }
 
-function describeGpu(gpu: GpuSnapshot): string {
-  return `GPU ${gpu.index} ${gpu.name ?? '(unnamed)'} (compute capability ${capability(gpu)})`;
+function describeGpu(gpu: GpuRecord): string {
+  return `GPU ${gpu.index} ${gpu.name ?? '(unnamed)'} (compute capability ${capability(gpu.driverFacts)})`;
 }
 
-function below(gpu: GpuSnapshot, limit: { major: number; minor: number }): boolean {
-  const cc = gpu.computeCapability;
+function below(gpu: GpuRecord, limit: { major: number; minor: number }): boolean {
+  const cc = gpu.driverFacts.computeCapability;
   return cc !== null && (cc.major < limit.major || (cc.major === limit.major && cc.minor < limit.minor));
 }
 
@@ -102,7 +104,7 @@ function judgeCuda(facts: Facts, rules: ManualRules): Judgement {
   if (tooOld.length > 0) {
     return { status: 'fail', reason: `${tooOld.map(describeGpu).join(', ')} below the minimum ${min} for *-cuda packages` };
   }
-  const unknown = facts.gpus.filter((gpu) => gpu.computeCapability === null);
+  const unknown = facts.gpus.filter((gpu) => gpu.driverFacts.computeCapability === null);
   const old = facts.gpus.filter((gpu) => below(gpu, recommended));
   const notes = [
     ...(old.length > 0 ? [`${old.map(describeGpu).join(', ')} meets the minimum ${min} but is below the recommended ${rec}`] : []),

@@ -1,12 +1,12 @@
 /** What `mlcheck probe` reports about a node; `--json` prints a ProbeSnapshot. */
-import type { EngineCudaNeed, GpuHealth, KernelLogSummary } from './health-types.js';
+import type { EngineCudaNeed, GpuChecks, GpuHealth, GpuHealthFacts, KernelLogSummary } from './health-types.js';
 import type { InstalledPackages } from './installed-packages.js';
 import type { JobGpu, JobGpuScope } from './job-gpu-identity.js';
 import type { KernelModuleState } from './kernel-module.js';
-import type { PciGpuScan } from './pci-gpus.js';
+import type { PciGpu, PciGpuScan } from './pci-gpus.js';
 
 export type { InstalledPackages, JobGpu, JobGpuScope, KernelModuleState, PciGpuScan };
-export type { ComputeProcessInfo, EngineCudaNeed, GpuHealth, HealthCheckId, HealthFinding, KernelLogSummary, XidEvent, XidSeverity } from './health-types.js';
+export type { ComputeProcessInfo, EngineCudaNeed, GpuChecks, GpuHealth, GpuHealthFacts, HealthCheckId, HealthFinding, KernelLogSummary, XidEvent, XidSeverity } from './health-types.js';
 export type { PciGpu } from './pci-gpus.js';
 
 /**
@@ -171,4 +171,64 @@ export interface ProbeSnapshot {
   /** True when another process on the GPUs fails the node (`mlcheck slurm check --prolog`). */
   gpuProcessesChecked: boolean;
   verdicts: Verdict[];
+}
+
+/**
+ * Everything the probe knows of one GPU, in one record (src/probe/gpu-records.ts builds it): who
+ * it is, what the driver says of it, its health facts, its PCI device and whether it is the job's.
+ * Internal: the published snapshot keeps `gpus[]` and `health[]`, each entry keyed by index, PCI
+ * address and UUID.
+ */
+export interface GpuRecord {
+  /** CUDA device ordinal (NVML index when CUDA is unavailable), as in `gpus[].index`. */
+  index: number;
+  uuid: string | null;
+  /** Normalised, e.g. "0000:3b:00.0". */
+  pciBusId: string | null;
+  name: string | null;
+  /** What CUDA and NVML said of it: its `gpus[]` entry. */
+  driverFacts: GpuSnapshot;
+  /** What NVML and the kernel log say of its health: its `health[]` entry without the checks. */
+  health: GpuHealthFacts;
+  /** Its device on the PCI bus, by address; null when the PCI view does not list it (or its address is unknown). */
+  pciDevice: PciGpu | null;
+  /** Inside a job, the job's name for it when it is one of the job's GPUs; null otherwise. */
+  jobGpu: JobGpu | null;
+  /** Whether it is judged: every GPU outside a job, only the job's inside one. */
+  inJobScope: boolean;
+}
+
+/** A GPU record with its health checks' findings, as the verdicts read it. */
+export interface JudgedGpuRecord extends GpuRecord {
+  checks: GpuChecks;
+}
+
+/**
+ * What `collectProbeFacts` gathers: the node's facts, one record per GPU, no verdicts. `judgeProbe`
+ * judges them once, against the GPU count and node class expected, into a ProbeSnapshot.
+ */
+export interface ProbeFacts
+  extends Pick<
+    ProbeSnapshot,
+    | 'source'
+    | 'fallbackReason'
+    | 'hostname'
+    | 'cpu'
+    | 'memory'
+    | 'driver'
+    | 'gpuError'
+    | 'gpuErrorKind'
+    | 'gpuTimedOut'
+    | 'nvmlError'
+    | 'missingSymbols'
+    | 'pci'
+    | 'kernelModule'
+    | 'jobScope'
+    | 'packages'
+    | 'kernelLog'
+    | 'engineCudaNeeds'
+    | 'gpuProcessesChecked'
+  > {
+  /** One record per GPU the driver answered for (CUDA, or NVML when CUDA is unusable). */
+  gpus: GpuRecord[];
 }

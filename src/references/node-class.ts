@@ -1,7 +1,7 @@
 import { UsageError } from '../util/errors.js';
 import type { NodeClass, NodeReferenceFile } from './node-references.js';
 
-/** The few probe fields a node class is matched on (a ProbeSnapshot has them). */
+/** The few probe fields a node class is matched on (the probe's facts and its snapshot have them). */
 export interface NodeIdentitySource {
   cpu?: { brand?: string | null } | null;
   gpus?: readonly { name?: string | null }[] | null;

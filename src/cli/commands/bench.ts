@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { hasNvidiaGpus, type ProbeSnapshot } from '../../probe/index.js';
+import { hasNvidiaGpus, type ProbeFacts, type ProbeSnapshot } from '../../probe/index.js';
 import { aggregateRepetitions } from '../../references/bench-medians.js';
 import { findNodeClass, matchNodeClass, nodeClassFor, nodeIdentity } from '../../references/node-class.js';
 import { loadNodeReferences, type NodeClass, type NodeReferenceFile } from '../../references/node-references.js';
@@ -18,7 +18,7 @@ import type { ProfileId } from '../../workloads/types.js';
 import type { CliContext } from '../context.js';
 import { fractionParser, parsePositiveInteger } from '../option-parsers.js';
 import { checkReportTargets, deliverRun } from '../report-output.js';
-import { applyNodeClassExpectation, planRequest, takeProbe, withInterruptSignal } from '../run-support.js';
+import { planRequest, takeProbe, withInterruptSignal } from '../run-support.js';
 import { scopeCasesToJobGpus } from '../job-gpu-env.js';
 import { addCaseOptions, probeOptions, type CaseFlags } from '../shared-options.js';
 
@@ -64,9 +64,7 @@ export function registerBench(program: Command, context: CliContext): void {
       const request = await planRequest(flags, context);
       checkReportTargets(flags);
       const referenceFile = loadNodeReferences(flags.references);
-      const measured = await takeProbe(context, probeOptions(flags));
-      const nodeClass = selectNodeClass(referenceFile, flags, measured);
-      const probe = applyNodeClassExpectation(measured, nodeClass, referenceFile);
+      const { probe, nodeClass } = await takeProbe(context, probeOptions(flags), (facts) => selectNodeClass(referenceFile, flags, facts), referenceFile);
       scopeCasesToJobGpus(probe, context);
       context.err(describeNodeClass(referenceFile, nodeClass, probe));
       const selected = workloads.length ? workloads : defaultWorkloads(nodeClass, flags.profile);
@@ -131,8 +129,8 @@ function saveReference(flags: BenchFlags, aggregated: RunRecord, referenceFile: 
 }
 
 /** --node-class names the class to judge by; with --save-reference it may also name a class still to be written. */
-function selectNodeClass(file: NodeReferenceFile, flags: BenchFlags, probe: ProbeSnapshot | null): NodeClass | null {
-  if (!flags.nodeClass) return matchNodeClass(file, probe);
+function selectNodeClass(file: NodeReferenceFile, flags: BenchFlags, facts: ProbeFacts | null): NodeClass | null {
+  if (!flags.nodeClass) return matchNodeClass(file, facts);
   if (flags.saveReference && !file.nodeClasses.some((c) => c.id === flags.nodeClass)) return null;
   return findNodeClass(file, flags.nodeClass);
 }

@@ -14,7 +14,7 @@ import { builtinWorkloads } from '../../workloads/index.js';
 import type { CliContext } from '../context.js';
 import { parsePositiveNumber } from '../option-parsers.js';
 import { checkReportTargets, deliverRun } from '../report-output.js';
-import { applyNodeClassExpectation, planRequest, takeProbe, testWorkloadModules, withInterruptSignal } from '../run-support.js';
+import { planRequest, takeProbe, testWorkloadModules, withInterruptSignal } from '../run-support.js';
 import { scopeCasesToJobGpus } from '../job-gpu-env.js';
 import { PYTHON_OPTIONS } from '../python-options.js';
 import { addCaseOptions, probeOptions, sharedOption, type CaseFlags } from '../shared-options.js';
@@ -99,9 +99,9 @@ export async function runCommand(workloads: string[], flags: RunFlags, context: 
   // The deadline covers the probe too: a driver slow to answer counts against it.
   const deadlineAt = flags.deadline === undefined ? undefined : Date.now() + flags.deadline * 1000;
   return withInterruptSignal(context, 'writing the report', async (signal) => {
-    const measured = flags.probe ? await takeProbe(context, probeOptions(flags)) : null;
-    const nodeClass = matchNodeClass(references, measured);
-    const probe = applyNodeClassExpectation(measured, nodeClass, references);
+    const { probe, nodeClass } = flags.probe
+      ? await takeProbe(context, probeOptions(flags), (facts) => matchNodeClass(references, facts), references)
+      : { probe: null, nodeClass: null };
     scopeCasesToJobGpus(probe, context);
     const execute: ExecuteOptions = {
       probe,
