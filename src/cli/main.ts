@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { MlcheckError, describeError } from '../util/errors.js';
 import { EXIT, type CliContext } from './context.js';
 import { packageVersion } from '../util/package-info.js';
+import { sanitizeText } from '../util/sanitize-text.js';
 
 type Register = (program: Command, context: CliContext) => void;
 
@@ -46,9 +47,15 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (error.code !== 'EPIPE') throw error;
     });
   }
+  // The last pass over everything mlcheck prints: whatever another node, process or file put into
+  // it, only mlcheck's own colours reach the terminal as escape codes (docs/security.md).
+  const terminalSafe = (text: string): string => {
+    const safe = sanitizeText(text, { keepColours: true });
+    return safe.endsWith('\n') ? safe : `${safe}\n`;
+  };
   const context: CliContext = {
-    out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-    err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+    out: (text) => process.stdout.write(terminalSafe(text)),
+    err: (text) => process.stderr.write(terminalSafe(text)),
     isTTY: process.stdout.isTTY === true,
     setExitCode: (code) => {
       exitCode = code;

@@ -1,0 +1,91 @@
+import { jsonNestingDepth } from '../util/json-nesting-depth.js';
+import { readUntrustedFile } from '../util/read-untrusted-file.js';
+import { sanitizeText } from '../util/sanitize-text.js';
+import { REPORT_KIND, type JsonReport } from './json-report.js';
+import { validateReport } from './validate.js';
+
+/**
+ * A report is at most 16 MiB. A real one is tens to a few hundred KiB (a standard run of every
+ * case with the GPU health tables of eight GPUs); 16 MiB leaves two orders of magnitude for runs
+ * with many more cases and long workload output, while parsing and checking the largest allowed
+ * file still takes well under a second and a bounded amount of memory.
+ */
+export const REPORT_MAX_BYTES = 16 * 1024 * 1024;
+
+/** A real report nests about 6 deep; anything past this is refused before it is parsed. */
+export const REPORT_MAX_NESTING = 64;
+
+/** How far a report's start may lie ahead of this host's clock: NTP keeps a cluster within seconds. */
+export const CLOCK_SKEW_ALLOWANCE_MS = 5 * 60 * 1000;
+
+/** How much of a schema problem is told: the value found is the report's text, so it is capped. */
+const PROBLEM_MAX_LENGTH = 300;
+
+export interface ReadReportFileOptions {
+  maxBytes?: number;
+  /** What "now" is when checking that a report did not start in the future (default: the clock). */
+  now?: Date;
+  clockSkewMs?: number;
+}
+
+export type ReportFile =
+  | { kind: 'report'; report: JsonReport }
+  | { kind: 'missing' }
+  /** Valid JSON, but not an mlcheck run report (a run directory's case files and run.json). */
+  | { kind: 'not-a-report'; problem: string }
+  /** Why the file cannot count, never quoting its bytes; claimedHost when the report parsed far enough to name one. */
+  | { kind: 'refused'; problem: string; claimedHost: string | null };
+
+/**
+ * Reads one mlcheck JSON report as untrusted input: another node, or any user who can write the
+ * shared folder, may have put anything at that path. Only a regular file below REPORT_MAX_BYTES
+ * is read (readUntrustedFile: no link followed, a FIFO never waited on); it must be UTF-8 JSON
+ * nested at most REPORT_MAX_NESTING deep, match the report schema, and must not claim to have
+ * started (or ended) in the future. Whatever is wrong is returned as a problem, never thrown, so
+ * that one bad report cannot stop the others from being judged; a problem never quotes the
+ * file's bytes (a report linked or hard-linked to /etc/shadow must not print it), except the
+ * sanitised values a schema problem names in a file that is valid JSON.
+ */
+export function readReportFile(file: string, options: ReadReportFileOptions = {}): ReportFile {
+  const read = readUntrustedFile(file, { maxBytes: options.maxBytes ?? REPORT_MAX_BYTES });
+  if (read.kind !== 'read') return read.kind === 'missing' ? read : { ...read, claimedHost: null };
+  const refused = (problem: string, claimedHost: string | null = null): ReportFile => ({ kind: 'refused', problem, claimedHost });
+
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(read.bytes);
+  } catch {
+    return refused('is not UTF-8 text');
+  }
+  if (jsonNestingDepth(text) > REPORT_MAX_NESTING) return refused(`nests more than ${REPORT_MAX_NESTING} levels deep`);
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch {
+    // The parser's message quotes the text: it is not passed on.
+    return refused('is not JSON');
+  }
+  const kind = typeof document === 'object' && document !== null && !Array.isArray(document) ? (document as { kind?: unknown }).kind : undefined;
+  if (kind !== REPORT_KIND) return { kind: 'not-a-report', problem: `is not an mlcheck run report (no "kind": "${REPORT_KIND}")` };
+
+  const claimedHost = hostOf(document);
+  const result = validateReport(document);
+  if (!result.valid) {
+    return refused(`does not match the mlcheck report schema: ${sanitizeText(result.errors.slice(0, 3).join('; '), { oneLine: true, maxLength: PROBLEM_MAX_LENGTH })}`, claimedHost);
+  }
+  const { startedAt, endedAt } = result.report.session;
+  const latest = (options.now ?? new Date()).getTime() + (options.clockSkewMs ?? CLOCK_SKEW_ALLOWANCE_MS);
+  for (const [what, stamp] of [['started', startedAt], ['ended', endedAt]] as const) {
+    if (stamp === null) continue;
+    const time = Date.parse(stamp);
+    if (Number.isNaN(time)) return refused(`says it ${what} at ${stamp}, which is not a time`, claimedHost);
+    if (time > latest) return refused(`says it ${what} at ${stamp}, in the future (more than ${Math.round((options.clockSkewMs ?? CLOCK_SKEW_ALLOWANCE_MS) / 60000)} min ahead of this host's clock)`, claimedHost);
+  }
+  return { kind: 'report', report: result.report };
+}
+
+function hostOf(document: unknown): string | null {
+  const session = (document as { session?: unknown }).session;
+  const host = typeof session === 'object' && session !== null ? (session as { host?: unknown }).host : undefined;
+  return typeof host === 'string' ? host : null;
+}
