@@ -6,9 +6,9 @@
  * node01's report holds. No control character from a report reaches the terminal or the drain
  * reason scontrol stores.
  *
- * Slurm's commands are stand-ins (SLURM_BINDIR): sbatch "runs" the job of a node at once by
- * leaving what the test put in $STANDIN/<node>.json (.fifo, .link) as DIR/<node>/report.json,
- * and gives node0N job 10N; scontrol says every job completed and logs each `update` it is given.
+ * Slurm's commands are stand-ins (test/helpers/sweep-standins.ts): the job of a node "runs" at
+ * once and leaves what the test planted as its report; scontrol logs each `update` it is given.
+ * The node's job writes DIR/<node>/report.json, so the stand-in plants it as the job would.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
@@ -18,10 +18,10 @@ import type { JsonReport } from '../src/report/index.js';
 import { buildJsonReport } from '../src/report/index.js';
 import { cliPath } from './helpers/paths.js';
 import { runNode } from './helpers/run-process.js';
+import { standInJobId, writeSweepStandIns } from './helpers/sweep-standins.js';
 import { caseResult, metric, record } from './helpers/run-record-fixtures.js';
 
 const NODES = ['node01', 'node02', 'node03'];
-const jobOf = (node: string): string => `10${node.slice(-1)}`;
 /** Every byte a terminal could take for the start of a control sequence, except tab and line feed. */
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 const HOSTILE = '\u001b]0;pwned\u0007\u001b[2J\rFAKE all good\nnode04 pass';
@@ -34,25 +34,7 @@ beforeAll(() => {
   work = mkdtempSync(path.join(os.tmpdir(), 'mlcheck-sweep-reports-'));
   bin = path.join(work, 'bin');
   mkdirSync(bin);
-  const standIn = (name: string, lines: string[]): void => writeFileSync(path.join(bin, name), ['#!/bin/sh', ...lines, ''].join('\n'), { mode: 0o755 });
-  standIn('scontrol', [
-    'case "$1 $2" in',
-    '  "show hostnames") echo "$3" | tr , "\\n" ;;',
-    '  "show node") for n in $(echo "$4" | tr , " "); do echo "NodeName=$n Arch=x86_64 State=IDLE"; done ;;',
-    '  "show job") echo "JobId=$4 JobName=mlcheck-sweep JobState=COMPLETED Reason=None ExitCode=0:0" ;;',
-    '  update*) printf "%s\\n" "$*" >> "$STANDIN/scontrol.log" ;;',
-    '  *) echo "unexpected: scontrol $*" >&2; exit 1 ;;',
-    'esac',
-  ]);
-  standIn('sbatch', [
-    'for arg; do case "$arg" in --chdir=*) dir="${arg#--chdir=}" ;; --nodelist=*) node="${arg#--nodelist=}" ;; esac; done',
-    'if [ -e "$STANDIN/$node.fifo" ]; then mkfifo "$dir/report.json"',
-    'elif [ -e "$STANDIN/$node.link" ]; then ln -s "$(cat "$STANDIN/$node.link")" "$dir/report.json"',
-    'elif [ -e "$STANDIN/$node.json" ]; then cp "$STANDIN/$node.json" "$dir/report.json"; fi',
-    'echo "10${node#node0}"',
-  ]);
-  standIn('squeue', ['exit 0']);
-  standIn('scancel', ['exit 0']);
+  writeSweepStandIns(bin);
 });
 afterAll(() => {
   if (work !== undefined) rmSync(work, { recursive: true, force: true });
@@ -61,7 +43,7 @@ afterAll(() => {
 /** A report of `mlcheck run` in this node's sweep job: a passing hello, or the failure given. */
 function jobReport(node: string, options: { outcome?: JsonReport['outcome']; cases?: Parameters<typeof record>[0] } = {}): JsonReport {
   const report = buildJsonReport(record(options.cases ?? [caseResult('hello', { metrics: { sum: metric(42, '') } })], { host: 'login1', id: `session-${node}` }));
-  report.session.slurm = { jobId: jobOf(node), node };
+  report.session.slurm = { jobId: standInJobId(node), node };
   if (options.outcome !== undefined) report.outcome = options.outcome;
   return report;
 }

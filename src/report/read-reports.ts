@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../util/errors.js';
 import type { JsonReport } from './json-report.js';
@@ -42,13 +42,15 @@ export function readReports(paths: readonly string[], options: ReadReportsOption
   const maxDepth = options.maxDepth ?? 3;
   const result: ReadReportsResult = { reports: [], refused: [] };
   for (const given of paths) {
-    let stats;
+    // A directory the caller named is searched even through a link (their own /shared/latest); a file is read only if it is no link.
+    let isDirectory = false;
     try {
-      stats = statSync(given);
+      isDirectory = statSync(given).isDirectory();
     } catch {
-      throw new UsageError(`no such file or directory: ${given}`, { file: given, fix: FIX });
+      // A dangling or looping link is still there: readReportFile refuses it as a link.
+      if (!existsAsLink(given)) throw new UsageError(`no such file or directory: ${given}`, { file: given, fix: FIX });
     }
-    if (stats.isDirectory()) {
+    if (isDirectory) {
       const before = result.reports.length + result.refused.length;
       for (const entry of jsonEntriesUnder(given, maxDepth)) {
         if (entry.problem !== null) {
@@ -72,6 +74,14 @@ export function readReports(paths: readonly string[], options: ReadReportsOption
     throw new UsageError(result.refused.map((r) => `${r.file} ${r.problem}`).join('\n'), { fix: FIX });
   }
   return result;
+}
+
+function existsAsLink(file: string): boolean {
+  try {
+    return lstatSync(file).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
 
 /** The `.json` entries below dir, with a problem for each one that is not a regular file (a link, a FIFO). */
