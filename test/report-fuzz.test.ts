@@ -15,7 +15,7 @@ import { cliPath, distModule, repoRoot } from './helpers/paths.js';
 import { runNode } from './helpers/run-process.js';
 import { caseResult, metric, record } from './helpers/run-record-fixtures.js';
 import { standInJobId, writeSweepStandIns } from './helpers/sweep-standins.js';
-// @ts-expect-error: a plain ES module shared with the child process, without type declarations.
+// A plain ES module, shared with the child process (test/fixtures/report-fuzz-child.mjs).
 import { prng, writeFuzzFile } from './fixtures/report-fuzz.mjs';
 
 type Random = { next(): number; int(n: number): number };
