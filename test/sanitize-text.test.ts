@@ -26,7 +26,7 @@ describe('sanitizeText', () => {
     expect(safe).toBe('ok\\u001b]0;pwned\\u0007\\u001b[2J FAKE mlcheck: PASS\\u0000\\u009b31m\\u202eevil');
     expect(safe).not.toMatch(CONTROL);
     expect(safe).not.toContain('\n');
-    expect(sanitizeText('  a \t\n b  ', { oneLine: true })).toBe('a   b');
+    expect(sanitizeText('  a \t\n b  ', { oneLine: true })).toBe('  a   b  ');
   });
 
   it('maxLength: cut with "...", never through an escape it wrote or a surrogate pair', () => {

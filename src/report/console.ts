@@ -73,7 +73,7 @@ export function renderConsole(record: RunRecord, options: ConsoleOptions = {}): 
     const padded = pad(cells);
     padded[1] = paint(c.outcome, padded[1]!);
     const metrics = Object.entries(c.metrics).map(([name, m]) => {
-      const text = safe(`${name} ${describeMetric(m)}`, 200);
+      const text = safe(`${name} ${describeMetric(m)}`);
       return m.verdict === 'fail' ? paint('fail', `${text} FAIL`) : m.verdict === 'warn' ? paint('warn', `${text} WARN`) : text;
     });
     lines.push([...padded, metrics.join(', ')].join('  ').trimEnd());
@@ -81,7 +81,7 @@ export function renderConsole(record: RunRecord, options: ConsoleOptions = {}): 
       const indent = ' '.repeat(widths[0]! + 2);
       lines.push(paint('dim', `${indent}${c.failPhase ? `[${c.failPhase}] ` : ''}${firstLine(c.reason)}`));
       // The operator's next step: the fixes a skip or failure names (e.g. the staging command).
-      for (const fix of c.reason.split('\n').filter((line) => /^\s*fix:/.test(line))) lines.push(paint('dim', `${indent}  ${safe(fix)}`));
+      for (const fix of c.reason.split('\n').filter((line) => /^\s*fix:/.test(line))) lines.push(paint('dim', `${indent}  ${safe(fix.trim())}`));
     }
     // A case run once more (a crash or hang must repeat to fail a node): what each attempt gave.
     if (c.attempts !== undefined && c.attempts.length > 1) lines.push(paint('dim', `${' '.repeat(widths[0]! + 2)}attempts: ${c.attempts.map(describeAttempt).join('; ')}`));
@@ -151,7 +151,7 @@ function humanizeReason(c: CaseResult): string {
 }
 
 function firstLine(text: string): string {
-  return safe(text.split('\n')[0]!);
+  return safe(text.split('\n')[0]!.trim());
 }
 
 /** prefix + middle + suffix on one line of at most VERDICT_MAX_LENGTH, shortening the middle first. */
@@ -165,7 +165,7 @@ function fitLine(prefix: string, middle: string, suffix: string): string {
 
 /** The verdict line also becomes a drain reason and the report's outcome.summary: sanitised, one line, capped. */
 function oneLine(text: string): string {
-  return sanitizeText(text.replace(/\s+/g, ' '), { oneLine: true, maxLength: VERDICT_MAX_LENGTH });
+  return sanitizeText(text.replace(/\s+/g, ' ').trim(), { oneLine: true, maxLength: VERDICT_MAX_LENGTH });
 }
 
 /** e.g. "via jupyter: kernel python3 on http://127.0.0.1:8888/, started in 1.48 s, first execute 0.012 s, Slurm job 7 on node02". */

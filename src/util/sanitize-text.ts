@@ -14,8 +14,8 @@
 export interface SanitizeOptions {
   /**
    * For a table cell, a drain reason or any one-line context: each run of tabs and line breaks
-   * (`\n`, `\r\n`, a lone `\r`, U+2028) becomes one space, and the ends are trimmed; other
-   * spaces are kept. Otherwise `\n` and tab are kept and `\r\n` becomes `\n`.
+   * (`\n`, `\r\n`, a lone `\r`, U+2028) becomes one space; other spaces are kept (a printed
+   * line's indentation too). Otherwise `\n` and tab are kept and `\r\n` becomes `\n`.
    */
   oneLine?: boolean;
   /** At most this many characters in the result, ending in "..." when cut; default unlimited. */
@@ -35,7 +35,7 @@ const LINE_BREAKS = /[\t\n\v\f\r\u0085\u2028\u2029]+/g;
 
 /** The text, safe to print and to store on one line where asked; see SanitizeOptions. */
 export function sanitizeText(text: string, options: SanitizeOptions = {}): string {
-  let safe = options.oneLine ? text.replace(LINE_BREAKS, ' ').trim() : text;
+  let safe = options.oneLine ? text.replace(LINE_BREAKS, ' ') : text;
   safe = safe.replace(UNSAFE, (match) => {
     if (match === '\r\n') return '\n';
     if (COLOUR.test(match)) return options.keepColours ? match : escapeAll(match);
