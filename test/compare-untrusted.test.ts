@@ -125,8 +125,8 @@ describe.skipIf(!isRoot || !hasSetpriv)('mlcheck compare (as root) over a folder
     expect(output).not.toMatch(CONTROL);
     expect(run.status, output).toBe(1);
     expect(run.stdout).toContain('lenet\\u001b]0;pwned\\u0007\\u001b[2J FAKE mlcheck compare: no node flagged/tfjs/cpu');
-    // The host a report names is held to the schema: one without control characters.
-    expect(run.stdout).toMatch(new RegExp(`^REFUSED ${dir}/planted2/report.json \\(claims host node04\\\\u001b\\]0;pwned.*session\\.host: expected a host name of at most 255 characters without control characters`, 'm'));
+    // The host a report names must be a name as mlcheck writes it: no control characters.
+    expect(run.stdout).toMatch(new RegExp(`^REFUSED ${dir}/planted2/report.json \\(claims host node04\\\\u001b\\]0;pwned.*\\): has a session\\.host that is not a name of at most 255 characters without control characters$`, 'm'));
     expect(run.stdout.trimEnd().split('\n').at(-1)).toBe('mlcheck compare: 1 of 4 nodes flagged: node03; 1 report refused, so the comparison is incomplete');
     const json = await compare([dir, '--json']);
     expect(json.stdout).not.toMatch(CONTROL);

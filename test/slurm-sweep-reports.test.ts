@@ -85,11 +85,11 @@ describe("finding 5: one crafted report makes only its own node undecided; node0
   };
   it.each<[string, Plant, string]>([
     ['breaks the schema', planted((r) => Object.assign(r, { cases: 'none' })), 'does not match the mlcheck report schema: cases: expected a list, found "none"'],
-    ['has a NUL byte in outcome.summary', planted((r) => (r.outcome = failing('mlcheck: FAIL lenet/onnx/cuda \u0000 oops', ['lenet/onnx/cuda']))), 'does not match the mlcheck report schema: outcome.summary: expected one line of at most 200 characters without control characters'],
-    ['has escape codes, \\r and \\n in outcome.summary (finding 6)', planted((r) => (r.outcome = failing(`mlcheck: FAIL lenet/onnx/cuda ${HOSTILE}`, ['lenet/onnx/cuda']))), 'does not match the mlcheck report schema: outcome.summary: expected one line'],
+    ['has a NUL byte in outcome.summary', planted((r) => (r.outcome = failing('mlcheck: FAIL lenet/onnx/cuda \u0000 oops', ['lenet/onnx/cuda']))), 'has an outcome.summary that is not one line of at most 200 characters without control characters, as mlcheck writes it'],
+    ['has escape codes, \\r and \\n in outcome.summary (finding 6)', planted((r) => (r.outcome = failing(`mlcheck: FAIL lenet/onnx/cuda ${HOSTILE}`, ['lenet/onnx/cuda']))), 'has an outcome.summary that is not one line of at most 200 characters without control characters, as mlcheck writes it'],
     ['is a FIFO', (standIn) => writeFileSync(path.join(standIn, 'node01.fifo'), ''), 'is a FIFO (named pipe), not a regular file'],
     ['is a link to /etc/shadow', (standIn) => writeFileSync(path.join(standIn, 'node01.link'), '/etc/shadow'), 'is a symbolic link: not followed'],
-    ['has a huge field (a summary of a million characters)', planted((r) => (r.outcome = failing(`mlcheck: FAIL ${'x'.repeat(1_000_000)}`, ['lenet/onnx/cuda']))), 'does not match the mlcheck report schema: outcome.summary: expected one line of at most 200 characters'],
+    ['has a huge field (a summary of a million characters)', planted((r) => (r.outcome = failing(`mlcheck: FAIL ${'x'.repeat(1_000_000)}`, ['lenet/onnx/cuda']))), 'has an outcome.summary that is not one line of at most 200 characters without control characters, as mlcheck writes it'],
     ['has wrong types (outcome.status 42)', planted((r) => (r.outcome = { ...r.outcome!, status: 42 as unknown as 'pass' })), 'does not match the mlcheck report schema: outcome.status: expected pass, warn, fail or undecided, found 42'],
     ['nests ten thousand deep', nestedTenThousandDeep, 'nests more than 64 levels deep'],
   ])('node01\'s report %s: node01 undecided, node03 drained, exit 1', async (_what, plant, problem) => {

@@ -1,6 +1,7 @@
 import { jsonNestingDepth } from '../util/json-nesting-depth.js';
 import { readUntrustedFile } from '../util/read-untrusted-file.js';
 import { sanitizeText } from '../util/sanitize-text.js';
+import { VERDICT_MAX_LENGTH } from './console.js';
 import { REPORT_KIND, type JsonReport } from './json-report.js';
 import { validateReport } from './validate.js';
 
@@ -74,6 +75,8 @@ export function readReportFile(file: string, options: ReadReportFileOptions = {}
   if (!result.valid) {
     return refused(`does not match the mlcheck report schema: ${sanitizeText(result.errors.slice(0, 2).join('; '), { oneLine: true, maxLength: PROBLEM_MAX_LENGTH })}`, claimedHost);
   }
+  const unlike = unlikeMlcheck(result.report);
+  if (unlike !== null) return refused(unlike, claimedHost);
   const { startedAt, endedAt } = result.report.session;
   const latest = (options.now ?? new Date()).getTime() + (options.clockSkewMs ?? CLOCK_SKEW_ALLOWANCE_MS);
   for (const [what, stamp] of [['started', startedAt], ['ended', endedAt]] as const) {
@@ -83,6 +86,32 @@ export function readReportFile(file: string, options: ReadReportFileOptions = {}
     if (time > latest) return refused(`says it ${what} at ${stamp}, in the future (more than ${Math.round((options.clockSkewMs ?? CLOCK_SKEW_ALLOWANCE_MS) / 60000)} min ahead of this host's clock)`, claimedHost);
   }
   return { kind: 'report', report: result.report };
+}
+
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const NAME_MAX_LENGTH = 255;
+
+/**
+ * What the sweep acts on and compare keys by, held to what mlcheck itself writes: the summary is
+ * the console's verdict line (one line of at most VERDICT_MAX_LENGTH characters, sanitised), the
+ * subjects, host and job are short names. Text that no mlcheck wrote (a NUL or escape codes in the
+ * summary, a host of a megabyte) is not a report to act on.
+ */
+function unlikeMlcheck(report: JsonReport): string | null {
+  const outcome = report.outcome;
+  if (outcome !== undefined && (outcome.summary.length > VERDICT_MAX_LENGTH || CONTROL.test(outcome.summary))) {
+    return `has an outcome.summary that is not one line of at most ${VERDICT_MAX_LENGTH} characters without control characters, as mlcheck writes it`;
+  }
+  const names: [string, string | null | undefined][] = [
+    ['session.host', report.session.host],
+    ['session.slurm.jobId', report.session.slurm?.jobId],
+    ['session.slurm.node', report.session.slurm?.node],
+    ...(outcome?.subjects ?? []).map((subject, i): [string, string] => [`outcome.subjects[${i}]`, subject]),
+  ];
+  for (const [key, value] of names) {
+    if (typeof value === 'string' && (value.length > NAME_MAX_LENGTH || CONTROL.test(value))) return `has a ${key} that is not a name of at most ${NAME_MAX_LENGTH} characters without control characters`;
+  }
+  return null;
 }
 
 function hostOf(document: unknown): string | null {
