@@ -42,8 +42,8 @@ export type ReportFile =
  * Reads one mlcheck JSON report as untrusted input: another node, or any user who can write the
  * shared folder, may have put anything at that path. Only a regular file below REPORT_MAX_BYTES
  * is read (readUntrustedFile: no link followed, a FIFO never waited on); it must be UTF-8 JSON
- * nested at most REPORT_MAX_NESTING deep, match the report schema, and must not claim to have
- * started (or ended) in the future. Whatever is wrong is returned as a problem, never thrown, so
+ * nested at most REPORT_MAX_NESTING deep, match the report schema, hold its summary, subjects,
+ * host and job as mlcheck writes them, and must not claim to have started (or ended) in the future. Whatever is wrong is returned as a problem, never thrown, so
  * that one bad report cannot stop the others from being judged; a problem never quotes the
  * file's bytes (a report linked or hard-linked to /etc/shadow must not print it), except the
  * sanitised values a schema problem names in a file that is valid JSON.
