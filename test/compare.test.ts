@@ -107,7 +107,9 @@ describe('compareReports', () => {
     expect(standardSteps.values).toEqual({ n1: null, n2: 300, n3: 390, n4: 290 });
   });
 
-  it('uses the later of two reports of the same host and profile, and says so', () => {
+  // Issue 22: a report names its host itself, so a second report claiming a host is flagged (it
+  // used to be a note only, which let a planted report quietly displace the real one).
+  it('uses the later of two reports of the same host and profile in the table, says so, and flags the host naming both files', () => {
     const result = compareReports(
       [
         profileReport('n1', 'quick', { msPerStep: 200, testErrorPct: 15, startedAt: '2024-05-01T10:00:00.000Z' }),
@@ -116,7 +118,11 @@ describe('compareReports', () => {
       ],
       { rules },
     );
-    expect(result.flags).toEqual([]);
+    expect(result.flags).toEqual([
+      expect.objectContaining({ node: 'n1', kind: 'several-reports', profile: 'quick', files: ['n1-quick-2024-05-01T10:00:00.000Z.json', 'n1-quick-2024-05-03T10:00:00.000Z.json'] }),
+    ]);
+    expect(result.flags[0]!.message).toMatch(/^2 quick reports claim this host: n1-quick-2024-05-01T10:00:00\.000Z\.json \(started 2024-05-01T10:00:00\.000Z: mlcheck: PASS 1 case\); .*The table uses n1-quick-2024-05-03T10:00:00\.000Z\.json/);
+    expect(result.columns.find((c) => c.metric === 'ms_per_step_median')!.values).toEqual({ n1: 100, n2: 100 });
     expect(result.notes).toContain('n1: using n1-quick-2024-05-03T10:00:00.000Z.json, the later of its quick reports (ignoring n1-quick-2024-05-01T10:00:00.000Z.json)');
   });
 

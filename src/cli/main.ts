@@ -4,6 +4,7 @@ import { EXIT, type CliContext } from './context.js';
 import { packageVersion } from '../util/package-info.js';
 import { redactProxyCredentials } from '../util/proxy-redact.js';
 import { withholdSecrets } from '../util/withheld-secrets.js';
+import { sanitizeText } from '../util/sanitize-text.js';
 
 type Register = (program: Command, context: CliContext) => void;
 
@@ -50,9 +51,13 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (error.code !== 'EPIPE') throw error;
     });
   }
-  // Every line goes out without the proxy passwords of the environment: an HTTP library's error
-  // may quote the proxy URL, and no message of mlcheck's needs them.
-  const line = (text: string): string => redactProxyCredentials(text.endsWith('\n') ? text : `${text}\n`);
+  // The last pass over everything mlcheck prints: whatever another node, process or file put into
+  // it, only mlcheck's own colours reach the terminal as escape codes, and no proxy password of the
+  // environment goes out (an HTTP library's error may quote the proxy URL) (docs/security.md).
+  const line = (text: string): string => {
+    const safe = redactProxyCredentials(sanitizeText(text, { keepColours: true }));
+    return safe.endsWith('\n') ? safe : `${safe}\n`;
+  };
   const context: CliContext = {
     out: (text) => process.stdout.write(line(text)),
     err: (text) => process.stderr.write(line(text)),

@@ -4,6 +4,8 @@ import type { MetricRule } from '../references/node-references.js';
 import { formatValue, formatWithUnit } from '../util/format-number.js';
 import type { JsonReport } from './json-report.js';
 import { median } from '../util/statistics.js';
+import { sanitizeText } from '../util/sanitize-text.js';
+import type { RefusedReport } from './read-reports.js';
 
 export interface CompareOptions {
   /** A node is flagged when its metric is worse than the fleet median by more than this fraction. */
@@ -31,7 +33,9 @@ export interface CompareColumn {
 
 export type CompareFlag =
   | { node: string; kind: 'worse-than-fleet'; profile: string; caseKey: string; variant: string; metric: string; value: number; median: number; deviation: number; message: string }
-  | { node: string; kind: 'passed-where-most-failed' | 'failed-where-most-passed'; profile: string; caseKey: string; message: string };
+  | { node: string; kind: 'passed-where-most-failed' | 'failed-where-most-passed'; profile: string; caseKey: string; message: string }
+  /** Several reports claim this host for one profile: a report cannot prove where it ran, so none may quietly displace another. */
+  | { node: string; kind: 'several-reports'; profile: string; files: string[]; message: string };
 
 export interface CompareResult {
   tolerance: number;
@@ -59,12 +63,15 @@ type ReportCase = JsonReport['cases'][number];
 export function compareReports(inputs: readonly NamedReport[], options: CompareOptions): CompareResult {
   const tolerance = options.tolerance ?? 0.1;
   const notes: string[] = [];
-  const latest = latestPerHostAndProfile(inputs, notes);
+  const flags: CompareFlag[] = [];
+  const latest = latestPerHostAndProfile(inputs, notes, flags);
   const nodes = [...new Set(latest.map((input) => input.report.session.host))].sort();
   const profiles = [...new Set(latest.map((input) => input.report.session.profile))].sort();
   if (profiles.length > 1) notes.push(`reports of profiles ${profiles.join(', ')} were kept apart: a column compares runs of one profile only`);
 
-  const outcomes: Record<string, Record<string, Record<string, string>>> = Object.fromEntries(nodes.map((node) => [node, {}]));
+  // Keyed by what reports claim (hosts, case ids): no key may reach Object.prototype (__proto__).
+  const outcomes = keyed<Record<string, Record<string, string>>>();
+  for (const node of nodes) outcomes[node] = keyed();
   interface Measured { node: string; profile: string; caseKey: string; settings: Record<string, string>; fingerprint: string; case: ReportCase }
   const measured: Measured[] = [];
   for (const input of latest) {
@@ -72,7 +79,7 @@ export function compareReports(inputs: readonly NamedReport[], options: CompareO
     for (const c of input.report.cases) {
       const profile = c.profile ?? input.report.session.profile;
       const caseKey = referenceCaseKeys(c)[0]!;
-      (outcomes[node]![profile] ??= {})[caseKey] = c.outcome;
+      (outcomes[node]![profile] ??= keyed())[caseKey] = c.outcome;
       if (c.outcome !== 'pass' && c.outcome !== 'warn') continue;
       const settings = comparableSettings(c.hyperparameters);
       measured.push({ node, profile, caseKey, settings, fingerprint: JSON.stringify(settings), case: c });
@@ -87,8 +94,9 @@ export function compareReports(inputs: readonly NamedReport[], options: CompareO
     const names = new Map<string, string>(fingerprints.map((f) => [f, '']));
     if (fingerprints.length > 1) {
       const all = fingerprints.map((f) => JSON.parse(f) as Record<string, string>);
-      const differing = [...new Set(all.flatMap((s) => Object.keys(s)))].filter((key) => new Set(all.map((s) => s[key])).size > 1).sort();
-      for (const [i, f] of fingerprints.entries()) names.set(f, differing.map((key) => `${key}=${all[i]![key] ?? '-'}`).join(','));
+      const setting = (settings: Record<string, string>, key: string): string | undefined => (Object.hasOwn(settings, key) ? settings[key] : undefined);
+      const differing = [...new Set(all.flatMap((s) => Object.keys(s)))].filter((key) => new Set(all.map((s) => setting(s, key))).size > 1).sort();
+      for (const [i, f] of fingerprints.entries()) names.set(f, differing.map((key) => `${key}=${setting(all[i]!, key) ?? '-'}`).join(','));
       const first = group[0]!;
       notes.push(`${first.profile} ${first.caseKey} ran with different hyperparameters (${differing.join(', ')}): each setting is compared on its own`);
     }
@@ -105,7 +113,7 @@ export function compareReports(inputs: readonly NamedReport[], options: CompareO
       if (!column) {
         const rule = options.rules.find((r) => r.pattern.test(metric));
         const label = `${profiles.length > 1 ? `${m.profile}:` : ''}${m.caseKey}${variant ? `{${variant}}` : ''}`;
-        column = { profile: m.profile, caseKey: m.caseKey, variant, label, metric, unit: value.unit, better: rule?.better ?? null, median: null, values: {} };
+        column = { profile: m.profile, caseKey: m.caseKey, variant, label, metric, unit: value.unit, better: rule?.better ?? null, median: null, values: keyed() };
         columnsByKey.set(key, column);
       }
       column.values[m.node] = value.value;
@@ -114,7 +122,6 @@ export function compareReports(inputs: readonly NamedReport[], options: CompareO
   const columns = [...columnsByKey.values()].sort(
     (a, b) => a.profile.localeCompare(b.profile) || a.caseKey.localeCompare(b.caseKey) || a.variant.localeCompare(b.variant) || a.metric.localeCompare(b.metric),
   );
-  const flags: CompareFlag[] = [];
   const undirected = new Set<string>();
   for (const column of columns) {
     for (const node of nodes) column.values[node] ??= null;
@@ -166,25 +173,53 @@ export function compareReports(inputs: readonly NamedReport[], options: CompareO
       }
     }
   }
-  flags.sort((a, b) => a.node.localeCompare(b.node) || a.profile.localeCompare(b.profile) || a.caseKey.localeCompare(b.caseKey));
+  const caseKeyOf = (flag: CompareFlag): string => ('caseKey' in flag ? flag.caseKey : '');
+  flags.sort((a, b) => a.node.localeCompare(b.node) || a.profile.localeCompare(b.profile) || caseKeyOf(a).localeCompare(caseKeyOf(b)));
   return { tolerance, nodes, columns, outcomes, flags, notes };
 }
 
-/** A host's latest report of each profile: its quick run and its standard run are both kept, for different columns. */
-function latestPerHostAndProfile(inputs: readonly NamedReport[], notes: string[]): NamedReport[] {
-  const latest = new Map<string, NamedReport>();
+/**
+ * A host's latest report of each profile: its quick run and its standard run are both kept, for
+ * different columns. A report names its host itself, and anyone who can write where reports are
+ * kept can write one naming any host; so when several reports claim one host and profile, the
+ * later is used for the table but the host is flagged, naming every file and what each says: a
+ * planted report can never quietly displace the real one (and its failure).
+ */
+function latestPerHostAndProfile(inputs: readonly NamedReport[], notes: string[], flags: CompareFlag[]): NamedReport[] {
+  const claims = new Map<string, NamedReport[]>();
   for (const input of inputs) {
-    const { host, profile, startedAt } = input.report.session;
-    const key = `${host} ${profile}`;
-    const earlier = latest.get(key);
-    if (!earlier || earlier.report.session.startedAt < startedAt) {
-      if (earlier) notes.push(`${host}: using ${input.file}, the later of its ${profile} reports (ignoring ${earlier.file})`);
-      latest.set(key, input);
-    } else {
-      notes.push(`${host}: using ${earlier.file}, the later of its ${profile} reports (ignoring ${input.file})`);
-    }
+    const { host, profile } = input.report.session;
+    const key = JSON.stringify([host, profile]);
+    (claims.get(key) ?? claims.set(key, []).get(key)!).push(input);
   }
-  return [...latest.values()];
+  const latest: NamedReport[] = [];
+  for (const group of claims.values()) {
+    let chosen = group[0]!;
+    for (const input of group.slice(1)) {
+      const later = Date.parse(chosen.report.session.startedAt) < Date.parse(input.report.session.startedAt);
+      const [used, ignored] = later ? [input, chosen] : [chosen, input];
+      const { host, profile } = used.report.session;
+      notes.push(`${host}: using ${used.file}, the later of its ${profile} reports (ignoring ${ignored.file})`);
+      chosen = used;
+    }
+    latest.push(chosen);
+    if (group.length === 1) continue;
+    const { host, profile } = chosen.report.session;
+    const described = group.map((input) => `${input.file} (started ${input.report.session.startedAt}: ${input.report.outcome?.summary ?? 'no outcome'})`);
+    flags.push({
+      node: host,
+      kind: 'several-reports',
+      profile,
+      files: group.map((input) => input.file),
+      message: `${group.length} ${profile} reports claim this host: ${described.join('; ')}. The table uses ${chosen.file}; remove the reports that are not this host's, or compare them apart`,
+    });
+  }
+  return latest;
+}
+
+/** A record without a prototype, for keys that come from reports. */
+function keyed<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
 }
 
 /**
@@ -192,7 +227,7 @@ function latestPerHostAndProfile(inputs: readonly NamedReport[], notes: string[]
  * the same file on every node however the install is laid out, so only its base name counts.
  */
 function comparableSettings(hyperparameters: ReportCase['hyperparameters']): Record<string, string> {
-  const settings: Record<string, string> = {};
+  const settings = keyed<string>();
   for (const key of Object.keys(hyperparameters).sort()) {
     if (key === 'model') continue;
     const value = hyperparameters[key];
@@ -219,13 +254,28 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
   return groups;
 }
 
-/** A nodes × metrics table; a flagged cell carries its deviation and a `!`. Then the flags, one per line. */
-export function renderCompare(result: CompareResult): string {
-  const header = ['NODE', ...result.columns.map((c) => `${c.label} ${c.metric}${c.unit ? ` [${c.unit}]` : ''}`)];
-  const cellKey = (node: string, c: { profile: string; caseKey: string; variant: string; metric: string }): string => [node, c.profile, c.caseKey, c.variant, c.metric].join(' ');
+export interface RenderCompareOptions {
+  /** Files that could not count (readReports): listed with their problem, and the comparison is called incomplete. */
+  refused?: readonly RefusedReport[];
+}
+
+/** Names (hosts, case keys, metrics) and messages come from reports: each is sanitised and capped before it is printed. */
+const NAME_MAX_LENGTH = 100;
+const LINE_MAX_LENGTH = 1000;
+const name = (text: string): string => sanitizeText(text, { oneLine: true, maxLength: NAME_MAX_LENGTH });
+const line = (text: string): string => sanitizeText(text, { oneLine: true, maxLength: LINE_MAX_LENGTH });
+
+/**
+ * A nodes × metrics table; a flagged cell carries its deviation and a `!`. Then the notes, the
+ * flags and the refused files, one per line, and a last line that sums up.
+ */
+export function renderCompare(result: CompareResult, options: RenderCompareOptions = {}): string {
+  const refused = options.refused ?? [];
+  const header = ['NODE', ...result.columns.map((c) => name(`${c.label} ${c.metric}${c.unit ? ` [${c.unit}]` : ''}`))];
+  const cellKey = (node: string, c: { profile: string; caseKey: string; variant: string; metric: string }): string => JSON.stringify([node, c.profile, c.caseKey, c.variant, c.metric]);
   const flagged = new Map(result.flags.flatMap((f) => (f.kind === 'worse-than-fleet' ? [[cellKey(f.node, f), f] as const] : [])));
   const rows = result.nodes.map((node) => [
-    node,
+    name(node),
     ...result.columns.map((c) => {
       const value = c.values[node];
       if (value === null || value === undefined) return '-';
@@ -235,15 +285,17 @@ export function renderCompare(result: CompareResult): string {
   ]);
   rows.push(['(median)', ...result.columns.map((c) => (c.median === null ? '-' : formatValue(c.median)))]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]): string => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd();
-  const lines = [line(header), ...rows.map(line)];
-  for (const note of result.notes) lines.push(`note: ${note}`);
-  for (const flag of result.flags) lines.push(`FLAG ${flag.node}: ${flag.message}`);
-  const flaggedNodes = [...new Set(result.flags.map((f) => f.node))];
+  const tableLine = (cells: string[]): string => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd();
+  const lines = [tableLine(header), ...rows.map(tableLine)];
+  for (const note of result.notes) lines.push(line(`note: ${note}`));
+  for (const flag of result.flags) lines.push(line(`FLAG ${flag.node}: ${flag.message}`));
+  for (const file of refused) lines.push(line(`REFUSED ${file.file}${file.claimedHost === null ? '' : ` (claims host ${name(file.claimedHost)})`}: ${file.problem}`));
+  const flaggedNodes = [...new Set(result.flags.map((f) => name(f.node)))];
+  const incomplete = refused.length === 0 ? '' : `; ${refused.length} report${refused.length === 1 ? '' : 's'} refused, so the comparison is incomplete`;
   lines.push(
     flaggedNodes.length
-      ? `mlcheck compare: ${flaggedNodes.length} of ${result.nodes.length} nodes flagged: ${flaggedNodes.join(', ')}`
-      : `mlcheck compare: no node flagged among ${result.nodes.length} (tolerance ${formatValue(result.tolerance * 100)}%)`,
+      ? `mlcheck compare: ${flaggedNodes.length} of ${result.nodes.length} nodes flagged: ${flaggedNodes.join(', ')}${incomplete}`
+      : `mlcheck compare: no node flagged among ${result.nodes.length} (tolerance ${formatValue(result.tolerance * 100)}%)${incomplete}`,
   );
   return `${lines.join('\n')}\n`;
 }

@@ -3,6 +3,7 @@ import type { CaseAttempt, CaseResult, Outcome, RunRecord } from '../references/
 import { decideRun } from '../references/run-outcome.js';
 import { countOutcomes } from './counts.js';
 import { formatValue } from '../util/format-number.js';
+import { sanitizeText } from '../util/sanitize-text.js';
 import { describeMetric } from './format.js';
 import { probeVerdicts } from './probe-view.js';
 
@@ -20,12 +21,24 @@ export const VERDICT_MAX_LENGTH = 200;
 
 const COLOURS: Record<Outcome | 'dim', string> = { pass: '32', warn: '33', fail: '31', error: '35', skip: '36', dim: '2' };
 
+/** A line a workload, a kit or a Jupyter kernel printed is shown up to this long. */
+const SHOWN_LINE_MAX_LENGTH = 2000;
+
+/**
+ * Text a case process, a kit, a kernel or the probe's sources produced (reasons, devices, metric
+ * names, printed lines): sanitised onto one line before it is laid out or painted, so that no
+ * escape sequence or line break in it reaches the terminal.
+ */
+function safe(text: string, maxLength = SHOWN_LINE_MAX_LENGTH): string {
+  return sanitizeText(text, { oneLine: true, maxLength });
+}
+
 /** A compact table of the cases, then ONE closing line fit for a Slurm drain reason. */
 export function renderConsole(record: RunRecord, options: ConsoleOptions = {}): string {
   const paint = (code: keyof typeof COLOURS, text: string): string => (options.color ? `\u001b[${COLOURS[code]}m${text}\u001b[0m` : text);
   const rows = record.cases.map((c) => ({
     c,
-    cells: [c.id, outcomeCell(c), c.device, `${formatValue(c.timings.wallSeconds)} s`],
+    cells: [safe(c.id, 200), outcomeCell(c), safe(c.device, 200), `${formatValue(c.timings.wallSeconds)} s`],
   }));
   const header = ['CASE', 'OUTCOME', 'DEVICE', 'TIME'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r.cells[i]!.length)));
@@ -38,21 +51,21 @@ export function renderConsole(record: RunRecord, options: ConsoleOptions = {}): 
     const advice = verdicts.filter((v) => v.appliesToNode !== true && v.status !== 'pass');
     // With the GPU health checks a node has a dozen deciding verdicts: those that pass are counted, not listed.
     const passing = deciding.filter((v) => v.status === 'pass').length;
-    const others = deciding.filter((v) => v.status !== 'pass').map((v) => `${v.subject} ${v.status}`);
+    const others = deciding.filter((v) => v.status !== 'pass').map((v) => safe(`${v.subject} ${v.status}`));
     if (deciding.length > 0) lines.push(`node: ${[...others, ...(passing > 0 ? [others.length === 0 ? `all ${passing} verdicts pass` : `${passing} more pass`] : [])].join(', ')}`);
     for (const v of deciding.filter((d) => d.status === 'fail' || d.status === 'warn')) {
       const status = v.status.toUpperCase();
-      lines.push(`  ${v.subject} ${v.status === 'fail' ? paint('fail', status) : status}${v.reason ? `: ${v.reason}` : ''}`);
-      if (v.fix && v.status === 'fail') lines.push(paint('dim', `    fix: ${v.fix}`));
+      lines.push(`  ${safe(v.subject)} ${v.status === 'fail' ? paint('fail', safe(status)) : safe(status)}${v.reason ? `: ${safe(v.reason)}` : ''}`);
+      if (v.fix && v.status === 'fail') lines.push(paint('dim', `    fix: ${safe(v.fix)}`));
     }
-    if (advice.length > 0) lines.push(paint('dim', `advice: ${advice.map((v) => `${v.subject} ${v.status}${v.reason ? ` (${v.reason})` : ''}`).join('; ')}`));
+    if (advice.length > 0) lines.push(paint('dim', safe(`advice: ${advice.map((v) => `${v.subject} ${v.status}${v.reason ? ` (${v.reason})` : ''}`).join('; ')}`)));
   }
   const decision = decideRun(record, options);
   // The verdict line has room for one unread source; each is named here with its fix.
   if (decision.cause.kind === 'unread-health') {
     for (const unread of decision.cause.sources) {
-      lines.push(`GPU health not read (${unread.source}): ${unread.problem}`);
-      lines.push(paint('dim', `    fix: ${unread.fix}`));
+      lines.push(safe(`GPU health not read (${unread.source}): ${unread.problem}`));
+      lines.push(paint('dim', `    fix: ${safe(unread.fix)}`));
     }
   }
   lines.push([...pad(header), 'METRICS'].join('  ').trimEnd());
@@ -60,7 +73,7 @@ export function renderConsole(record: RunRecord, options: ConsoleOptions = {}): 
     const padded = pad(cells);
     padded[1] = paint(c.outcome, padded[1]!);
     const metrics = Object.entries(c.metrics).map(([name, m]) => {
-      const text = `${name} ${describeMetric(m)}`;
+      const text = safe(`${name} ${describeMetric(m)}`);
       return m.verdict === 'fail' ? paint('fail', `${text} FAIL`) : m.verdict === 'warn' ? paint('warn', `${text} WARN`) : text;
     });
     lines.push([...padded, metrics.join(', ')].join('  ').trimEnd());
@@ -68,12 +81,12 @@ export function renderConsole(record: RunRecord, options: ConsoleOptions = {}): 
       const indent = ' '.repeat(widths[0]! + 2);
       lines.push(paint('dim', `${indent}${c.failPhase ? `[${c.failPhase}] ` : ''}${firstLine(c.reason)}`));
       // The operator's next step: the fixes a skip or failure names (e.g. the staging command).
-      for (const fix of c.reason.split('\n').filter((line) => /^\s*fix:/.test(line))) lines.push(paint('dim', `${indent}  ${fix.trim()}`));
+      for (const fix of c.reason.split('\n').filter((line) => /^\s*fix:/.test(line))) lines.push(paint('dim', `${indent}  ${safe(fix.trim())}`));
     }
     // A case run once more (a crash or hang must repeat to fail a node): what each attempt gave.
     if (c.attempts !== undefined && c.attempts.length > 1) lines.push(paint('dim', `${' '.repeat(widths[0]! + 2)}attempts: ${c.attempts.map(describeAttempt).join('; ')}`));
-    if (c.jupyter) lines.push(paint('dim', `${' '.repeat(widths[0]! + 2)}${describeKernel(c.jupyter)}`));
-    if (options.showLines) for (const line of c.lines) lines.push(`${' '.repeat(widths[0]! + 2)}${line}`);
+    if (c.jupyter) lines.push(paint('dim', `${' '.repeat(widths[0]! + 2)}${safe(describeKernel(c.jupyter))}`));
+    if (options.showLines) for (const line of c.lines) lines.push(`${' '.repeat(widths[0]! + 2)}${safe(line)}`);
   }
   const verdict = verdictLine(record, options);
   const outcome = verdict.split(' ')[1];
@@ -138,7 +151,7 @@ function humanizeReason(c: CaseResult): string {
 }
 
 function firstLine(text: string): string {
-  return text.split('\n')[0]!.trim();
+  return safe(text.split('\n')[0]!.trim());
 }
 
 /** prefix + middle + suffix on one line of at most VERDICT_MAX_LENGTH, shortening the middle first. */
@@ -150,9 +163,9 @@ function fitLine(prefix: string, middle: string, suffix: string): string {
   return oneLine(`${flat(prefix)}${body.length <= room ? body : `${body.slice(0, room - 3)}...`}${flat(suffix)}`);
 }
 
+/** The verdict line also becomes a drain reason and the report's outcome.summary: sanitised, one line, capped. */
 function oneLine(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length <= VERDICT_MAX_LENGTH ? flat : `${flat.slice(0, VERDICT_MAX_LENGTH - 3)}...`;
+  return sanitizeText(text.replace(/\s+/g, ' ').trim(), { oneLine: true, maxLength: VERDICT_MAX_LENGTH });
 }
 
 /** e.g. "via jupyter: kernel python3 on http://127.0.0.1:8888/, started in 1.48 s, first execute 0.012 s, Slurm job 7 on node02". */

@@ -1,75 +1,100 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { DataError, UsageError } from '../util/errors.js';
-import { REPORT_KIND, type JsonReport } from './json-report.js';
-import { validateReport } from './validate.js';
+import { UsageError } from '../util/errors.js';
+import type { JsonReport } from './json-report.js';
+import { readReportFile, type ReadReportFileOptions } from './read-report-file.js';
 
 export interface LoadedReport {
   file: string;
   report: JsonReport;
 }
 
-export interface ReadReportsOptions {
+/** A file that could not count: the comparison goes on without it and says so. */
+export interface RefusedReport {
+  file: string;
+  /** What is wrong with it; never its content. */
+  problem: string;
+  /** The host it claims, when it got far enough to claim one: never its identity, only a hint for the reader. */
+  claimedHost: string | null;
+}
+
+export interface ReadReportsResult {
+  reports: LoadedReport[];
+  refused: RefusedReport[];
+}
+
+export interface ReadReportsOptions extends ReadReportFileOptions {
   /** How deep to look inside a directory argument (run directories nest a report one level down). */
   maxDepth?: number;
 }
 
+const FIX = 'pass JSON reports written by `mlcheck run --json FILE`, or directories holding them';
+
 /**
- * Reads mlcheck JSON reports from files and directories. A file named on the command line must
- * be a valid report; inside a directory, JSON files that are not reports (case files, run.json)
- * are passed over, but a report that breaks the schema is an error, not a silent omission.
+ * Reads mlcheck JSON reports from files and directories, each as untrusted input
+ * (readReportFile). A path that does not exist is a usage error. A file named on the command line
+ * that is not a valid report is refused, and so is a `.json` entry of a directory that is not a
+ * regular file or not JSON, or a report that breaks the schema; the others are still read. JSON
+ * files that are not reports (a run directory's case files, run.json) are passed over. When
+ * nothing at all could be read, that is a usage error naming every refused file.
  */
-export function readReports(paths: readonly string[], options: ReadReportsOptions = {}): LoadedReport[] {
+export function readReports(paths: readonly string[], options: ReadReportsOptions = {}): ReadReportsResult {
   const maxDepth = options.maxDepth ?? 3;
-  const loaded: LoadedReport[] = [];
+  const result: ReadReportsResult = { reports: [], refused: [] };
   for (const given of paths) {
-    let stats;
+    // A directory the caller named is searched even through a link (their own /shared/latest); a file is read only if it is no link.
+    let isDirectory = false;
     try {
-      stats = statSync(given);
+      isDirectory = statSync(given).isDirectory();
     } catch {
-      throw new UsageError(`no such file or directory: ${given}`, { file: given, fix: 'pass JSON reports written by `mlcheck run --json FILE`, or directories holding them' });
+      // A dangling or looping link is still there: readReportFile refuses it as a link.
+      if (!existsAsLink(given)) throw new UsageError(`no such file or directory: ${given}`, { file: given, fix: FIX });
     }
-    if (stats.isDirectory()) {
-      const found = jsonFilesUnder(given, maxDepth).flatMap((file) => {
-        const report = readOne(file, { mustBeReport: false });
-        return report ? [{ file, report }] : [];
-      });
-      if (found.length === 0) throw new UsageError(`no mlcheck JSON report in ${given}`, { file: given, fix: 'write reports with `mlcheck run --json FILE`' });
-      loaded.push(...found);
+    if (isDirectory) {
+      const before = result.reports.length + result.refused.length;
+      for (const entry of jsonEntriesUnder(given, maxDepth)) {
+        if (entry.problem !== null) {
+          result.refused.push({ file: entry.file, problem: entry.problem, claimedHost: null });
+          continue;
+        }
+        const read = readReportFile(entry.file, options);
+        if (read.kind === 'report') result.reports.push({ file: entry.file, report: read.report });
+        else if (read.kind === 'refused') result.refused.push({ file: entry.file, problem: read.problem, claimedHost: read.claimedHost });
+        // Gone since the listing, or a case file: nothing to say.
+      }
+      if (result.reports.length + result.refused.length === before) throw new UsageError(`no mlcheck JSON report in ${given}`, { file: given, fix: 'write reports with `mlcheck run --json FILE`' });
     } else {
-      loaded.push({ file: given, report: readOne(given, { mustBeReport: true })! });
+      const read = readReportFile(given, options);
+      if (read.kind === 'report') result.reports.push({ file: given, report: read.report });
+      else if (read.kind === 'missing') throw new UsageError(`no such file or directory: ${given}`, { file: given, fix: FIX });
+      else result.refused.push({ file: given, problem: read.problem, claimedHost: read.kind === 'refused' ? read.claimedHost : null });
     }
   }
-  return loaded;
+  if (result.reports.length === 0) {
+    throw new UsageError(result.refused.map((r) => `${r.file} ${r.problem}`).join('\n'), { fix: FIX });
+  }
+  return result;
 }
 
-function readOne(file: string, { mustBeReport }: { mustBeReport: boolean }): JsonReport | null {
-  let document: unknown;
+function existsAsLink(file: string): boolean {
   try {
-    document = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    if (!mustBeReport) return null;
-    throw new DataError(`${file} is not JSON: ${(error as Error).message}`, { file, expected: 'an mlcheck JSON report', fix: 'write reports with `mlcheck run --json FILE`' });
+    return lstatSync(file).isSymbolicLink();
+  } catch {
+    return false;
   }
-  const kind = typeof document === 'object' && document !== null ? (document as { kind?: unknown }).kind : undefined;
-  if (kind !== REPORT_KIND) {
-    if (!mustBeReport) return null;
-    throw new DataError(`${file} is not an mlcheck run report`, { file, expected: `"kind": "${REPORT_KIND}"`, found: JSON.stringify(kind) ?? 'no kind' });
-  }
-  const result = validateReport(document);
-  if (!result.valid) {
-    throw new DataError(`${file} does not match the mlcheck report schema`, { file, expected: 'schema/report.schema.json', found: result.errors.slice(0, 5).join('; ') });
-  }
-  return result.report;
 }
 
-function jsonFilesUnder(dir: string, depth: number): string[] {
-  const files: string[] = [];
+/** The `.json` entries below dir, with a problem for each one that is not a regular file (a link, a FIFO). */
+function jsonEntriesUnder(dir: string, depth: number): { file: string; problem: string | null }[] {
+  const entries: { file: string; problem: string | null }[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     if (entry.name.startsWith('.')) continue;
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory() && depth > 0) files.push(...jsonFilesUnder(full, depth - 1));
-    else if (entry.isFile() && entry.name.endsWith('.json')) files.push(full);
+    if (entry.isDirectory()) {
+      if (depth > 0) entries.push(...jsonEntriesUnder(full, depth - 1));
+    } else if (entry.name.endsWith('.json')) {
+      entries.push({ file: full, problem: entry.isFile() ? null : entry.isSymbolicLink() ? 'is a symbolic link: not followed' : 'is not a regular file' });
+    }
   }
-  return files;
+  return entries;
 }

@@ -14,6 +14,8 @@
  * before this format start with `mlcheck:` and name neither source nor subject.
  */
 
+import { sanitizeText } from '../util/sanitize-text.js';
+
 export type DrainSource = 'check' | 'sweep' | 'outlier';
 
 export const DRAIN_SOURCES: readonly DrainSource[] = ['check', 'sweep', 'outlier'];
@@ -52,9 +54,13 @@ export interface DrainReasonInput extends DrainOrigin {
   detail: string;
 }
 
-/** The reason, on one line, within REASON_MAX_LENGTH. */
+/**
+ * The reason, on one line, within REASON_MAX_LENGTH. Subjects and detail may come from another
+ * node's report: they are sanitised (no control character or escape sequence reaches
+ * `sinfo -R`, and no NUL the scontrol argument could not carry).
+ */
 export function formatDrainReason(input: DrainReasonInput): string {
-  const subjects = input.subjects.map((subject) => subject.replace(/[\s,:]+/g, '_')).filter((subject) => subject !== '');
+  const subjects = input.subjects.map((subject) => sanitizeText(subject, { oneLine: true, maxLength: SUBJECTS_MAX_LENGTH }).replace(/[\s,:]+/g, '_')).filter((subject) => subject !== '');
   const named: string[] = [];
   for (const subject of subjects) {
     if ([...named, subject].join(',').length > SUBJECTS_MAX_LENGTH && named.length > 0) break;
@@ -62,7 +68,8 @@ export function formatDrainReason(input: DrainReasonInput): string {
   }
   const rest = subjects.length - named.length;
   const list = named.length === 0 ? 'unknown' : `${named.join(',')}${rest > 0 ? `,+${rest}` : ''}`;
-  const reason = `mlcheck ${input.source}/${input.profile}: ${input.word} ${list}: ${detailOf(input.detail, subjects[0])}`.replace(/\s+/g, ' ').trim();
+  const detail = detailOf(sanitizeText(input.detail, { oneLine: true, maxLength: REASON_MAX_LENGTH * 2 }), subjects[0]);
+  const reason = `mlcheck ${input.source}/${input.profile}: ${input.word} ${list}: ${detail}`.replace(/\s+/g, ' ').trim();
   return reason.length <= REASON_MAX_LENGTH ? reason : `${reason.slice(0, REASON_MAX_LENGTH - 3)}...`;
 }
 

@@ -1,9 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { JsonReport } from '../report/json-report.js';
 import { runSlurmCommand, slurmOrThrow, type RunSlurmOptions } from './commands.js';
 import { isUnavailable, parseScontrolNodeLine, type SlurmNodeState } from './node-state.js';
 import { shellQuote } from './shell-quote.js';
 import { createJobScript, JOB_SCRIPT, prepareSweepDirectory, REPORT_FILE } from './sweep-directory.js';
+import { readSweepReport } from './sweep-report.js';
 
 export type SweepNodeStatus = 'pass' | 'fail' | 'undecided' | 'not started' | 'skipped';
 
@@ -18,6 +19,8 @@ export interface SweepNode {
   exitCode: number | null;
   /** DIR/<node>/report.json when this sweep's job wrote it (its session names the job and the node). */
   report: string | null;
+  /** That report as read, once (the comparison uses it; nothing reads the file again). */
+  loaded: JsonReport | null;
   /** What failed on the node (the report's outcome.subjects): verdict subjects and case ids. */
   subjects: string[];
 }
@@ -123,7 +126,7 @@ export async function sweepNodes(options: SweepOptions): Promise<SweepNode[]> {
 }
 
 function blank(node: string, status: SweepNodeStatus, detail: string): SweepNode {
-  return { node, status, detail, jobId: null, jobState: null, exitCode: null, report: null, subjects: [] };
+  return { node, status, detail, jobId: null, jobState: null, exitCode: null, report: null, loaded: null, subjects: [] };
 }
 
 function nodeDir(options: SweepOptions, node: string): string {
@@ -162,50 +165,20 @@ async function nodeResult(node: string, jobId: string, options: SweepOptions): P
   const exit = /(?:^|\s)ExitCode=(\d+):(\d+)/.exec(job.stdout);
   const exitCode = exit ? Number(exit[1]) : null;
   const reportFile = path.join(nodeDir(options, node), REPORT_FILE);
-  const found = existsSync(reportFile) ? readSummary(reportFile) : null;
-  // A report that does not name this job and this node is not this sweep's: it decides nothing.
-  const foreign = found === null ? null : foreignReport(found, jobId, node);
-  const summary = foreign === null ? found : null;
-  const base = { node, jobId, jobState, exitCode, report: summary === null ? null : reportFile, subjects: summary?.subjects ?? [] };
-  const ignored = foreign === null ? '' : `; ${reportFile} ignored: ${foreign}`;
-  if (summary !== null) return { ...base, status: summary.status, detail: summary.summary };
-  if (jobState === 'TIMEOUT') return { ...base, status: 'undecided', detail: `the job hit its time limit of ${options.timeLimitMinutes} min${ignored}` };
-  if (jobState === 'CANCELLED' || jobState === null) return { ...base, status: 'not started', detail: `${jobState === null ? 'the job is no longer known to Slurm' : 'cancelled'}${ignored}` };
-  return { ...base, status: 'undecided', detail: `job ${jobState} with exit code ${exitCode ?? '?'} and no report of this job (see ${path.join(nodeDir(options, node), `slurm-${jobId}.out`)})${ignored}` };
-}
-
-interface ReportSummary {
-  status: 'pass' | 'fail' | 'undecided';
-  summary: string;
-  subjects: string[];
-  /** The job the run says it ran in: session.slurm (null outside Slurm or before mlcheck recorded it), and its host. */
-  job: { jobId: string; node: string | null } | null;
-  host: string | null;
-}
-
-function readSummary(file: string): ReportSummary | null {
-  try {
-    const report = JSON.parse(readFileSync(file, 'utf8')) as {
-      outcome?: { status?: string; summary?: string; subjects?: unknown };
-      session?: { host?: unknown; slurm?: { jobId?: unknown; node?: unknown } | null };
-    };
-    const outcome = report.outcome;
-    if (outcome?.status === undefined) return null;
-    const status = outcome.status === 'fail' ? 'fail' : outcome.status === 'undecided' ? 'undecided' : 'pass';
-    const subjects = Array.isArray(outcome.subjects) ? outcome.subjects.filter((subject): subject is string => typeof subject === 'string') : [];
-    const slurm = report.session?.slurm;
-    const job = slurm !== null && slurm !== undefined && typeof slurm.jobId === 'string' ? { jobId: slurm.jobId, node: typeof slurm.node === 'string' ? slurm.node : null } : null;
-    return { status, summary: outcome.summary ?? '', subjects, job, host: typeof report.session?.host === 'string' ? report.session.host : null };
-  } catch {
-    return null;
+  const read = readSweepReport(reportFile, { jobId, node });
+  const base = { node, jobId, jobState, exitCode, report: null, loaded: null, subjects: [] };
+  switch (read.kind) {
+    case 'report':
+      return { ...base, report: reportFile, loaded: read.report, subjects: read.subjects, status: read.status, detail: read.summary };
+    case 'refused':
+      // Whatever the job did, this node's report cannot be believed: undecided, never a drain, and the other nodes are still judged.
+      return { ...base, status: 'undecided', detail: `${reportFile} refused: it ${read.problem}` };
+    default: {
+      // A report that does not name this job and this node is not this sweep's: it decides nothing.
+      const ignored = read.kind === 'foreign' ? `; ${reportFile} ignored: ${read.why}` : '';
+      if (jobState === 'TIMEOUT') return { ...base, status: 'undecided', detail: `the job hit its time limit of ${options.timeLimitMinutes} min${ignored}` };
+      if (jobState === 'CANCELLED' || jobState === null) return { ...base, status: 'not started', detail: `${jobState === null ? 'the job is no longer known to Slurm' : 'cancelled'}${ignored}` };
+      return { ...base, status: 'undecided', detail: `job ${jobState} with exit code ${exitCode ?? '?'} and no report of this job (see ${path.join(nodeDir(options, node), `slurm-${jobId}.out`)})${ignored}` };
+    }
   }
-}
-
-/** Why a report is not the one this job wrote on this node; null when it is. */
-function foreignReport(found: ReportSummary, jobId: string, node: string): string | null {
-  if (found.job === null) return `it names no Slurm job (an earlier sweep's, or written outside Slurm), not job ${jobId}`;
-  if (found.job.jobId !== jobId) return `it is job ${found.job.jobId}'s, not job ${jobId}'s`;
-  const ranOn = found.job.node ?? found.host;
-  if (ranOn !== node) return `it ran on ${ranOn ?? 'an unnamed node'}, not on ${node}`;
-  return null;
 }

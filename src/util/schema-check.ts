@@ -37,13 +37,16 @@ const require = createRequire(import.meta.url);
 const loadAjv = (): typeof Ajv2020 => (require('ajv/dist/2020.js') as { Ajv2020: typeof Ajv2020 }).Ajv2020;
 const loadYamlParser = (): typeof parseYaml => (require('yaml') as { parse: typeof parseYaml }).parse;
 
-let ajv: Ajv2020 | undefined;
-const validators = new Map<SchemaName, ValidateFunction>();
+/** Two registries: one that finds every mistake (configuration files), one that stops at the first (untrusted documents). */
+const registries = new Map<boolean, Ajv2020>();
+const validators = new Map<string, ValidateFunction>();
 
-function schemaRegistry(): Ajv2020 {
-  if (ajv) return ajv;
+function schemaRegistry(allErrors: boolean): Ajv2020 {
+  const existing = registries.get(allErrors);
+  if (existing) return existing;
   // verbose: errors carry the failing sub-schema (for its `expected` text) and the value found.
-  ajv = new (loadAjv())({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
+  const ajv = new (loadAjv())({ allErrors, strict: true, allowUnionTypes: true, verbose: true });
+  registries.set(allErrors, ajv);
   ajv.addKeyword({ keyword: 'expected', schemaType: 'string' });
   ajv.addFormat('regex', (source: string) => {
     try {
@@ -60,21 +63,31 @@ function schemaRegistry(): Ajv2020 {
   return ajv;
 }
 
-function validator(name: SchemaName): ValidateFunction {
-  let validate = validators.get(name);
+function validator(name: SchemaName, allErrors: boolean): ValidateFunction {
+  const key = `${name} ${allErrors}`;
+  let validate = validators.get(key);
   if (!validate) {
-    const registry = schemaRegistry();
+    const registry = schemaRegistry(allErrors);
     const id = (JSON.parse(readFileSync(schemaFile(name), 'utf8')) as { $id: string }).$id;
     validate = registry.getSchema(id);
     if (!validate) throw new Error(`schema ${id} (${schemaFile(name)}) did not compile`);
-    validators.set(name, validate);
+    validators.set(key, validate);
   }
   return validate;
 }
 
-/** Every way `document` breaks the schema, most specific first; empty when it conforms. */
-export function schemaProblems(name: SchemaName, document: unknown): SchemaProblem[] {
-  const validate = validator(name);
+export interface SchemaProblemsOptions {
+  /**
+   * Stop at the first mistake: for a document someone else may have crafted (another node's
+   * report), where collecting every mistake of a list of millions of wrong items would take
+   * minutes. Default false: a configuration file's author wants to see them all.
+   */
+  firstOnly?: boolean;
+}
+
+/** Every way `document` breaks the schema (or with firstOnly the first found), most specific first; empty when it conforms. */
+export function schemaProblems(name: SchemaName, document: unknown, options: SchemaProblemsOptions = {}): SchemaProblem[] {
+  const validate = validator(name, options.firstOnly !== true);
   if (validate(document)) return [];
   const errors = (validate.errors ?? []).filter((error) => !WRAPPER_KEYWORDS.has(error.keyword));
   const seen = new Set<string>();

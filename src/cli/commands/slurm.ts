@@ -11,10 +11,10 @@ import { runSubjects } from '../../references/run-subjects.js';
 import { readNodeState } from '../../slurm/node-state.js';
 import { renderSlurmActionMetrics } from '../../slurm/prometheus.js';
 import { compareReports, renderCompare } from '../../report/compare.js';
-import { readReports } from '../../report/read-reports.js';
 import { loadNodeReferences } from '../../references/node-references.js';
 import { expandNodeList, partitionNodes, sweepNodes, type SweepNode } from '../../slurm/sweep.js';
 import { UsageError, describeError } from '../../util/errors.js';
+import { sanitizeText } from '../../util/sanitize-text.js';
 import { createPrivateDirectory } from '../../util/private-directory.js';
 import type { ProfileId } from '../../workloads/types.js';
 import type { CliContext } from '../context.js';
@@ -161,9 +161,8 @@ async function slurmSweep(flags: SweepFlags, context: CliContext): Promise<numbe
     }),
   );
 
-  const reports = results.filter((r) => r.report !== null).map((r) => ({ node: r.node, loaded: readReports([r.report!])[0]! }));
-  // All jobs of a test cluster share one host name: a report is named by the node it ran on.
-  const named = reports.map(({ node, loaded }) => ({ ...loaded, report: { ...loaded.report, session: { ...loaded.report.session, host: node } } }));
+  // A node is the one its job was submitted to, never the host its report names (all jobs of a test cluster share one host name).
+  const named = results.flatMap((r) => (r.report !== null && r.loaded !== null ? [{ file: r.report, report: { ...r.loaded, session: { ...r.loaded.session, host: r.node } } }] : []));
   const comparison = compareReports(named, { tolerance: flags.tolerance, rules: loadNodeReferences().metrics });
   if (named.length > 0) context.out(renderCompare(comparison));
   const outliers = [...new Set(comparison.flags.filter((f) => f.kind === 'worse-than-fleet').map((f) => f.node))];
@@ -179,19 +178,24 @@ async function slurmSweep(flags: SweepFlags, context: CliContext): Promise<numbe
   const outlierTargets = outliers
     .filter((n) => !failed.some((r) => r.node === n))
     .map((n) => {
-      const slow = comparison.flags.filter((f) => f.node === n && f.kind === 'worse-than-fleet');
+      const slow = comparison.flags.flatMap((f) => (f.node === n && f.kind === 'worse-than-fleet' ? [f] : []));
       const subjects = [...new Set(slow.map((f) => f.caseKey))];
       return { source: 'outlier' as const, node: n, subjects, reason: formatDrainReason({ source: 'outlier', profile: slow[0]?.profile ?? flags.profile, subjects, word: 'SLOW', detail: slow[0]?.message ?? 'slower than its peers' }) };
     });
   for (const target of [...(flags.drain ? failedTargets : []), ...(flags.drainOutliers ? outlierTargets : [])]) {
-    const state = await readNodeState(target.node);
-    const action = decideNodeAction(state, { source: target.source, verdict: 'fail', drainReason: target.reason, passed: [], failed: target.subjects });
-    const command = actionCommand(target.node, action);
-    if (command === null) context.err(`${target.node}: ${action.why}`);
-    else if (flags.dryRun) context.out(`dry run: ${command.map(shellQuote).join(' ')}`);
-    else {
-      await applyNodeAction(target.node, action);
-      context.err(`${target.node}: ${describeAction(target.node, action)}`);
+    // One node that cannot be drained (scontrol refused, slurmctld not answering) never keeps the others from being drained.
+    try {
+      const state = await readNodeState(target.node);
+      const action = decideNodeAction(state, { source: target.source, verdict: 'fail', drainReason: target.reason, passed: [], failed: target.subjects });
+      const command = actionCommand(target.node, action);
+      if (command === null) context.err(`${target.node}: ${action.why}`);
+      else if (flags.dryRun) context.out(`dry run: ${command.map(shellQuote).join(' ')}`);
+      else {
+        await applyNodeAction(target.node, action);
+        context.err(`${target.node}: ${describeAction(target.node, action)}`);
+      }
+    } catch (error) {
+      context.err(`${target.node}: not drained: ${describeError(error)}`);
     }
   }
   if (failed.length > 0 || (flags.drainOutliers && outliers.length > 0)) return EXIT.failed;
@@ -199,8 +203,17 @@ async function slurmSweep(flags: SweepFlags, context: CliContext): Promise<numbe
   return results.some((r) => r.status === 'undecided' || r.status === 'not started') ? EXIT.undecided : EXIT.ok;
 }
 
+/** The details come from the nodes' reports and from Slurm: each cell is sanitised onto one line. */
+const DETAIL_MAX_LENGTH = 300;
+
 function renderSweepTable(results: readonly SweepNode[], outliers: readonly string[]): string {
-  const rows = results.map((r) => [r.node, outliers.includes(r.node) && r.status === 'pass' ? 'pass (outlier)' : r.status, r.jobId === null ? '-' : `${r.jobId} ${r.jobState ?? ''}`.trim(), r.detail]);
+  const cell = (text: string, maxLength = 100): string => sanitizeText(text, { oneLine: true, maxLength });
+  const rows = results.map((r) => [
+    cell(r.node),
+    outliers.includes(r.node) && r.status === 'pass' ? 'pass (outlier)' : r.status,
+    r.jobId === null ? '-' : cell(`${r.jobId} ${r.jobState ?? ''}`.trim()),
+    cell(r.detail, DETAIL_MAX_LENGTH),
+  ]);
   const header = ['NODE', 'STATUS', 'JOB', 'DETAIL'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const format = (row: string[]): string => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ');
