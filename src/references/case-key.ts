@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { ParamValue, ProfileId } from '../workloads/types.js';
-import type { NodeClass } from './node-references.js';
+import type { CaseReferences, NodeClass } from './node-references.js';
 import type { PerformanceReference } from './results.js';
 
 export interface ReferenceCaseIdentity {
@@ -28,7 +28,24 @@ export function referenceCaseKeys(identity: ReferenceCaseIdentity): string[] {
 /** A case's references: the `workload/engine/backend` entry, else the `workload/engine` one; none without a node class. */
 export function referencesFor(nodeClass: NodeClass | null, key: CaseKey): Record<string, PerformanceReference> {
   if (!nodeClass) return {};
-  const byCase = nodeClass.references[key.profile] ?? {};
-  const entry = referenceCaseKeys(key).map((k) => byCase[k]).find((e) => e !== undefined) ?? {};
-  return Object.fromEntries(Object.entries(entry).map(([metric, ref]) => [metric, { ...ref, nodeClass: nodeClass.id }]));
+  return pickReferences(nodeClass.references[key.profile] ?? {}, nodeClass.id, key);
+}
+
+/** The references among `byCaseKey` (one node class's, one profile's) that judge the case that ran, by its most specific key. */
+export function pickReferences(byCaseKey: CaseReferences, nodeClassId: string, identity: ReferenceCaseIdentity): Record<string, PerformanceReference> {
+  const entry = referenceCaseKeys(identity).map((k) => byCaseKey[k]).find((e) => e !== undefined) ?? {};
+  return Object.fromEntries(Object.entries(entry).map(([metric, ref]) => [metric, { ...ref, nodeClass: nodeClassId }]));
+}
+
+/**
+ * The entries of `byCaseKey` a case of this workload on this engine may be judged by, whatever
+ * backend it ends up on and whatever model it runs (`workload[@model]/engine[/backend]`).
+ */
+export function referencesOfWorkload(byCaseKey: CaseReferences, workload: string, engine: string): CaseReferences {
+  return Object.fromEntries(
+    Object.entries(byCaseKey).filter(([key]) => {
+      const [subject, keyEngine] = key.split('/');
+      return keyEngine === engine && (subject === workload || subject!.startsWith(`${workload}@`));
+    }),
+  );
 }

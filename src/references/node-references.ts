@@ -31,6 +31,8 @@ export interface NodeClass {
   /** What a node of this class has: GPU count (gpu-count), model, memory, driver and MIG (node-class). */
   expect?: NodeClassHardware;
   references: Partial<Record<ProfileId, CaseReferences>>;
+  /** Where the class is written: its file and key path (`nodeClasses[2]`). */
+  source: { file: string; key: string };
 }
 
 export interface NodeClassHardware {
@@ -97,6 +99,7 @@ function fromDocument(document: NodeReferenceDocument, file: string): NodeRefere
       match: { ...(entry.match.gpu !== undefined && { gpu: entry.match.gpu }), ...(entry.match.cpu !== undefined && { cpu: entry.match.cpu }) },
       ...(entry.expect !== undefined && { expect: entry.expect }),
       references,
+      source: { file, key: `nodeClasses[${i}]` },
     };
   });
   const metrics = (document.metrics ?? []).map((rule) => ({ pattern: new RegExp(rule.match, 'i'), better: rule.better, kind: rule.kind }));

@@ -75,7 +75,7 @@ async function runCase(spec: CaseSpec, secrets: CaseSecrets, signal: AbortSignal
       signal,
       progress: (event) => void send({ type: 'progress', event }),
       gpus,
-      ...(spec.expectedLabels !== undefined && { expectedLabels: spec.expectedLabels }),
+      ...(spec.images !== undefined && { images: spec.images }),
     });
     await send({ type: 'done', output, runSeconds: (performance.now() - runStart) / 1000 });
   } catch (error) {

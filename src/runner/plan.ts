@@ -7,9 +7,11 @@ import { pythonBackendsFor } from '../engines/python/backends.js';
 import { DEFAULT_ENGINE_IDS, ENGINE_BACKENDS, ENGINE_GPU_BACKEND, ENGINE_IDS } from '../engines/types.js';
 import { UsageError } from '../util/errors.js';
 import { builtinWorkloads } from '../workloads/index.js';
-import { loadExpectedLabels } from '../references/expected-labels.js';
+import type { ExpectedLabelsFile } from '../references/expected-labels.js';
+import type { NodeClass } from '../references/node-references.js';
 import { workloadProfile, type ProfileFile } from '../references/profiles.js';
 import type { Workload } from '../workloads/types.js';
+import { expectedLabelsOnce, planJudgement } from './plan-judgement.js';
 import { caseArtifactsDir } from './run-dir.js';
 import type { CaseSpec, PlanRequest } from './types.js';
 
@@ -28,6 +30,10 @@ export interface PlanOptions extends PlanRequest {
   gpus?: readonly ComputeGpu[];
   /** Workloads that are not shipped (test fixtures): a module path exporting `workload`. */
   extraWorkloadModules?: readonly string[];
+  /** The node class whose performance references judge the cases; null or absent: only thresholds judge. */
+  nodeClass?: NodeClass | null;
+  /** The expected labels of workloads that classify images; default: references/expected-labels.yaml, read when such a workload is planned. */
+  expectedLabels?: ExpectedLabelsFile;
 }
 
 /** The plan: workloads × engines × backends, as case specs in execution order. */
@@ -58,12 +64,22 @@ export async function planCases(options: PlanOptions): Promise<CaseSpec[]> {
 
   const dataDir = chosenDataDir(options.dataDir);
   const cases: CaseSpec[] = [];
+  const expectedLabels = expectedLabelsOnce(options.expectedLabels);
   for (const id of requested) {
     const { workload, module } = available.get(id)!;
     const profile = workloadProfile(options.profiles, options.profile, id);
     const params = { ...workload.defaults, ...profile.params, ...(options.paramOverrides?.[id] ?? {}) };
     const engines = ENGINE_IDS.filter((e) => workload.engines[e] && (options.engines?.length ? options.engines.includes(e) : DEFAULT_ENGINE_IDS.includes(e)));
     for (const engine of engines) {
+      const judged = planJudgement({
+        profiles: options.profiles,
+        profile: options.profile,
+        workload: id,
+        engine,
+        classifiesImages: workload.classifiesImages === true,
+        nodeClass: options.nodeClass ?? null,
+        expectedLabels,
+      });
       const backends: (string | undefined)[] = options.backends?.length
         ? options.backends.filter((b) => ENGINE_BACKENDS[engine].includes(b))
         : engine === 'python'
@@ -84,7 +100,7 @@ export async function planCases(options: PlanOptions): Promise<CaseSpec[]> {
           ...(dataDir !== undefined && { dataDir }),
           outDir: caseArtifactsDir(options.outDir, caseId),
           ...(module !== undefined && { workloadModule: module }),
-          ...(workload.needsExpectedLabels === true && { expectedLabels: loadExpectedLabels(options.profile) }),
+          ...judged,
           ...(engine === 'python' && options.python !== undefined && { python: options.python }),
           ...(options.gpus !== undefined && options.gpus.length > 0 && { gpus: options.gpus.map((gpu) => ({ ...gpu })) }),
         });

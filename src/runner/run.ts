@@ -7,10 +7,9 @@ import { ensureDirectory } from '../util/ensure-directory.js';
 import { UsageError } from '../util/errors.js';
 import { packageVersion } from '../util/package-info.js';
 import type { Progress } from '../workloads/types.js';
-import { referencesFor } from '../references/case-key.js';
-import { judgeMetrics } from '../references/judge.js';
+import { judgeCase } from '../references/judge-case.js';
 import type { NodeClass } from '../references/node-references.js';
-import { loadProfiles, workloadProfile, type ProfileFile } from '../references/profiles.js';
+import { loadProfiles, type ProfileFile } from '../references/profiles.js';
 import type { CaseResult, RunRecord, RunSession, SlurmJobOfRun } from '../references/results.js';
 import { decideTimeout } from '../references/timeout-outcome.js';
 import { runAttempts } from './case-attempts.js';
@@ -18,6 +17,7 @@ import { gpusToComputeOn } from './compute-gpus.js';
 import { caseSecrets } from './case-secrets.js';
 import { runIsolated, type IsolatedCase } from './isolate.js';
 import { planCases, type PlanOptions } from './plan.js';
+import { judgeOlderPlan } from './plan-judgement.js';
 import { checkRunDirectory, clearPreviousRun, readCaseResults, readRunState, writeCaseResult, writeRunState, type RunState } from './run-dir.js';
 import type { CaseSpec, PlanRequest } from './types.js';
 
@@ -35,7 +35,10 @@ export interface ExecuteOptions {
   commandLine: readonly string[];
   signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
-  /** The node class whose performance references judge the cases; null or absent: only thresholds judge. */
+  /**
+   * The node class whose performance references judge the cases; null or absent: only thresholds
+   * judge. A resumed run judges with its plan's, and uses this only for a plan that has none.
+   */
   nodeClass?: NodeClass | null;
   /** Acceptance: outside a performance reference fails instead of warning. */
   strict?: boolean;
@@ -106,7 +109,8 @@ export async function resumeRun(outDir: string, options: ExecuteOptions): Promis
   checkRunDirectory(state.session.outDir);
   const finished = new Map([...readCaseResults(state.session.outDir)].filter(([, result]) => result.failPhase !== 'interrupted'));
   const session: RunSession = { ...state.session, probe: state.session.probe ?? options.probe, endedAt: null, interrupted: false };
-  return execute({ ...state, session }, finished, options.profiles ?? loadProfiles(), options);
+  const profiles = options.profiles ?? loadProfiles();
+  return execute({ ...state, session, plan: judgeOlderPlan(state.plan, profiles, options.nodeClass ?? null) }, finished, profiles, options);
 }
 
 async function execute(state: RunState, finished: Map<string, CaseResult>, profiles: ProfileFile, options: ExecuteOptions): Promise<RunRecord> {
@@ -128,7 +132,7 @@ async function execute(state: RunState, finished: Map<string, CaseResult>, profi
       const left = timeLeftSeconds();
       if (options.signal?.aborted || (left !== undefined && left <= 0)) {
         state.session.interrupted = true;
-        cases[index] = notStarted(spec, profiles, options.signal?.aborted ? 'the run was interrupted before this case' : "no time was left before the run's deadline");
+        cases[index] = notStarted(spec, options.signal?.aborted ? 'the run was interrupted before this case' : "no time was left before the run's deadline");
         continue;
       }
       options.onEvent?.({ type: 'case-start', spec, index, total, watchdogSeconds: left === undefined ? spec.timeoutSeconds : Math.min(spec.timeoutSeconds, left) });
@@ -143,7 +147,7 @@ async function execute(state: RunState, finished: Map<string, CaseResult>, profi
             secrets: caseSecrets(spec),
             ...(timeLeft !== undefined && { timeLeftSeconds: timeLeft }),
           });
-          return toCaseResult(spec, isolated, startedAt, new Date(), profiles, options);
+          return toCaseResult(spec, isolated, startedAt, new Date(), options);
         },
         {
           retryTransientFailures: options.retryTransientFailures === true,
@@ -167,16 +171,16 @@ async function execute(state: RunState, finished: Map<string, CaseResult>, profi
 }
 
 /** A planned case the interrupted run never reached: reported, so no planned check silently vanishes. */
-function notStarted(spec: CaseSpec, profiles: ProfileFile, why: string): CaseResult {
+function notStarted(spec: CaseSpec, why: string): CaseResult {
   const now = new Date();
-  const result = toCaseResult(spec, { outcome: { kind: 'interrupted', reason: '' }, engine: null, setupSeconds: null, stderrTail: [] }, now, now, profiles, {
+  const result = toCaseResult(spec, { outcome: { kind: 'interrupted', reason: '' }, engine: null, setupSeconds: null, stderrTail: [] }, now, now, {
     probe: null,
     commandLine: [],
   });
   return { ...result, reason: `not started: ${why}` };
 }
 
-function toCaseResult(spec: CaseSpec, isolated: IsolatedCase, startedAt: Date, endedAt: Date, profiles: ProfileFile, options: ExecuteOptions): CaseResult {
+function toCaseResult(spec: CaseSpec, isolated: IsolatedCase, startedAt: Date, endedAt: Date, options: ExecuteOptions): CaseResult {
   const backend = isolated.engine?.backend ?? spec.backend ?? 'auto';
   const base: CaseResult = {
     id: spec.id,
@@ -225,21 +229,14 @@ function toCaseResult(spec: CaseSpec, isolated: IsolatedCase, startedAt: Date, e
       return { ...base, outcome: 'error', failPhase: 'interrupted', reason: outcome.reason };
     case 'done': {
       const output = outcome.output;
-      // A metric the implementation says it cannot measure (an installed example script's output) is not judged.
-      const unmeasured = output.unmeasured ?? {};
-      const thresholds = Object.fromEntries(Object.entries(workloadProfile(profiles, spec.profile, spec.workload).thresholds).filter(([name]) => !(name in unmeasured)));
-      const judged = judgeMetrics(output.metrics, {
-        thresholds,
-        references: referencesFor(options.nodeClass ?? null, { ...spec, backend, hyperparameters: output.hyperparameters }),
-        strict: options.strict === true,
-      });
+      const judged = judgeCase(output, spec.judgement, { ran: { workload: spec.workload, engine: spec.engine, backend }, strict: options.strict === true });
       return {
         ...base,
         ...judged.verdict,
         metrics: judged.metrics,
         hyperparameters: output.hyperparameters,
-        lines: output.lines ?? [],
-        details: { ...(output.details ?? {}), ...(Object.keys(unmeasured).length > 0 && { unmeasured }) },
+        lines: judged.lines,
+        details: judged.details,
         artifacts: output.artifacts ?? [],
       };
     }

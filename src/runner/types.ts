@@ -1,7 +1,8 @@
 import type { ComputeGpu } from '../engines/compute-gpu.js';
 import type { PythonEnvironmentSpec, PythonFramework } from '../engines/python/backends.js';
 import type { EngineId } from '../engines/types.js';
-import type { ExpectedLabel, ParamValue, ProfileId } from '../workloads/types.js';
+import type { CaseJudgement } from '../references/case-judgement.js';
+import type { ParamValue, ProfileId } from '../workloads/types.js';
 
 export interface CaseSpec {
   /** `workload/engine/backend`, unique in a run. */
@@ -20,8 +21,10 @@ export interface CaseSpec {
   outDir: string;
   /** A module exporting `workload` (a Workload) for workloads that are not built in (test fixtures). */
   workloadModule?: string;
-  /** The profile's expected labels, for a workload that classifies images (read before the run, so a bad file is a usage error). */
-  expectedLabels?: ExpectedLabel[];
+  /** The images a workload that classifies images is shown (imagenet-images keys, those its expected labels name). */
+  images?: string[];
+  /** What the case's output is judged by, resolved when the run was planned (read before the run, so a bad file is a usage error). */
+  judgement: CaseJudgement;
   /** The python engine's interpreter, environment modules and kit. */
   python?: PythonEnvironmentSpec;
   /**

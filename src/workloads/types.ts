@@ -19,15 +19,31 @@ export interface Measurement {
 export type ParamValue = number | string | boolean;
 
 
-/** One acceptance check of an image classifier: the image's top-1 must be one of `top1` (short or full names), with score >= the model's minimum. */
-export interface ExpectedLabel {
-  /** File key in the imagenet-images dataset (e.g. "panda"). */
+/** One of a classifier's best answers for an image. */
+export interface RankedLabel {
+  /** The model's output index, where the workload knows it. */
+  index?: number;
+  /** The class name, e.g. "giant panda, panda, panda bear, ...". */
+  label: string;
+  score: number;
+}
+
+/** What a classifier answered for each image it was shown, unjudged (src/references judges it against the expected labels). */
+export interface ImageClassifications {
+  /** The model's id (its sidecar's): the expected labels' score floors are per model. */
+  modelId: string;
+  /** One entry per image of ctx.images, in that order. */
+  images: ClassifiedImage[];
+}
+
+export interface ClassifiedImage {
+  /** The image's key in the imagenet-images dataset (an entry of ctx.images). */
   image: string;
-  top1: readonly string[];
-  /** The lowest accepted top-1 score for a model without its own (0: any score). */
-  minScore: number;
-  /** The lowest accepted top-1 score per model id (the sidecar's id), e.g. {inception_v3_2015_12_05: 0.85}. */
-  minScoreByModel?: Readonly<Record<string, number>>;
+  file?: string;
+  /** The top-k answers, best first; empty when the output named none. */
+  top5: RankedLabel[];
+  /** The index in `lines` just after this image's printed answers, where a note on it belongs; absent: the lines have no block of its own. */
+  linesEnd?: number;
 }
 
 export interface WorkloadContext {
@@ -40,8 +56,8 @@ export interface WorkloadContext {
   outDir: string;
   signal: AbortSignal;
   progress(event: Progress): void;
-  /** What the profile says the images must be classified as (references/expected-labels.yaml), for a workload that `needsExpectedLabels`. */
-  expectedLabels?: readonly ExpectedLabel[];
+  /** The imagenet-images keys a workload that `classifiesImages` classifies, in order (the images the profile's expected labels name). */
+  images?: readonly string[];
   /** The GPUs in scope, each with why it is not computed on, if so; absent or empty when none are known (no probe). */
   gpus?: readonly ComputeGpu[];
 }
@@ -54,6 +70,8 @@ export interface WorkloadOutput {
   lines?: string[];
   /** Structured extras for the report (validation curve, predictions, top-5). */
   details?: Record<string, unknown>;
+  /** A workload that `classifiesImages`: its answers per image, which the runner judges against the expected labels. */
+  classifications?: ImageClassifications;
   /** Files written into ctx.outDir (absolute paths). */
   artifacts?: string[];
   /**
@@ -70,8 +88,8 @@ export interface Workload {
   readonly title: string;
   /** Dataset ids the workload reads; a missing one makes the case `skip` with the staging command. */
   readonly datasets: readonly string[];
-  /** It classifies images and is judged by the profile's expected labels (given as ctx.expectedLabels). */
-  readonly needsExpectedLabels?: boolean;
+  /** It classifies the images of ctx.images and returns its answers (`classifications`); the profile's expected labels judge them. */
+  readonly classifiesImages?: boolean;
   /** Hyperparameter defaults: the manual's values (the `reference` profile). */
   readonly defaults: Readonly<Record<string, ParamValue>>;
   /**

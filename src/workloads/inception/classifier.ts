@@ -107,9 +107,3 @@ export function topK(scores: Float32Array, classNames: ClassNames, k = 5, offset
   indices.sort((a, b) => scores[offset + b]! - scores[offset + a]!);
   return indices.slice(0, k).map((index) => ({ index, label: classNames[index] || `class ${index}`, score: scores[offset + index]! }));
 }
-
-/** True when the label (e.g. "giant panda, panda, panda bear, ...") is one of the expected names. */
-export function labelMatches(label: string, expected: readonly string[]): boolean {
-  const names = label.split(',').map((n) => n.trim().toLowerCase());
-  return expected.some((e) => names.includes(e.trim().toLowerCase()) || label.trim().toLowerCase() === e.trim().toLowerCase());
-}

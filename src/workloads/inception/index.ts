@@ -9,7 +9,7 @@ export const inception: Workload = {
   title: 'ImageNet classification (classify_image.py): top-5, latency, throughput',
   datasets: [IMAGES_DATASET],
   training: false,
-  needsExpectedLabels: true,
+  classifiesImages: true,
   defaults: inceptionDefaults,
   engines: { onnx: inceptionOnnx, python: inceptionPython },
 };

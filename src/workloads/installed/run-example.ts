@@ -18,7 +18,8 @@ export type { InstalledWorkload } from './examples.js';
 /**
  * --kit installed: the manual's own example script, found under the framework module's prefix,
  * run unchanged with mlcheck's data staged where it looks before downloading; its printed results
- * are parsed and judged with the same thresholds (those it does not print are reported unmeasured).
+ * are parsed into the same metrics, which the runner judges with the same thresholds (those it
+ * does not print are reported unmeasured).
  */
 export async function runInstalledExample(session: PythonSession, ctx: WorkloadContext, workload: InstalledWorkload): Promise<WorkloadOutput> {
   const example = INSTALLED_EXAMPLES[workload];
@@ -53,7 +54,7 @@ export async function runInstalledExample(session: PythonSession, ctx: WorkloadC
     outputs.push(result);
   }
 
-  const parsed: ParsedResults = workload === 'inception' ? parseClassifyImage(outputs.map((o) => o.stdout), ctx.expectedLabels ?? [], INCEPTION_V3_ID) : parseExample(workload, outputs[0]?.stdout ?? []);
+  const parsed: ParsedResults = workload === 'inception' ? parseClassifyImage(outputs.map((o) => o.stdout), ctx.images ?? [], INCEPTION_V3_ID) : parseExample(workload, outputs[0]?.stdout ?? []);
   if (parsed.missing !== null) {
     throw new Error(`${script} finished but printed no "${parsed.missing}" line, so its result cannot be judged; its last lines:\n    ${outputs.flatMap((o) => o.stdout).slice(-10).join('\n    ')}`);
   }
@@ -64,6 +65,7 @@ export async function runInstalledExample(session: PythonSession, ctx: WorkloadC
     lines: [`${script} (installed, run unchanged):`, ...outputs.flatMap((o) => o.stdout).filter((line) => resultLine(line))],
     details: { ...parsed.details, script, cwd: staged.cwd },
     unmeasured: parsed.unmeasured,
+    ...(parsed.classifications !== undefined && { classifications: parsed.classifications }),
     artifacts,
   };
 }
@@ -88,9 +90,9 @@ function resultLine(line: string): boolean {
 
 async function expectedImages(ctx: WorkloadContext): Promise<string[]> {
   const files = await ctx.data.files(IMAGES_DATASET);
-  return (ctx.expectedLabels ?? []).map((expectation) => {
-    const file = files[expectation.image];
-    if (!file) throw new RequirementError(`dataset ${IMAGES_DATASET} has no image "${expectation.image}" (references/expected-labels.yaml)`);
+  return (ctx.images ?? []).map((image) => {
+    const file = files[image];
+    if (!file) throw new RequirementError(`dataset ${IMAGES_DATASET} has no image "${image}" (references/expected-labels.yaml)`);
     return file;
   });
 }
