@@ -4,12 +4,12 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createDataAccess } from '../src/datasets/index.js';
 import { onnxEngine, type OnnxSession } from '../src/engines/onnx/index.js';
-import { loadExpectedLabels } from '../src/references/expected-labels.js';
+import { judgeExpectedLabels, loadExpectedLabels, type ExpectedLabel } from '../src/references/expected-labels.js';
 import { inception } from '../src/workloads/inception/index.js';
 import { inceptionClassNames } from '../src/workloads/inception/labels.js';
 import { classifyImages } from '../src/workloads/inception/classify-images.js';
 import { resolveModel } from '../src/workloads/inception/resolve-model.js';
-import type { WorkloadContext } from '../src/workloads/types.js';
+import type { WorkloadContext, WorkloadOutput } from '../src/workloads/types.js';
 import { repoRoot, sharedDataDir } from './helpers/paths.js';
 
 const model = path.join(sharedDataDir, 'imagenet', 'mobilenet_v2_1.0_224.onnx');
@@ -23,6 +23,12 @@ const provenance = [
   { file: 'hot_dog.jpg', index: 935, name: 'hotdog', score: 0.974 },
   { file: 'parrot.jpg', index: 89, name: 'macaw', score: 0.998 },
 ];
+
+/** The workload's output with its labels judged, as the runner judges them (src/references/expected-labels.ts). */
+function judged(output: WorkloadOutput, expectedLabels: readonly ExpectedLabel[]): WorkloadOutput {
+  const labels = judgeExpectedLabels(output.classifications!, expectedLabels, output.lines);
+  return { ...output, metrics: { ...output.metrics, ...labels.metrics }, lines: labels.lines, details: { ...output.details, ...labels.details } };
+}
 
 let session: OnnxSession;
 beforeAll(async () => {
@@ -49,9 +55,9 @@ describe('the test model on every shared image (CPU)', () => {
       outDir,
       signal: new AbortController().signal,
       progress: () => undefined,
-      expectedLabels: loadExpectedLabels('standard'),
+      images: loadExpectedLabels('standard').map((label) => label.image),
     };
-    const output = await inception.engines.onnx!(session, ctx);
+    const output = judged(await inception.engines.onnx!(session, ctx), loadExpectedLabels('standard'));
     expect(output.lines!.slice(0, 2)).toEqual(['model: mobilenet_v2_1.0_224', 'cropped_panda.jpg:']);
     expect(output.lines![2]).toMatch(/^giant panda \(score = 0\.98\d{3}\)$/);
     expect(output.metrics.expected_labels_missed!.value).toBe(0);
@@ -74,8 +80,8 @@ describe('the test model on every shared image (CPU)', () => {
   it('without --model and no Inception-v3 staged, runs the shipped MobileNetV2 and says so', async () => {
     const packageOnly = createDataAccess({ dataDir: mkdtempSync(path.join(os.tmpdir(), 'mlcheck-no-data-')), cacheDir: mkdtempSync(path.join(os.tmpdir(), 'mlcheck-cache-')), download: false });
     const expectedLabels = loadExpectedLabels('quick');
-    const ctx = { profile: 'quick', seed: 1, params: { ...inception.defaults, latencyRuns: 20, throughputRuns: 1 }, data: packageOnly, expectedLabels, outDir: mkdtempSync(path.join(os.tmpdir(), 'mlcheck-inception-')), signal: new AbortController().signal, progress: () => undefined } as WorkloadContext;
-    const output = await inception.engines.onnx!(session, ctx);
+    const ctx = { profile: 'quick', seed: 1, params: { ...inception.defaults, latencyRuns: 20, throughputRuns: 1 }, data: packageOnly, images: expectedLabels.map((label) => label.image), outDir: mkdtempSync(path.join(os.tmpdir(), 'mlcheck-inception-')), signal: new AbortController().signal, progress: () => undefined } as WorkloadContext;
+    const output = judged(await inception.engines.onnx!(session, ctx), expectedLabels);
     expect(output.hyperparameters).toMatchObject({ model: path.join(repoRoot, 'datasets', 'imagenet', 'mobilenet_v2_1.0_224.onnx'), modelId: 'mobilenet_v2_1.0_224' });
     expect(output.lines![0]).toBe("model: mobilenet_v2_1.0_224, shipped with mlcheck; run because inception_v3_2015_12_05 (the manual's model) is not staged");
     expect(output.lines![1]).toContain('stage inception_v3_2015_12_05.onnx');
@@ -88,8 +94,8 @@ describe('the test model on every shared image (CPU)', () => {
   it('judges each model by its own score floor: the same MobileNetV2 panda passes at 0.9 and fails at 0.99', async () => {
     const run = async (floor: number) => {
       const expectedLabels = [{ image: 'panda', top1: ['giant panda'], minScore: 0, minScoreByModel: { inception_v3_2015_12_05: 0.5, 'mobilenet_v2_1.0_224': floor } }];
-      const ctx = { profile: 'quick', seed: 1, params: { ...inception.defaults, model, latencyRuns: 20, throughputRuns: 1 }, data, expectedLabels, outDir: mkdtempSync(path.join(os.tmpdir(), 'mlcheck-inception-')), signal: new AbortController().signal, progress: () => undefined } as WorkloadContext;
-      return inception.engines.onnx!(session, ctx);
+      const ctx = { profile: 'quick', seed: 1, params: { ...inception.defaults, model, latencyRuns: 20, throughputRuns: 1 }, data, images: ['panda'], outDir: mkdtempSync(path.join(os.tmpdir(), 'mlcheck-inception-')), signal: new AbortController().signal, progress: () => undefined } as WorkloadContext;
+      return judged(await inception.engines.onnx!(session, ctx), expectedLabels);
     };
     expect((await run(0.9)).metrics.expected_labels_missed!.value).toBe(0);
     const failed = await run(0.99);
