@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { repoRoot } from './helpers/paths.js';
 
 /** Bottom to top: a layer may import from itself and the layers before it. */
-const LAYERS = ['util', 'native', 'probe', 'datasets', 'engines', 'workloads', 'references', 'runner', 'report', 'slurm', 'cli'];
+const LAYERS = ['util', 'native', 'probe', 'datasets', 'engines', 'workloads', 'references', 'runner', 'report', 'check', 'slurm', 'cli'];
 
 const srcDir = path.join(repoRoot, 'src');
 const files = (function walk(dir: string): string[] {

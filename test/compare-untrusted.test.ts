@@ -13,6 +13,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseResult } from '../src/references/results.js';
 import { buildJsonReport } from '../src/report/index.js';
+import { withDecision } from '../src/references/run-outcome.js';
 import { cliPath } from './helpers/paths.js';
 import { runNode } from './helpers/run-process.js';
 import { caseResult, metric, record } from './helpers/run-record-fixtures.js';
@@ -31,7 +32,7 @@ function report(host: string, options: { fails?: boolean; startedAt?: string; wo
     : { metrics: { test_accuracy: metric(0.967, '') } };
   const cases = [caseResult('iris', iris)];
   if (options.workload !== undefined) cases.push(caseResult(options.workload, { metrics: { [options.metricName ?? 'ms_per_step_median']: metric(100, options.unit ?? 'ms') } }));
-  return buildJsonReport(record(cases, { host, id: `session-${host}`, ...(options.startedAt !== undefined && { startedAt: options.startedAt }) }));
+  return buildJsonReport(withDecision(record(cases, { host, id: `session-${host}`, ...(options.startedAt !== undefined && { startedAt: options.startedAt }) })));
 }
 
 /** The shared folder as a fleet left it: node01 and node02 pass, node03's iris fails. */

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { loadNodeReferences } from '../src/references/node-references.js';
 import type { CaseResult } from '../src/references/results.js';
 import { buildJsonReport, compareReports } from '../src/report/index.js';
+import { withDecision } from '../src/references/run-outcome.js';
 import { cliPath } from './helpers/paths.js';
 import { caseResult, metric, record } from './helpers/run-record-fixtures.js';
 const rules = loadNodeReferences().metrics;
@@ -25,7 +26,7 @@ function nodeReport(host: string, msPerStep: number, extra: { imagesPerSecond?: 
       metrics: { test_accuracy: metric(0.967, '') },
     }),
   ];
-  return buildJsonReport(record(cases, { host, id: `session-${host}` }));
+  return buildJsonReport(withDecision(record(cases, { host, id: `session-${host}` })));
 }
 
 function profileReport(host: string, profile: 'quick' | 'standard', values: { msPerStep: number; testErrorPct: number; startedAt: string }) {
@@ -33,7 +34,7 @@ function profileReport(host: string, profile: 'quick' | 'standard', values: { ms
     profile,
     metrics: { ms_per_step_median: metric(values.msPerStep, 'ms'), test_error_pct: metric(values.testErrorPct, '%') },
   });
-  return { file: `${host}-${profile}-${values.startedAt}.json`, report: buildJsonReport(record([lenet], { host, profile, id: `${host}-${profile}`, startedAt: values.startedAt })) };
+  return { file: `${host}-${profile}-${values.startedAt}.json`, report: buildJsonReport(withDecision(record([lenet], { host, profile, id: `${host}-${profile}`, startedAt: values.startedAt }))) };
 }
 
 function writeReports(reports: ReturnType<typeof nodeReport>[]): string {
@@ -130,7 +131,7 @@ describe('compareReports', () => {
     const inception = (host: string, model: string, imagesPerSecond: number, batch = 8) => ({
       file: `${host}.json`,
       report: buildJsonReport(
-        record(
+        withDecision(record(
           [
             caseResult('inception', {
               engine: 'onnx',
@@ -140,7 +141,7 @@ describe('compareReports', () => {
             }),
           ],
           { host },
-        ),
+        )),
       ),
     });
     const result = compareReports(

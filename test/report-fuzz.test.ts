@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildJsonReport, type JsonReport } from '../src/report/index.js';
+import { withDecision } from '../src/references/run-outcome.js';
 import { cliPath, distModule, repoRoot } from './helpers/paths.js';
 import { runNode } from './helpers/run-process.js';
 import { caseResult, metric, record } from './helpers/run-record-fixtures.js';
@@ -32,10 +33,10 @@ let base: JsonReport;
 beforeAll(() => {
   work = mkdtempSync(path.join(os.tmpdir(), 'mlcheck-report-fuzz-'));
   base = buildJsonReport(
-    record([
+    withDecision(record([
       caseResult('lenet', { metrics: { ms_per_step_median: metric(100, 'ms'), test_error_pct: metric(0.9, '%') }, lines: ['step 1'] }),
       caseResult('iris', { outcome: 'fail', failPhase: 'sanity', reason: 'test_accuracy 0.5 < 0.9', metrics: { test_accuracy: metric(0.5, '') } }),
-    ]),
+    ])),
   );
 });
 afterAll(() => {

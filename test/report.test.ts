@@ -5,12 +5,13 @@ import path from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { buildJsonReport, renderConsole, renderJunit, renderPrometheus, validateReport, verdictLine } from '../src/report/index.js';
+import { withDecision } from '../src/references/run-outcome.js';
 import { distModule } from './helpers/paths.js';
 import { caseResult, metric, mixedRecord, record } from './helpers/run-record-fixtures.js';
 
 describe('JSON report', () => {
   it('validates against the shipped schema, with counts per outcome and metrics with reference and verdict', () => {
-    const report = buildJsonReport(mixedRecord());
+    const report = buildJsonReport(withDecision(mixedRecord()));
     const roundTripped = JSON.parse(JSON.stringify(report)) as unknown;
     const result = validateReport(roundTripped);
     expect(result.valid ? [] : result.errors).toEqual([]);
@@ -25,12 +26,12 @@ describe('JSON report', () => {
   });
 
   it('validates a probe-less run with no cases', () => {
-    const result = validateReport(JSON.parse(JSON.stringify(buildJsonReport(record([], { endedAt: null })))));
+    const result = validateReport(JSON.parse(JSON.stringify(buildJsonReport(withDecision(record([], { endedAt: null }))))));
     expect(result.valid ? [] : result.errors).toEqual([]);
   });
 
   it('rejects documents that break the contract, naming the path', () => {
-    const report = JSON.parse(JSON.stringify(buildJsonReport(mixedRecord()))) as { cases: { outcome: string; metrics: Record<string, unknown> }[]; session: Record<string, unknown> };
+    const report = JSON.parse(JSON.stringify(buildJsonReport(withDecision(mixedRecord())))) as { cases: { outcome: string; metrics: Record<string, unknown> }[]; session: Record<string, unknown> };
     report.cases[0]!.outcome = 'maybe';
     delete report.session.counts;
     const result = validateReport(report);
@@ -39,7 +40,7 @@ describe('JSON report', () => {
     expect(errors).toContain('cases[0].outcome: expected pass, fail, warn, skip or error, found "maybe"');
     expect(errors).toContain('session.counts: expected a "counts" key, found nothing');
 
-    const badMetric = JSON.parse(JSON.stringify(buildJsonReport(mixedRecord()))) as typeof report;
+    const badMetric = JSON.parse(JSON.stringify(buildJsonReport(withDecision(mixedRecord())))) as typeof report;
     badMetric.cases[0]!.metrics.test_accuracy = { value: 0.9, unit: '' };
     expect(validateReport(badMetric).valid).toBe(false);
   });
@@ -49,7 +50,7 @@ describe('JUnit report', () => {
   const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => ['testcase', 'property'].includes(name) });
 
   it('round-trips through an XML parser: one testcase per case, outcomes as elements, metrics as properties', () => {
-    const xml = renderJunit(mixedRecord());
+    const xml = renderJunit(withDecision(mixedRecord()));
     expect(XMLValidator.validate(xml)).toBe(true);
     const doc = parser.parse(xml) as { testsuites: { tests: string; failures: string; errors: string; skipped: string; testsuite: Suite } };
     interface Property { name: string; value: string }
@@ -78,12 +79,12 @@ describe('JUnit report', () => {
   it('stamps the suite with the local start time as the JUnit XSD wants it: no fraction, no zone', () => {
     const startedAt = '2024-05-01T23:59:58.750Z';
     const suiteTimestamp = (xml: string): string => (parser.parse(xml) as { testsuites: { testsuite: { timestamp: string } } }).testsuites.testsuite.timestamp;
-    const timestamp = suiteTimestamp(renderJunit(record([caseResult('iris')], { startedAt })));
+    const timestamp = suiteTimestamp(renderJunit(withDecision(record([caseResult('iris')], { startedAt }))));
     expect(timestamp).toMatch(/^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}$/);
     // sv-SE formats as `YYYY-MM-DD HH:MM:SS` in this process's time zone.
     expect(timestamp).toBe(new Date(startedAt).toLocaleString('sv-SE').replace(' ', 'T'));
     // In a zone far from UTC it is that zone's wall clock, across the date line.
-    const script = `const { renderJunit } = await import(${JSON.stringify(distModule('report/index.js'))}); process.stdout.write(renderJunit(${JSON.stringify(record([caseResult('iris')], { startedAt }))}));`;
+    const script = `const { renderJunit } = await import(${JSON.stringify(distModule('report/index.js'))}); process.stdout.write(renderJunit(${JSON.stringify(withDecision(record([caseResult('iris')], { startedAt })))}));`;
     const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, TZ: 'Asia/Kolkata' } });
     expect(child.stderr).toBe('');
     expect(suiteTimestamp(child.stdout)).toBe('2024-05-02T05:29:58');
@@ -92,7 +93,7 @@ describe('JUnit report', () => {
 
 describe('Prometheus textfile', () => {
   it('exports one outcome state set per case, metrics, the probe verdicts and the run time', () => {
-    const text = renderPrometheus(mixedRecord());
+    const text = renderPrometheus(withDecision(mixedRecord()));
     expect(text).toContain('mlcheck_case_outcome{workload="lenet",engine="tfjs",backend="wasm",outcome="fail"} 1');
     expect(text).toContain('mlcheck_case_outcome{workload="lenet",engine="tfjs",backend="wasm",outcome="pass"} 0');
     expect(text).toContain('mlcheck_metric{workload="lenet",engine="tfjs",backend="wasm",name="test_error_pct",unit="%"} 3.1');
@@ -105,7 +106,7 @@ describe('Prometheus textfile', () => {
   });
 
   it('escapes label values', () => {
-    const text = renderPrometheus(record([caseResult('we"ird\\name\nx', { metrics: { m: metric(1, 'a"b') } })]));
+    const text = renderPrometheus(withDecision(record([caseResult('we"ird\\name\nx', { metrics: { m: metric(1, 'a"b') } })])));
     expect(text).toContain('workload="we\\"ird\\\\name\\nx"');
     expect(text).toContain('unit="a\\"b"');
   });
@@ -118,8 +119,8 @@ describe('Prometheus textfile', () => {
     const weird = record([caseResult('we"ird\\name\nx', { metrics: { m: metric(Infinity, 'a"b') } }), ...mixedRecord().cases], { probe: mixedRecord().session.probe });
     for (const [name, rec] of [['mixed', mixedRecord()], ['weird', weird], ['empty', record([])]] as const) {
       const file = path.join(dir, `${name}.prom`);
-      writeFileSync(file, renderPrometheus(rec));
-      const check = spawnSync('promtool', ['check', 'metrics'], { input: renderPrometheus(rec), encoding: 'utf8' });
+      writeFileSync(file, renderPrometheus(withDecision(rec)));
+      const check = spawnSync('promtool', ['check', 'metrics'], { input: renderPrometheus(withDecision(rec)), encoding: 'utf8' });
       expect({ name, status: check.status, output: `${check.stdout}${check.stderr}` }).toEqual({ name, status: 0, output: '' });
     }
   });
@@ -127,7 +128,7 @@ describe('Prometheus textfile', () => {
 
 describe('console', () => {
   it('prints a table and a one-line FAIL verdict naming the first failing case', () => {
-    const text = renderConsole(mixedRecord(), { color: false });
+    const text = renderConsole(withDecision(mixedRecord()), { color: false });
     expect(text).not.toContain('\u001b[');
     const lines = text.trimEnd().split('\n');
     expect(lines[0]).toBe('advice: cuda fail (no NVIDIA GPU: "cuda" packages would segfault)');
@@ -137,7 +138,7 @@ describe('console', () => {
   });
 
   it('colours only when asked', () => {
-    expect(renderConsole(mixedRecord(), { color: true })).toContain('\u001b[31mFAIL');
+    expect(renderConsole(withDecision(mixedRecord()), { color: true })).toContain('\u001b[31mFAIL');
   });
 
   it('closes a passing run with PASS and its counts, and never breaks the line', () => {
@@ -148,20 +149,20 @@ describe('console', () => {
       caseResult('vae'),
       caseResult('vae', { id: 'vae/tfjs/wasm', backend: 'wasm' }),
     ]);
-    expect(verdictLine(passing)).toBe('mlcheck: PASS 5 cases (1 skipped)');
-    expect(verdictLine(passing, { strict: true })).toBe('mlcheck: FAIL lenet/tfjs mnist');
+    expect(verdictLine(withDecision(passing))).toBe('mlcheck: PASS 5 cases (1 skipped)');
+    expect(verdictLine(withDecision(passing, { strict: true }))).toBe('mlcheck: FAIL lenet/tfjs mnist');
     const longReason = caseResult('lenet', { outcome: 'fail', failPhase: 'crash', reason: 'x'.repeat(500) });
-    const line = verdictLine(record([longReason]));
+    const line = verdictLine(withDecision(record([longReason])));
     expect(line.length).toBeLessThanOrEqual(200);
     expect(line).not.toContain('\n');
   });
 
   it('says UNDECIDED when nothing could be decided or the run was interrupted, and WARN for a slow case', () => {
-    expect(verdictLine(record([caseResult('lenet', { outcome: 'skip', reason: 'mnist not staged' })]))).toBe('mlcheck: UNDECIDED no case ran: mnist not staged');
-    expect(verdictLine(record([caseResult('iris'), caseResult('lenet', { outcome: 'error', failPhase: 'interrupted', reason: 'interrupted' })], { interrupted: true }))).toBe(
+    expect(verdictLine(withDecision(record([caseResult('lenet', { outcome: 'skip', reason: 'mnist not staged' })])))).toBe('mlcheck: UNDECIDED no case ran: mnist not staged');
+    expect(verdictLine(withDecision(record([caseResult('iris'), caseResult('lenet', { outcome: 'error', failPhase: 'interrupted', reason: 'interrupted' })], { interrupted: true })))).toBe(
       'mlcheck: UNDECIDED run interrupted after 1 of 2 cases',
     );
     const slow = caseResult('lenet', { outcome: 'warn', reason: 'ms_per_step_median 300 ms is +200.0% from the reference', metrics: { ms_per_step_median: metric(300, 'ms', { verdict: 'warn' }) } });
-    expect(verdictLine(record([caseResult('iris'), slow]))).toBe('mlcheck: WARN lenet/tfjs ms per step median 300 ms is +200.0% from the reference');
+    expect(verdictLine(withDecision(record([caseResult('iris'), slow])))).toBe('mlcheck: WARN lenet/tfjs ms per step median 300 ms is +200.0% from the reference');
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ProbeSnapshot, Verdict } from '../src/probe/index.js';
-import { decideRun } from '../src/references/run-outcome.js';
+import { decideRun, withDecision } from '../src/references/run-outcome.js';
 import { runSubjects } from '../src/references/run-subjects.js';
 import { caseResult, record } from './helpers/run-record-fixtures.js';
 
@@ -81,12 +81,12 @@ describe('runSubjects: what a run failed, and what it re-checked without a failu
   it('names every failing verdict and case; counts verdicts that did not fail and cases that ran', () => {
     const probe = probeWith([verdict('gpu-driver', 'skip', true), verdict('gpu-ecc', 'fail', true), verdict('gpu-count', 'pass', true), verdict('gcc8', 'fail', false)]);
     const run = record([caseResult('hello'), caseResult('lenet', { outcome: 'fail', reason: 'wrong' }), caseResult('iris', { outcome: 'skip', reason: 'not staged' })], { probe });
-    expect(runSubjects(run)).toEqual({ failed: ['gpu-ecc', 'lenet/tfjs/cpu'], passed: ['gpu-driver', 'gpu-count', 'hello/tfjs/cpu'] });
+    expect(runSubjects(withDecision(run))).toEqual({ failed: ['gpu-ecc', 'lenet/tfjs/cpu'], passed: ['gpu-driver', 'gpu-count', 'hello/tfjs/cpu'] });
   });
 
   it('names nothing as failed when the run did not fail, and under --strict the skipped cases that failed it', () => {
     const run = record([caseResult('hello'), caseResult('iris', { outcome: 'skip', reason: 'not staged' })], { probe: probeWith([]) });
-    expect(runSubjects(run).failed).toEqual([]);
-    expect(runSubjects(run, { strict: true }).failed).toEqual(['iris/tfjs/cpu']);
+    expect(runSubjects(withDecision(run)).failed).toEqual([]);
+    expect(runSubjects(withDecision(run, { strict: true })).failed).toEqual(['iris/tfjs/cpu']);
   });
 });

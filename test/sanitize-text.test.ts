@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { renderConsole, verdictLine } from '../src/report/console.js';
 import { formatDrainReason, parseDrainReason, REASON_MAX_LENGTH } from '../src/slurm/drain-reason.js';
 import { sanitizeText } from '../src/util/sanitize-text.js';
+import { withDecision } from '../src/references/run-outcome.js';
 import { caseResult, metric, record } from './helpers/run-record-fixtures.js';
 
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
@@ -77,13 +78,13 @@ describe('the console prints what case processes wrote only sanitised', () => {
     ]);
 
   it('the table, the reason, its fix, the printed lines and the verdict line: no control character without colours, only mlcheck\'s colours with them', () => {
-    const plain = renderConsole(hostileRecord(), { showLines: true });
+    const plain = renderConsole(withDecision(hostileRecord()), { showLines: true });
     expect(plain).not.toMatch(CONTROL);
     expect(plain).toContain('printed ok\\u001b]0;pwned\\u0007\\u001b[2J FAKE mlcheck: PASS\\u0000');
-    const painted = renderConsole(hostileRecord(), { showLines: true, color: true });
+    const painted = renderConsole(withDecision(hostileRecord()), { showLines: true, color: true });
     expect(painted.replace(/\u001b\[(?:0|2|3[1-6])m/g, '')).not.toMatch(CONTROL);
     // The verdict line (also outcome.summary and the drain reason of `slurm check`) is one sanitised line.
-    const verdict = verdictLine(hostileRecord());
+    const verdict = verdictLine(withDecision(hostileRecord()));
     expect(verdict).toMatch(/^mlcheck: FAIL lenet\/tfjs crashed: ok\\u001b\]0;pwned/);
     expect(verdict).not.toMatch(CONTROL);
   });

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JsonReport } from '../src/report/index.js';
 import { buildJsonReport } from '../src/report/index.js';
+import { withDecision } from '../src/references/run-outcome.js';
 import { cliPath } from './helpers/paths.js';
 import { runNode } from './helpers/run-process.js';
 import { standInJobId, writeSweepStandIns } from './helpers/sweep-standins.js';
@@ -42,7 +43,7 @@ afterAll(() => {
 
 /** A report of `mlcheck run` in this node's sweep job: a passing hello, or the failure given. */
 function jobReport(node: string, options: { outcome?: JsonReport['outcome']; cases?: Parameters<typeof record>[0] } = {}): JsonReport {
-  const report = buildJsonReport(record(options.cases ?? [caseResult('hello', { metrics: { sum: metric(42, '') } })], { host: 'login1', id: `session-${node}` }));
+  const report = buildJsonReport(withDecision(record(options.cases ?? [caseResult('hello', { metrics: { sum: metric(42, '') } })], { host: 'login1', id: `session-${node}` })));
   report.session.slurm = { jobId: standInJobId(node), node };
   if (options.outcome !== undefined) report.outcome = options.outcome;
   return report;

@@ -1,7 +1,7 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { buildJsonReport, renderConsole, renderJunit, renderPrometheus } from '../report/index.js';
-import type { RunRecord } from '../references/results.js';
+import type { DecidedRun } from '../references/run-outcome.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { UsageError, describeError } from '../util/errors.js';
 import { EXIT, type CliContext } from './context.js';
@@ -42,8 +42,8 @@ export function checkReportTargets(targets: ReportTargets): void {
  * copies where the operator's systems read them. Every write is atomic, so a collector never
  * sees half a file, and one failing write does not stop the others. Returns the failures.
  */
-export function writeReports(record: RunRecord, targets: ReportTargets, strict: boolean, extraPrometheus = ''): string[] {
-  const json = `${JSON.stringify(buildJsonReport(record, { strict }), null, 2)}\n`;
+export function writeReports(record: DecidedRun, targets: ReportTargets, extraPrometheus = ''): string[] {
+  const json = `${JSON.stringify(buildJsonReport(record), null, 2)}\n`;
   const failures: string[] = [];
   const write = (flag: string, file: string, render: () => string): void => {
     try {
@@ -54,20 +54,20 @@ export function writeReports(record: RunRecord, targets: ReportTargets, strict: 
   };
   write('report', path.join(record.session.outDir, 'report.json'), () => json);
   if (targets.json) write(FLAGS.json, path.resolve(targets.json), () => json);
-  if (targets.junit) write(FLAGS.junit, path.resolve(targets.junit), () => renderJunit(record, { strict }));
-  if (targets.prom) write(FLAGS.prom, path.resolve(targets.prom), () => renderPrometheus(record, { strict }) + extraPrometheus);
+  if (targets.junit) write(FLAGS.junit, path.resolve(targets.junit), () => renderJunit(record));
+  if (targets.prom) write(FLAGS.prom, path.resolve(targets.prom), () => renderPrometheus(record) + extraPrometheus);
   return failures;
 }
 
 /**
  * Prints the result table and the one-line verdict, writes the reports, and sets the exit code
- * (DESIGN.md §4). A report that cannot be written makes an otherwise passing run undecided: the
- * operator's monitoring would not see the result.
+ * (DESIGN.md §4), all from the run's stored decision. A report that cannot be written makes an
+ * otherwise passing run undecided: the operator's monitoring would not see the result.
  */
-export function deliverRun(context: CliContext, record: RunRecord, targets: ReportTargets, strict: boolean, extraPrometheus = ''): void {
-  context.out(renderConsole(record, { color: context.isTTY, strict, showLines: true }));
-  const failures = writeReports(record, targets, strict, extraPrometheus);
+export function deliverRun(context: CliContext, record: DecidedRun, targets: ReportTargets, extraPrometheus = ''): void {
+  context.out(renderConsole(record, { color: context.isTTY, showLines: true }));
+  const failures = writeReports(record, targets, extraPrometheus);
   for (const failure of failures) context.err(`mlcheck: ${failure}`);
-  const code = exitCodeForRun(record, strict);
+  const code = exitCodeForRun(record);
   context.setExitCode(failures.length > 0 && code === EXIT.ok ? EXIT.undecided : code);
 }

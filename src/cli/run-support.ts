@@ -1,74 +1,14 @@
 import path from 'node:path';
-import { installedEngineCudaNeeds } from '../engines/cuda-needs.js';
+import type { Interruptible } from '../check/types.js';
 import { ENGINE_IDS, type EngineId } from '../engines/types.js';
-import { collectProbeFacts, judgeProbe, type JudgeProbeOptions, type ProbeFacts, type ProbeNodeOptions, type ProbeSnapshot } from '../probe/index.js';
-import type { NodeClass, NodeReferenceFile } from '../references/node-references.js';
-import { UsageError, describeError } from '../util/errors.js';
+import { UsageError } from '../util/errors.js';
 import { checkTrustedPath } from '../util/trusted-path.js';
 import type { PlanRequest } from '../runner/types.js';
 import type { CliContext } from './context.js';
 import { selectPython } from './python-options.js';
 import type { CaseFlags } from './shared-options.js';
 
-/** What `run` and `bench` share: the probe snapshot, the plan from the flags, signals, references. */
-
-export interface TakenProbe {
-  /** The judged snapshot; null when the probe itself failed (the run goes on without it). */
-  probe: ProbeSnapshot | null;
-  nodeClass: NodeClass | null;
-}
-
-/**
- * Probe, node class, verdicts, each once: collects the node's facts, chooses its node class on
- * them (by GPU or CPU model; the choice sees null when the probe failed), then judges the facts
- * once against --expect-gpus (else the class's GPU count) and the class's other expectations.
- * Every probe the CLI takes judges the driver against the engines installed here
- * (gpu-driver-compat). A probe that fails is said on stderr; a class that cannot be chosen
- * (an unknown --node-class) throws.
- */
-export async function takeProbe(
-  context: CliContext,
-  options: ProbeNodeOptions,
-  chooseNodeClass: (facts: ProbeFacts | null) => NodeClass | null,
-  references: NodeReferenceFile,
-): Promise<TakenProbe> {
-  const { expectedGpus, ...collect } = options;
-  const facts = await probeStep(context, () => collectProbeFacts({ engineCudaNeeds: installedEngineCudaNeeds(), ...collect }));
-  const nodeClass = chooseNodeClass(facts);
-  if (facts === null) return { probe: null, nodeClass };
-  const expectations = nodeClassExpectations(nodeClass, references);
-  const probe = await probeStep(context, async () =>
-    judgeProbe(facts, { ...expectations, expectedGpus: expectedGpus ?? expectations.expectedGpus ?? null }),
-  );
-  return { probe, nodeClass };
-}
-
-async function probeStep<T>(context: CliContext, step: () => Promise<T>): Promise<T | null> {
-  try {
-    return await step();
-  } catch (error) {
-    context.err(`mlcheck: the hardware probe failed, continuing without it: ${describeError(error)}`);
-    return null;
-  }
-}
-
-/** A node class's expectations (references/nodes.yaml `expect`): its GPU count, and the rest for the node-class verdict. */
-function nodeClassExpectations(nodeClass: NodeClass | null, references: NodeReferenceFile): Pick<JudgeProbeOptions, 'expectedGpus' | 'nodeClass'> {
-  const expect = nodeClass?.expect;
-  if (nodeClass === null || expect === undefined) return {};
-  const source = `node class ${nodeClass.id} (${references.file})`;
-  return {
-    ...(expect.gpus !== undefined && { expectedGpus: { count: expect.gpus, source } }),
-    nodeClass: {
-      id: nodeClass.id,
-      source: references.file,
-      ...(expect.gpuModel !== undefined && { gpuModel: expect.gpuModel }),
-      ...(expect.gpuMemoryGiB !== undefined && { gpuMemoryGiB: expect.gpuMemoryGiB }),
-      ...(expect.driver !== undefined && { minDriverVersion: expect.driver }),
-      ...(expect.mig !== undefined && { mig: expect.mig }),
-    },
-  };
-}
+/** What `run`, `bench` and `slurm check` share: the plan from the flags, signals, the test workloads. */
 
 /**
  * Test hook: MLCHECK_TEST_WORKLOADS lists modules (separated by ':') that each export a test-only
@@ -138,4 +78,9 @@ export async function withInterruptSignal<T>(context: CliContext, what: string, 
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** withInterruptSignal for a check of the node (check/check-node.ts): it decides which steps the window covers. */
+export function interruptibleBy(context: CliContext, what: string): Interruptible {
+  return (work, options) => withInterruptSignal(context, what, work, options);
 }

@@ -60,7 +60,7 @@ export interface ProbeNodeOptions extends CollectProbeOptions {
 /**
  * Probes this node's CPU, memory and NVIDIA GPUs and judges them against the manual's rules:
  * collect, then judge once. A caller that matches a node class collects, matches on the facts,
- * then judges with the class's expectations (cli/run-support.ts).
+ * then judges with the class's expectations (check/take-probe.ts).
  */
 export async function probeNode(options: ProbeNodeOptions = {}): Promise<ProbeSnapshot> {
   const { expectedGpus, ...collect } = options;

@@ -30,6 +30,23 @@ export interface RunOutcome {
   cause: RunCause;
 }
 
+/** A run's outcome as it was decided, once, with the rule it was decided under. */
+export interface RunDecision extends RunOutcome {
+  /** --strict (acceptance): skips and performance warnings failed the run. Readers never apply it again. */
+  strict: boolean;
+}
+
+/** A run record with its decision stored: what the console, the reports, the exit code and Slurm read. */
+export interface DecidedRun extends RunRecord {
+  decision: RunDecision;
+}
+
+/** Decides a finished run and stores the decision on its record; the check of a node calls it once, at the end. */
+export function withDecision(record: RunRecord, options: { strict?: boolean } = {}): DecidedRun {
+  const strict = options.strict === true;
+  return { ...record, decision: { ...decideRun(record, { strict }), strict } };
+}
+
 /**
  * The one place that decides a run. In order: a node verdict that fails (a GPU node whose driver
  * fails never passes on the CPU), a case that fails, then under --strict (acceptance) a planned

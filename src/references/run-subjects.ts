@@ -1,5 +1,4 @@
-import type { RunRecord } from './results.js';
-import { decideRun, nodeVerdicts } from './run-outcome.js';
+import { nodeVerdicts, type DecidedRun } from './run-outcome.js';
 
 /** What a run checked, by subject: probe verdicts (gpu-ecc, gpu-driver, a package) and case ids (lenet/onnx/cuda). */
 export interface RunSubjects {
@@ -16,8 +15,8 @@ export interface RunSubjects {
  * is an answer; a GPU node whose health could not be read is undecided and resumes nothing). A
  * skipped case did not run, so it was not re-checked: a smoke check never vouches for LeNet.
  */
-export function runSubjects(record: RunRecord, options: { strict?: boolean } = {}): RunSubjects {
-  const outcome = decideRun(record, options);
+export function runSubjects(record: DecidedRun): RunSubjects {
+  const outcome = record.decision;
   const verdicts = nodeVerdicts(record);
   const passed = [
     ...verdicts.filter((verdict) => verdict.status !== 'fail').map((verdict) => verdict.subject),

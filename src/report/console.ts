@@ -1,6 +1,6 @@
 import type { JupyterKernelFacts } from '../engines/jupyter/target.js';
-import type { CaseAttempt, CaseResult, Outcome, RunRecord } from '../references/results.js';
-import { decideRun } from '../references/run-outcome.js';
+import type { CaseAttempt, CaseResult, Outcome } from '../references/results.js';
+import type { DecidedRun } from '../references/run-outcome.js';
 import { countOutcomes } from './counts.js';
 import { formatValue } from '../util/format-number.js';
 import { sanitizeText } from '../util/sanitize-text.js';
@@ -10,8 +10,6 @@ import { probeVerdicts } from './probe-view.js';
 export interface ConsoleOptions {
   /** ANSI colours; the CLI asks for them only when stdout is a terminal. */
   color?: boolean;
-  /** Warnings and skips count as failures (as `--strict` makes the exit code). */
-  strict?: boolean;
   /** Also print the lines each workload prints as the manual does. */
   showLines?: boolean;
 }
@@ -33,8 +31,8 @@ function safe(text: string, maxLength = SHOWN_LINE_MAX_LENGTH): string {
   return sanitizeText(text, { oneLine: true, maxLength });
 }
 
-/** A compact table of the cases, then ONE closing line fit for a Slurm drain reason. */
-export function renderConsole(record: RunRecord, options: ConsoleOptions = {}): string {
+/** A compact table of the cases, then ONE closing line fit for a Slurm drain reason (the run's stored decision). */
+export function renderConsole(record: DecidedRun, options: ConsoleOptions = {}): string {
   const paint = (code: keyof typeof COLOURS, text: string): string => (options.color ? `\u001b[${COLOURS[code]}m${text}\u001b[0m` : text);
   const rows = record.cases.map((c) => ({
     c,
@@ -60,7 +58,7 @@ export function renderConsole(record: RunRecord, options: ConsoleOptions = {}): 
     }
     if (advice.length > 0) lines.push(paint('dim', safe(`advice: ${advice.map((v) => `${v.subject} ${v.status}${v.reason ? ` (${v.reason})` : ''}`).join('; ')}`)));
   }
-  const decision = decideRun(record, options);
+  const decision = record.decision;
   // The verdict line has room for one unread source; each is named here with its fix.
   if (decision.cause.kind === 'unread-health') {
     for (const unread of decision.cause.sources) {
@@ -88,7 +86,7 @@ export function renderConsole(record: RunRecord, options: ConsoleOptions = {}): 
     if (c.jupyter) lines.push(paint('dim', `${' '.repeat(widths[0]! + 2)}${safe(describeKernel(c.jupyter))}`));
     if (options.showLines) for (const line of c.lines) lines.push(`${' '.repeat(widths[0]! + 2)}${safe(line)}`);
   }
-  const verdict = verdictLine(record, options);
+  const verdict = verdictLine(record);
   const outcome = verdict.split(' ')[1];
   const colourOf: Record<string, keyof typeof COLOURS> = { PASS: 'pass', WARN: 'warn', FAIL: 'fail', UNDECIDED: 'error' };
   lines.push(paint(colourOf[outcome ?? ''] ?? 'dim', verdict));
@@ -100,10 +98,10 @@ export function renderConsole(record: RunRecord, options: ConsoleOptions = {}): 
  * `mlcheck: FAIL lenet/tfjs test error 3.10% > 1%` or `mlcheck: PASS 4 cases (1 skipped)`. Its
  * first word after `mlcheck:` matches the exit code: FAIL 1, UNDECIDED 3, PASS and WARN 0.
  */
-export function verdictLine(record: RunRecord, options: Pick<ConsoleOptions, 'strict'> = {}): string {
+export function verdictLine(record: DecidedRun): string {
   const cases = record.cases;
   const counts = countOutcomes(cases);
-  const outcome = decideRun(record, options);
+  const outcome = record.decision;
   const word = outcome.status === 'undecided' ? 'UNDECIDED' : outcome.status.toUpperCase();
   const cause = outcome.cause;
   switch (cause.kind) {

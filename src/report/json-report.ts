@@ -1,6 +1,6 @@
 import type { ProbeSnapshot } from '../probe/index.js';
-import type { CaseResult, JudgedMetric, Outcome, RunRecord, RunSession } from '../references/results.js';
-import { decideRun, type RunStatus } from '../references/run-outcome.js';
+import type { CaseResult, JudgedMetric, Outcome, RunSession } from '../references/results.js';
+import type { DecidedRun, RunStatus } from '../references/run-outcome.js';
 import { runSubjects } from '../references/run-subjects.js';
 import { verdictLine } from './console.js';
 import { countOutcomes } from './counts.js';
@@ -41,14 +41,13 @@ export interface JsonReport {
   cases: ReportCase[];
 }
 
-/** The JSON report of a run: everything an operator or a script needs, in one versioned document. */
-export function buildJsonReport(record: RunRecord, options: { strict?: boolean } = {}): JsonReport {
-  const { session } = record;
-  const strict = options.strict === true;
+/** The JSON report of a run: everything an operator or a script needs, in one versioned document; its outcome is the run's stored decision. */
+export function buildJsonReport(record: DecidedRun): JsonReport {
+  const { session, decision } = record;
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     kind: REPORT_KIND,
-    outcome: { status: decideRun(record, { strict }).status, summary: verdictLine(record, { strict }), strict, subjects: runSubjects(record, { strict }).failed },
+    outcome: { status: decision.status, summary: verdictLine(record), strict: decision.strict, subjects: runSubjects(record).failed },
     session: {
       id: session.id,
       host: session.host,

@@ -1,6 +1,6 @@
 import type { Verdict } from '../probe/index.js';
-import type { CaseResult, RunRecord } from '../references/results.js';
-import { nodeVerdicts } from '../references/run-outcome.js';
+import type { CaseResult } from '../references/results.js';
+import { nodeVerdicts, type DecidedRun } from '../references/run-outcome.js';
 import { countOutcomes } from './counts.js';
 import { describeMetric } from './format.js';
 import { probeVerdicts } from './probe-view.js';
@@ -9,13 +9,13 @@ import { escapeXml } from './xml-escape.js';
 /**
  * JUnit XML as CI dashboards read it: one <testcase> per node verdict that decides the node
  * (gpu-driver, gpu-count, installed packages) and one per case; fail -> <failure>, error ->
- * <error>, skip -> <skipped> (a <failure> under --strict, as it fails the run); warn stays a
- * passing test with its reason in <system-out> (the runner already turns warn into fail under
- * --strict). Metrics are <properties>.
+ * <error>, skip -> <skipped> (a <failure> when the run was decided under --strict, as it failed
+ * the run); warn stays a passing test with its reason in <system-out> (the runner already turns
+ * warn into fail under --strict). Metrics are <properties>.
  */
-export function renderJunit(record: RunRecord, options: { strict?: boolean } = {}): string {
+export function renderJunit(record: DecidedRun): string {
   const { session } = record;
-  const strict = options.strict === true;
+  const strict = record.decision.strict;
   const cases = strict ? record.cases.map(skipFailsUnderStrict) : record.cases;
   const verdicts = nodeVerdicts(record);
   const counts = countOutcomes([...cases, ...verdicts.map(verdictOutcome)]);

@@ -1,5 +1,5 @@
-import { OUTCOMES, type RunRecord } from '../references/results.js';
-import { decideRun, type RunStatus } from '../references/run-outcome.js';
+import { OUTCOMES } from '../references/results.js';
+import type { DecidedRun, RunStatus } from '../references/run-outcome.js';
 import { gpuHealthFamilies, probeHealth } from './gpu-health-metrics.js';
 import { probeVerdicts } from './probe-view.js';
 
@@ -13,7 +13,8 @@ const PROBE_STATUSES = ['pass', 'warn', 'fail', 'skip'] as const;
  */
 const RUN_STATUSES: readonly RunStatus[] = ['pass', 'warn', 'fail', 'undecided'];
 
-export function renderPrometheus(record: RunRecord, options: { strict?: boolean } = {}): string {
+/** The run's textfile; mlcheck_run_outcome is its stored decision. */
+export function renderPrometheus(record: DecidedRun): string {
   const { session, cases } = record;
   const out: string[] = [];
   const family = (name: string, help: string, samples: string[]): void => {
@@ -21,7 +22,7 @@ export function renderPrometheus(record: RunRecord, options: { strict?: boolean 
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, ...samples);
   };
 
-  const status = decideRun(record, options).status;
+  const status = record.decision.status;
   family(
     'mlcheck_run_outcome',
     'What the last mlcheck run decided about the node: 1 for the actual status (fail exits 1 and may drain; undecided exits 3 and never drains), 0 for the others.',

@@ -6,7 +6,7 @@ import { gpuRecordsOf, type GpuRecord, type ProbeSnapshot } from '../probe/index
  * that are in scope (inside a job, only the job's, matched by identity: probe/job-gpu-identity.ts;
  * each GPU's record says whether it is one, probe/gpu-records.ts),
  * numbered as the case processes see them (by PCI address: CUDA_DEVICE_ORDER=PCI_BUS_ID, or a
- * CUDA_VISIBLE_DEVICES of UUIDs in that order, cli/job-gpu-env.ts), each with why it must be left
+ * CUDA_VISIBLE_DEVICES of UUIDs in that order, check/job-gpu-scope.ts), each with why it must be left
  * alone, if it must.
  */
 export function gpusToComputeOn(probe: ProbeSnapshot | null): ComputeGpu[] {

@@ -1,14 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { hasNvidiaGpus, type ProbeFacts, type ProbeSnapshot } from '../../probe/index.js';
-import { aggregateRepetitions } from '../../references/bench-medians.js';
+import { checkNode } from '../../check/check-node.js';
+import type { CheckEvent } from '../../check/types.js';
+import type { ProbeFacts, ProbeSnapshot } from '../../probe/index.js';
 import { findNodeClass, matchNodeClass, nodeClassFor, nodeIdentity } from '../../references/node-class.js';
 import { loadNodeReferences, type NodeClass, type NodeReferenceFile } from '../../references/node-references.js';
 import { referencesFromBench, upsertNodeClass } from '../../references/reference-writer.js';
 import type { RunRecord } from '../../references/results.js';
-import type { PlanRequest } from '../../runner/types.js';
-import { runPlan } from '../../runner/run.js';
 import { defaultRunFolder } from '../../runner/default-run-folder.js';
 import { formatValue } from '../../util/format-number.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
@@ -18,8 +17,8 @@ import type { ProfileId } from '../../workloads/types.js';
 import type { CliContext } from '../context.js';
 import { fractionParser, parsePositiveInteger } from '../option-parsers.js';
 import { checkReportTargets, deliverRun } from '../report-output.js';
-import { planRequest, takeProbe, withInterruptSignal } from '../run-support.js';
-import { scopeCasesToJobGpus } from '../job-gpu-env.js';
+import { checkProgressPrinter } from '../check-progress.js';
+import { interruptibleBy, planRequest } from '../run-support.js';
 import { addCaseOptions, probeOptions, type CaseFlags } from '../shared-options.js';
 
 /** The workloads whose numbers say how fast a node is (hello and iris are too small to time). */
@@ -64,48 +63,37 @@ export function registerBench(program: Command, context: CliContext): void {
       const request = await planRequest(flags, context);
       checkReportTargets(flags);
       const referenceFile = loadNodeReferences(flags.references);
-      const { probe, nodeClass } = await takeProbe(context, probeOptions(flags), (facts) => selectNodeClass(referenceFile, flags, facts), referenceFile);
-      scopeCasesToJobGpus(probe, context);
-      context.err(describeNodeClass(referenceFile, nodeClass, probe));
-      const selected = workloads.length ? workloads : defaultWorkloads(nodeClass, flags.profile);
-
-      const outDir = path.resolve(flags.out ?? defaultRunFolder(`bench-${new Date().toISOString().replace(/[:.]/g, '-')}`));
-      const records = await runRepetitions(selected, request, flags, outDir, probe, context);
-      const aggregated = aggregateRepetitions(records, { nodeClass, strict: flags.strict === true });
-      aggregated.session.outDir = outDir;
+      const { probe, nodeClass, record: aggregated } = await checkNode({
+        probe: { probe: probeOptions(flags), chooseNodeClass: (facts) => selectNodeClass(referenceFile, flags, facts), references: referenceFile },
+        cases: (node) => {
+          context.err(describeNodeClass(referenceFile, node.nodeClass, node.probe));
+          const selected = workloads.length ? workloads : defaultWorkloads(node.nodeClass, flags.profile);
+          const outDir = path.resolve(flags.out ?? defaultRunFolder(`bench-${new Date().toISOString().replace(/[:.]/g, '-')}`));
+          return { kind: 'repeat', plan: { ...request, workloads: selected, outDir }, repetitions: flags.repeat };
+        },
+        strict: flags.strict === true,
+        commandLine: process.argv.slice(1),
+        interruptible: interruptibleBy(context, 'reporting the repetitions done'),
+        onEvent: benchProgressPrinter(context),
+      });
 
       for (const c of aggregated.cases) {
         const samples = (c.details.bench as { samples?: Record<string, number[]> } | undefined)?.samples ?? {};
         for (const [name, values] of Object.entries(samples)) context.err(`  ${c.id} ${name}: ${values.map(formatValue).join(', ')} (median ${formatValue(c.metrics[name]?.value ?? Number.NaN)})`);
       }
       if (flags.saveReference) saveReference(flags, aggregated, referenceFile, nodeClass, probe, context);
-      deliverRun(context, aggregated, { json: flags.json, junit: flags.junit, prom: flags.prom }, flags.strict === true);
+      deliverRun(context, aggregated, { json: flags.json, junit: flags.junit, prom: flags.prom });
     });
 }
 
-async function runRepetitions(workloads: string[], request: Omit<PlanRequest, 'workloads' | 'seed'>, flags: BenchFlags, outDir: string, probe: ProbeSnapshot | null, context: CliContext): Promise<RunRecord[]> {
-  return withInterruptSignal(context, 'reporting the repetitions done', async (signal) => {
-    const records: RunRecord[] = [];
-    for (let repetition = 1; repetition <= flags.repeat; repetition++) {
-      context.err(`repetition ${repetition} of ${flags.repeat}`);
-      const record = await runPlan({
-        ...request,
-        workloads,
-        seed: repetition,
-        outDir: path.join(outDir, `repetition-${repetition}`),
-        gpuPresent: probe !== null && hasNvidiaGpus(probe),
-        probe,
-        commandLine: process.argv.slice(1),
-        signal,
-        onEvent: (event) => {
-          if (event.type === 'case-end') context.err(`  ${event.result.id}: ${event.result.outcome}${event.result.reason ? ` (${event.result.reason.split('\n')[0]})` : ''}`);
-        },
-      });
-      records.push(record);
-      if (record.session.interrupted) break;
-    }
-    return records;
-  });
+/** A bench's progress: the probe's trouble and the job's GPUs as `run` prints them, then each repetition and each case's end. */
+function benchProgressPrinter(context: CliContext): (event: CheckEvent) => void {
+  const checkEvents = checkProgressPrinter(context);
+  return (event) => {
+    if (event.type === 'probe-failed' || event.type === 'gpus-scoped') checkEvents(event);
+    else if (event.type === 'repetition') context.err(`repetition ${event.repetition} of ${event.of}`);
+    else if (event.type === 'case-end') context.err(`  ${event.result.id}: ${event.result.outcome}${event.result.reason ? ` (${event.result.reason.split('\n')[0]})` : ''}`);
+  };
 }
 
 function saveReference(flags: BenchFlags, aggregated: RunRecord, referenceFile: NodeReferenceFile, nodeClass: NodeClass | null, probe: ProbeSnapshot | null, context: CliContext): void {

@@ -1,21 +1,19 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { hasNvidiaGpus } from '../../probe/index.js';
+import { checkNode, type CheckedNode } from '../../check/check-node.js';
 import { matchNodeClass } from '../../references/node-class.js';
 import { loadNodeReferences } from '../../references/node-references.js';
-import type { RunRecord } from '../../references/results.js';
 import type { PlanRequest } from '../../runner/types.js';
 import { resumeContradictions } from '../../runner/resume-check.js';
 import { readRunState } from '../../runner/run-dir.js';
 import { defaultRunFolder } from '../../runner/default-run-folder.js';
-import { resumeRun, runPlan, type ExecuteOptions, type RunEvent } from '../../runner/run.js';
 import { UsageError } from '../../util/errors.js';
 import { builtinWorkloads } from '../../workloads/index.js';
 import type { CliContext } from '../context.js';
 import { parsePositiveNumber } from '../option-parsers.js';
 import { checkReportTargets, deliverRun } from '../report-output.js';
-import { planRequest, takeProbe, testWorkloadModules, withInterruptSignal } from '../run-support.js';
-import { scopeCasesToJobGpus } from '../job-gpu-env.js';
+import { checkProgressPrinter } from '../check-progress.js';
+import { interruptibleBy, planRequest, testWorkloadModules } from '../run-support.js';
 import { PYTHON_OPTIONS } from '../python-options.js';
 import { addCaseOptions, probeOptions, sharedOption, type CaseFlags } from '../shared-options.js';
 
@@ -25,8 +23,6 @@ export interface RunFlags extends CaseFlags {
   probe: boolean;
   /** Stop the whole run after this many seconds (the cases not finished are undecided). */
   deadline?: number;
-  /** Run a case once more after a crash or a hang that counted as fail (`slurm check` sets it; no option of `run`). */
-  retryTransientFailures?: boolean;
 }
 
 /** The run options that shape its plan, by flag: given with --resume, each must say what the resumed run said. */
@@ -84,46 +80,31 @@ export function registerRun(program: Command, context: CliContext): void {
     .option('--no-probe', 'do not take a hardware probe snapshot first (and so match no node class, nor scope the cases to a job\'s GPUs)')
     .action(async (workloads: string[], flags: RunFlags, self: Command) => {
       if (flags.resume !== undefined && workloads.length === 0) await refuseResumeContradictions(flags.resume, flags, self, context);
-      const record = await runCommand(workloads, flags, context);
-      deliverRun(context, record, { json: flags.json, junit: flags.junit, prom: flags.prom }, flags.strict === true);
+      const { record } = await checkRun(workloads, flags, context);
+      deliverRun(context, record, { json: flags.json, junit: flags.junit, prom: flags.prom });
     });
 }
 
-export async function runCommand(workloads: string[], flags: RunFlags, context: CliContext): Promise<RunRecord> {
+/** `mlcheck run`: the options checked, then the check of this node (check/check-node.ts) with its progress printed. */
+async function checkRun(workloads: string[], flags: RunFlags, context: CliContext): Promise<CheckedNode> {
   const request = await planRequest(flags, context);
   checkReportTargets(flags);
   if (flags.resume && workloads.length > 0) throw new UsageError('--resume takes the plan of the interrupted run; give no workloads with it');
   // Refused before anything runs: a planted ./mlcheck-runs link is exit 2, not a probe later.
   const outDir = flags.resume ? null : (flags.out ?? defaultRunFolder(new Date().toISOString().replace(/[:.]/g, '-')));
   const references = loadNodeReferences(flags.references);
-  // The deadline covers the probe too: a driver slow to answer counts against it.
-  const deadlineAt = flags.deadline === undefined ? undefined : Date.now() + flags.deadline * 1000;
-  return withInterruptSignal(context, 'writing the report', async (signal) => {
-    const { probe, nodeClass } = flags.probe
-      ? await takeProbe(context, probeOptions(flags), (facts) => matchNodeClass(references, facts), references)
-      : { probe: null, nodeClass: null };
-    scopeCasesToJobGpus(probe, context);
-    const execute: ExecuteOptions = {
-      probe,
-      commandLine: process.argv.slice(1),
-      signal,
-      onEvent: progressPrinter(context),
-      strict: flags.strict === true,
-      nodeClass,
-      ...(deadlineAt !== undefined && { deadlineAt }),
-      ...(flags.retryTransientFailures === true && { retryTransientFailures: true }),
-    };
-    if (outDir === null) return resumeRun(flags.resume!, execute);
-    return runPlan({
-      ...execute,
-      ...request,
-      workloads,
-      seed: flags.seed,
-      outDir,
-      gpuPresent: probe !== null && hasNvidiaGpus(probe),
-      extraWorkloadModules: testWorkloadModules(),
-    });
-  }, flags.deadline === undefined ? {} : { deadlineSeconds: flags.deadline });
+  return checkNode({
+    probe: flags.probe ? { probe: probeOptions(flags), chooseNodeClass: (facts) => matchNodeClass(references, facts), references } : null,
+    cases: () =>
+      outDir === null
+        ? { kind: 'resume', outDir: flags.resume! }
+        : { kind: 'plan', plan: { ...request, workloads, seed: flags.seed, outDir, extraWorkloadModules: testWorkloadModules() } },
+    strict: flags.strict === true,
+    ...(flags.deadline !== undefined && { deadlineSeconds: flags.deadline }),
+    commandLine: process.argv.slice(1),
+    interruptible: interruptibleBy(context, 'writing the report'),
+    onEvent: checkProgressPrinter(context),
+  });
 }
 
 /** Exit 2 naming every plan option given with --resume that the resumed run did not use. */
@@ -151,37 +132,4 @@ async function refuseResumeContradictions(dir: string, flags: RunFlags, command:
     found: contradictions.map((c) => `${c.flag} ${c.given}`).join('; '),
     fix: 'drop these options to finish the run as it was planned, or start a new run without --resume',
   });
-}
-
-function progressPrinter(context: CliContext): (event: RunEvent) => void {
-  let lastPrint = 0;
-  return (event) => {
-    switch (event.type) {
-      case 'case-start':
-        context.err(`[${event.index + 1}/${event.total}] ${event.spec.id} (${event.spec.profile}, timeout ${event.spec.timeoutSeconds} s${event.watchdogSeconds < event.spec.timeoutSeconds ? `, cut to ${event.watchdogSeconds.toFixed(1)} s by the deadline` : ''})`);
-        break;
-      case 'case-progress': {
-        const now = Date.now();
-        if (now - lastPrint < 1000) return;
-        lastPrint = now;
-        const e = event.event;
-        const parts = [
-          e.epoch !== undefined ? `epoch ${e.epoch}` : '',
-          e.step !== undefined ? `step ${e.step}${e.totalSteps ? `/${e.totalSteps}` : ''}` : '',
-          e.loss !== undefined ? `loss ${e.loss.toFixed(4)}` : '',
-        ].filter(Boolean);
-        context.err(`    ${e.phase}: ${parts.length ? parts.join(', ') : e.message}`);
-        break;
-      }
-      case 'case-retry':
-        context.err(`    -> ${event.result.id} ${event.result.outcome} [${event.result.failPhase}]: ${event.result.reason?.split('\n')[0] ?? ''}; running it once more (a crash or hang counts only if it repeats)`);
-        break;
-      case 'case-end':
-        context.err(`    -> ${event.result.id} ${event.result.outcome}${event.result.reason ? `: ${event.result.reason.split('\n')[0]}` : ''}`);
-        break;
-      case 'case-reused':
-        context.err(`    ${event.result.id}: kept from the interrupted run (${event.result.outcome})`);
-        break;
-    }
-  };
 }

@@ -1,33 +1,23 @@
-import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { verdictLine } from '../../report/console.js';
-import type { RunRecord } from '../../references/results.js';
-import { decideRun } from '../../references/run-outcome.js';
-import { actionCommand, applyNodeAction } from '../../slurm/node-actions.js';
-import { decideNodeAction, type CheckVerdict, type NodeAction } from '../../slurm/drain-policy.js';
-import { formatDrainReason } from '../../slurm/drain-reason.js';
-import { runSubjects } from '../../references/run-subjects.js';
-import { readNodeState } from '../../slurm/node-state.js';
-import { renderSlurmActionMetrics } from '../../slurm/prometheus.js';
-import { compareReports, renderCompare } from '../../report/compare.js';
 import { loadNodeReferences } from '../../references/node-references.js';
-import { expandNodeList, partitionNodes, sweepNodes, type SweepNode } from '../../slurm/sweep.js';
-import { UsageError, describeError } from '../../util/errors.js';
-import { sanitizeText } from '../../util/sanitize-text.js';
-import { createPrivateDirectory } from '../../util/private-directory.js';
+import { renderCompare } from '../../report/compare.js';
+import { describeAction } from '../../slurm/describe-action.js';
+import { checkSlurmNode } from '../../slurm/health-check.js';
+import { renderSlurmActionMetrics } from '../../slurm/prometheus.js';
+import { shellQuote } from '../../slurm/shell-quote.js';
+import { sweepFleet } from '../../slurm/sweep-fleet.js';
+import { renderSweepTable } from '../../slurm/sweep-table.js';
+import { UsageError } from '../../util/errors.js';
 import type { ProfileId } from '../../workloads/types.js';
+import { checkProgressPrinter } from '../check-progress.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../context.js';
 import { helpExamples } from '../help-examples.js';
 import { fractionParser, parsePositiveNumber } from '../option-parsers.js';
-import { withInterruptSignal } from '../run-support.js';
-import { addNodeOptions, sharedOption, type NodeExpectationFlags } from '../shared-options.js';
-import { chosenDataDir } from '../../datasets/locations.js';
-import { deliverRun } from '../report-output.js';
-import { runCommand, type RunFlags } from './run.js';
-import { shellQuote } from '../../slurm/shell-quote.js';
-
+import { checkReportTargets, deliverRun } from '../report-output.js';
+import { interruptibleBy, planRequest, testWorkloadModules } from '../run-support.js';
+import { addNodeOptions, probeOptions, sharedOption, type NodeExpectationFlags } from '../shared-options.js';
 /** Inside Slurm's 60 s limit on a HealthCheckProgram, with room for start-up and scontrol. */
 export const DEFAULT_CHECK_DEADLINE_SECONDS = 45;
 
@@ -131,165 +121,69 @@ interface SweepFlags {
   dryRun?: boolean;
 }
 
+/** `slurm sweep`: the options checked, the sweep (slurm/sweep-fleet.ts) with its progress, then its tables and drains printed. */
 async function slurmSweep(flags: SweepFlags, context: CliContext): Promise<number> {
   if ((flags.nodes === undefined) === (flags.partition === undefined)) throw new UsageError('give exactly one of --nodes and --partition', { fix: 'mlcheck slurm sweep --nodes node[01-04] --out /shared/mlcheck/sweep' });
-  const out = path.resolve(flags.out);
-  let nodes: string[];
-  try {
-    nodes = flags.nodes !== undefined ? await expandNodeList(flags.nodes) : await partitionNodes(flags.partition!);
-  } catch (error) {
-    throw new UsageError(`cannot list the nodes: ${describeError(error)}`, { fix: 'check the node list or partition name with sinfo' });
-  }
-  if (nodes.length === 0) throw new UsageError(`no node in ${flags.nodes ?? `partition ${flags.partition}`}`);
-  const dataDir = chosenDataDir(flags.dataDir);
-  const runArgs = ['--profile', flags.profile, ...(dataDir !== undefined ? ['--data-dir', dataDir] : []), ...(flags.strict ? ['--strict'] : [])];
-  const mlcheck = [process.execPath, path.resolve(process.argv[1] ?? 'bin/mlcheck.js')];
   let last = '';
-  const results = await withInterruptSignal(context, 'cancelling the jobs (scancel) and reporting what finished', (signal) =>
-    sweepNodes({
-      nodes,
-      out,
-      mlcheck,
-      runArgs,
-      timeLimitMinutes: Math.ceil(flags.timeLimit),
-      signal,
-      onProgress: (progress) => {
-        const line = `sweep: ${progress.done}/${progress.total} done, running: ${progress.running.join(', ') || '-'}, pending: ${progress.pending.join(', ') || '-'}`;
-        if (line !== last) context.err(line);
-        last = line;
-      },
-    }),
-  );
-
-  // A node is the one its job was submitted to, never the host its report names (all jobs of a test cluster share one host name).
-  const named = results.flatMap((r) => (r.report !== null && r.loaded !== null ? [{ file: r.report, report: { ...r.loaded, session: { ...r.loaded.session, host: r.node } } }] : []));
-  const comparison = compareReports(named, { tolerance: flags.tolerance, rules: loadNodeReferences().metrics });
-  if (named.length > 0) context.out(renderCompare(comparison));
-  const outliers = [...new Set(comparison.flags.filter((f) => f.kind === 'worse-than-fleet').map((f) => f.node))];
-
-  context.out(renderSweepTable(results, outliers));
-  const failed = results.filter((r) => r.status === 'fail');
-  const failedTargets = failed.map((r) => ({
-    source: 'sweep' as const,
-    node: r.node,
-    subjects: r.subjects,
-    reason: formatDrainReason({ source: 'sweep', profile: flags.profile, subjects: r.subjects, word: 'FAIL', detail: r.detail }),
-  }));
-  const outlierTargets = outliers
-    .filter((n) => !failed.some((r) => r.node === n))
-    .map((n) => {
-      const slow = comparison.flags.flatMap((f) => (f.node === n && f.kind === 'worse-than-fleet' ? [f] : []));
-      const subjects = [...new Set(slow.map((f) => f.caseKey))];
-      return { source: 'outlier' as const, node: n, subjects, reason: formatDrainReason({ source: 'outlier', profile: slow[0]?.profile ?? flags.profile, subjects, word: 'SLOW', detail: slow[0]?.message ?? 'slower than its peers' }) };
-    });
-  for (const target of [...(flags.drain ? failedTargets : []), ...(flags.drainOutliers ? outlierTargets : [])]) {
-    // One node that cannot be drained (scontrol refused, slurmctld not answering) never keeps the others from being drained.
-    try {
-      const state = await readNodeState(target.node);
-      const action = decideNodeAction(state, { source: target.source, verdict: 'fail', drainReason: target.reason, passed: [], failed: target.subjects });
-      const command = actionCommand(target.node, action);
-      if (command === null) context.err(`${target.node}: ${action.why}`);
-      else if (flags.dryRun) context.out(`dry run: ${command.map(shellQuote).join(' ')}`);
-      else {
-        await applyNodeAction(target.node, action);
-        context.err(`${target.node}: ${describeAction(target.node, action)}`);
-      }
-    } catch (error) {
-      context.err(`${target.node}: not drained: ${describeError(error)}`);
-    }
-  }
-  if (failed.length > 0 || (flags.drainOutliers && outliers.length > 0)) return EXIT.failed;
-  // An interrupted or incomplete sweep has not shown the fleet healthy.
-  return results.some((r) => r.status === 'undecided' || r.status === 'not started') ? EXIT.undecided : EXIT.ok;
-}
-
-/** The details come from the nodes' reports and from Slurm: each cell is sanitised onto one line. */
-const DETAIL_MAX_LENGTH = 300;
-
-function renderSweepTable(results: readonly SweepNode[], outliers: readonly string[]): string {
-  const cell = (text: string, maxLength = 100): string => sanitizeText(text, { oneLine: true, maxLength });
-  const rows = results.map((r) => [
-    cell(r.node),
-    outliers.includes(r.node) && r.status === 'pass' ? 'pass (outlier)' : r.status,
-    r.jobId === null ? '-' : cell(`${r.jobId} ${r.jobState ?? ''}`.trim()),
-    cell(r.detail, DETAIL_MAX_LENGTH),
-  ]);
-  const header = ['NODE', 'STATUS', 'JOB', 'DETAIL'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const format = (row: string[]): string => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ');
-  const counts = (['fail', 'undecided', 'not started', 'skipped'] as const).map((status) => `${results.filter((r) => r.status === status).length} ${status}`);
-  return [format(header), ...rows.map(format), `sweep: ${results.length} nodes, ${results.filter((r) => r.status === 'pass').length} passed, ${counts.join(', ')}, ${outliers.length} outliers`].join('\n');
-}
-
-async function slurmCheck(workloads: string[], flags: CheckFlags, context: CliContext): Promise<number> {
-  const node = flags.node ?? process.env.SLURMD_NODENAME ?? os.hostname().split('.')[0] ?? os.hostname();
-  const runFlags: RunFlags = {
+  const swept = await sweepFleet({
+    select: flags.nodes !== undefined ? { nodes: flags.nodes } : { partition: flags.partition! },
     profile: flags.profile,
-    seed: 1,
-    probe: true,
-    deadline: flags.deadline,
-    // A crash or hang seen once is not worth a drain: it must repeat (docs/slurm.md).
-    retryTransientFailures: true,
-    // Not a fixed name under /tmp: a root health check must not write where another user can plant a link.
-    out: flags.out ?? createPrivateDirectory('mlcheck-slurm-check-'),
+    out: path.resolve(flags.out),
     ...(flags.dataDir !== undefined && { dataDir: flags.dataDir }),
-    ...(flags.json !== undefined && { json: flags.json }),
-    ...(flags.expectGpus !== undefined && { expectGpus: flags.expectGpus }),
-    ...(flags.requirePackage !== undefined && { requirePackage: flags.requirePackage }),
-    ...(flags.prolog === true && { checkGpuProcesses: true, prolog: true }),
-    ...(flags.gpuTimeout !== undefined && { gpuTimeout: flags.gpuTimeout }),
-  };
-  const record = await runCommand(workloads, runFlags, context);
-  const verdict = checkVerdict(record);
-  const summary = verdictLine(record);
-  const subjects = runSubjects(record);
+    strict: flags.strict === true,
+    timeLimitMinutes: flags.timeLimit,
+    tolerance: flags.tolerance,
+    drain: flags.drain === true,
+    drainOutliers: flags.drainOutliers === true,
+    dryRun: flags.dryRun === true,
+    mlcheck: [process.execPath, path.resolve(process.argv[1] ?? 'bin/mlcheck.js')],
+    interruptible: interruptibleBy(context, 'cancelling the jobs (scancel) and reporting what finished'),
+    onProgress: (progress) => {
+      const line = `sweep: ${progress.done}/${progress.total} done, running: ${progress.running.join(', ') || '-'}, pending: ${progress.pending.join(', ') || '-'}`;
+      if (line !== last) context.err(line);
+      last = line;
+    },
+  });
+  if (swept.compared > 0) context.out(renderCompare(swept.comparison));
+  context.out(renderSweepTable(swept.results, swept.outliers));
+  for (const drain of swept.drains) {
+    if (drain.kind === 'left') context.err(`${drain.node}: ${drain.why}`);
+    else if (drain.kind === 'dry-run') context.out(`dry run: ${drain.command.map(shellQuote).join(' ')}`);
+    else if (drain.kind === 'done') context.err(`${drain.node}: ${drain.description}`);
+    else context.err(`${drain.node}: not drained: ${drain.error}`);
+  }
+  return swept.verdict === 'fail' ? EXIT.failed : swept.verdict === 'undecided' ? EXIT.undecided : EXIT.ok;
+}
 
-  if (flags.prolog) {
-    deliverRun(context, record, { json: flags.json, prom: flags.prom }, false);
+/** `slurm check`: the options checked, the check and its action (slurm/health-check.ts), then the report, what was done, and the exit code. */
+async function slurmCheck(workloads: string[], flags: CheckFlags, context: CliContext): Promise<number> {
+  const request = await planRequest({ profile: flags.profile, ...(flags.dataDir !== undefined && { dataDir: flags.dataDir }) }, context);
+  checkReportTargets({ json: flags.json });
+  const checked = await checkSlurmNode({
+    ...(flags.node !== undefined && { node: flags.node }),
+    profile: flags.profile,
+    plan: () => ({ ...request, workloads, extraWorkloadModules: testWorkloadModules() }),
+    ...(flags.out !== undefined && { out: flags.out }),
+    probe: probeOptions({ ...flags, ...(flags.prolog === true && { checkGpuProcesses: true, prolog: true }) }),
+    references: loadNodeReferences(),
+    deadlineSeconds: flags.deadline,
+    prolog: flags.prolog === true,
+    dryRun: flags.dryRun === true,
+    commandLine: process.argv.slice(1),
+    interruptible: interruptibleBy(context, 'writing the report'),
+    onEvent: checkProgressPrinter(context),
+  });
+  const { record, node, verdict } = checked;
+  if (checked.mode === 'prolog') {
+    deliverRun(context, record, { json: flags.json, prom: flags.prom });
     if (verdict === 'undecided') context.err(`mlcheck slurm check: undecided on ${node}: the job runs (a prolog never fails on "unknown")`);
     return verdict === 'fail' ? EXIT.failed : EXIT.ok;
   }
-
-  let action: NodeAction;
-  let actionError: string | null = null;
-  try {
-    const state = await readNodeState(node);
-    const drainReason = formatDrainReason({ source: 'check', profile: flags.profile, subjects: subjects.failed, word: 'FAIL', detail: summary });
-    action = decideNodeAction(state, { source: 'check', verdict, drainReason, passed: subjects.passed, failed: subjects.failed });
-  } catch (error) {
-    action = { kind: 'none', why: `could not read the state of ${node}: ${describeError(error)}` };
-    actionError = action.why;
-  }
-  const command = actionCommand(node, action);
-  if (command !== null && flags.dryRun) {
-    context.out(`dry run: ${command.map(shellQuote).join(' ')}`);
-  } else if (command !== null) {
-    try {
-      await applyNodeAction(node, action);
-    } catch (error) {
-      actionError = `${action.kind} of ${node} failed: ${describeError(error)}`;
-    }
-  }
-  deliverRun(context, record, { json: flags.json, prom: flags.prom }, false, flags.prom === undefined ? undefined : renderSlurmActionMetrics(node, action, actionError === null));
-  const done = actionError === null ? describeAction(node, action, flags.dryRun === true && command !== null) : actionError;
+  const { action, command, actionError } = checked;
+  if (command !== null && checked.dryRun) context.out(`dry run: ${command.map(shellQuote).join(' ')}`);
+  deliverRun(context, record, { json: flags.json, prom: flags.prom }, flags.prom === undefined ? undefined : renderSlurmActionMetrics(node, action, actionError === null));
+  const done = actionError === null ? describeAction(node, action, checked.dryRun) : actionError;
   context.err(`mlcheck slurm check: ${done}${verdict === 'undecided' ? ' (undecided: the check could not decide; never a drain)' : ''}`);
   // Slurm ignores a health check's exit code; 0 says it acted, 3 that scontrol could not be used.
   return actionError === null ? EXIT.ok : EXIT.undecided;
-}
-
-function checkVerdict(record: RunRecord): CheckVerdict {
-  const status = decideRun(record).status;
-  return status === 'fail' ? 'fail' : status === 'undecided' ? 'undecided' : 'pass';
-}
-
-/** What was done to the node ("drained node001: ..."), or with `dryRun` what would be ("would drain node001: ..."). */
-function describeAction(node: string, action: NodeAction, dryRun = false): string {
-  switch (action.kind) {
-    case 'drain':
-      return `${dryRun ? 'would drain' : 'drained'} ${node}: ${action.reason}`;
-    case 'resume':
-      return `${dryRun ? 'would resume' : 'resumed'} ${node} (${action.why})`;
-    case 'none':
-      return action.why;
-  }
 }

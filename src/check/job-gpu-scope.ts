@@ -1,6 +1,5 @@
 import type { ProbeSnapshot } from '../probe/index.js';
 import { gpusToComputeOn } from '../runner/compute-gpus.js';
-import type { CliContext } from './context.js';
 
 export interface ScopeCasesOptions {
   /** The environment the case processes inherit; default process.env. */
@@ -17,28 +16,26 @@ export interface ScopeCasesOptions {
  *    its indices count in CUDA's default order (the fastest GPU first), which the case processes'
  *    CUDA_DEVICE_ORDER=PCI_BUS_ID would turn into other GPUs on a node of mixed models.
  * The UUIDs go in PCI bus order, so that CUDA's ordinals in the cases are the runner's.
+ * Returns what it changed, in a line for the operator; null when it changed nothing.
  */
-export function scopeCasesToJobGpus(probe: ProbeSnapshot | null, context: CliContext, options: ScopeCasesOptions = {}): void {
+export function scopeCasesToJobGpus(probe: ProbeSnapshot | null, options: ScopeCasesOptions = {}): string | null {
   const env = options.env ?? process.env;
-  if (probe === null) return;
+  if (probe === null) return null;
   const scope = probe.jobScope;
   const given = env.CUDA_VISIBLE_DEVICES;
   const inScope = gpusToComputeOn(probe);
   const byUuid = inScope.length > 0 && inScope.every((gpu) => gpu.uuid !== null) ? inScope.map((gpu) => gpu.uuid!).join(',') : null;
   if (given !== undefined) {
     // A MIG instance is not a GPU of the list; a list of UUIDs in PCI bus order is already this one.
-    if (byUuid === null || byUuid === given || /MIG-/i.test(given)) return;
+    if (byUuid === null || byUuid === given || /MIG-/i.test(given)) return null;
     env.CUDA_DEVICE_ORDER = 'PCI_BUS_ID';
     env.CUDA_VISIBLE_DEVICES = byUuid;
-    context.err(`mlcheck: the cases see CUDA_VISIBLE_DEVICES=${given} by UUID (CUDA_DEVICE_ORDER=PCI_BUS_ID CUDA_VISIBLE_DEVICES=${byUuid}), so that its indices cannot name other GPUs in another device order`);
-    return;
+    return `mlcheck: the cases see CUDA_VISIBLE_DEVICES=${given} by UUID (CUDA_DEVICE_ORDER=PCI_BUS_ID CUDA_VISIBLE_DEVICES=${byUuid}), so that its indices cannot name other GPUs in another device order`;
   }
-  if (scope === null || scope.cudaVisibleDevices === null) return;
+  if (scope === null || scope.cudaVisibleDevices === null) return null;
   const visible = scope.cudaVisibleDevices === '' ? '' : byUuid ?? scope.cudaVisibleDevices;
   env.CUDA_DEVICE_ORDER = 'PCI_BUS_ID';
   env.CUDA_VISIBLE_DEVICES = visible;
   const gpus = scope.gpus.map((gpu) => `GPU ${gpu.name} = ${gpu.pciBusId ?? 'PCI address unknown'}${gpu.gpuIndex === null ? ' (does not answer)' : ''}`);
-  context.err(
-    `mlcheck: the cases see only the job's GPUs (${scope.source}=${scope.value}${gpus.length > 0 ? `: ${gpus.join(', ')}` : ': none'}): CUDA_DEVICE_ORDER=PCI_BUS_ID CUDA_VISIBLE_DEVICES=${visible === '' ? '""' : visible}`,
-  );
+  return `mlcheck: the cases see only the job's GPUs (${scope.source}=${scope.value}${gpus.length > 0 ? `: ${gpus.join(', ')}` : ': none'}): CUDA_DEVICE_ORDER=PCI_BUS_ID CUDA_VISIBLE_DEVICES=${visible === '' ? '""' : visible}`;
 }
