@@ -13,6 +13,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildStandInOrt, type StandInOrt } from './fake-ort-providers/harness.js';
 import { buildFakeDrivers, type FakeDriverDirs } from './fake-nvidia/harness.js';
+import { fakeProcfs } from './helpers/fake-node.js';
 import { cliPath } from './helpers/paths.js';
 
 let drivers: FakeDriverDirs;
@@ -57,7 +58,8 @@ function mlcheck(args: string[], scenario: string, options: { cudaLibraries?: bo
 function runOnFakeNode(args: string[], scenario: string, options: { cudaLibraries?: boolean }): Promise<Run> {
   const outDir = mkdtempSync(path.join(os.tmpdir(), 'mlcheck-gpu-trials-'));
   const libraryPath = [drivers.both, ...(options.cudaLibraries === false ? [] : [ort.cudaLibraryDir])].join(':');
-  const env = { ...process.env, LD_LIBRARY_PATH: libraryPath, MLCHECK_FAKE_GPUS: scenario, MLCHECK_ONNXRUNTIME_NODE: ort.packageDir };
+  // A procfs of its own: a real process that happens to have the fake PID 4242 must not lend it a name.
+  const env = { ...process.env, LD_LIBRARY_PATH: libraryPath, MLCHECK_FAKE_GPUS: scenario, MLCHECK_ONNXRUNTIME_NODE: ort.packageDir, MLCHECK_PROCFS_ROOT: fakeProcfs('550.54.15') };
   delete env.CUDA_DEVICE_ORDER;
   delete env.CUDA_VISIBLE_DEVICES;
   return new Promise((resolve) => {
