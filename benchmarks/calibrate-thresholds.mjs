@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Calibrates the quality thresholds of references/profiles.yaml (DESIGN.md §4, issue 8 §6): for
+// Calibrates the quality thresholds of references/profiles.yaml (docs/design.md §4): for
 // each profile and workload it trains the real workload and the named broken baselines with the
 // same loop, optimizer, schedule and data, over several seeds, and shows whether each threshold
 // sits strictly between the worst healthy seed and the best broken baseline. Plain script, run by

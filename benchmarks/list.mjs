@@ -59,7 +59,7 @@ export const BENCHMARKS = [
   },
   {
     name: 'training-vs-pytorch',
-    description: 'LeNet and VAE training steps on the tfjs backends against the PyTorch peer (DESIGN.md §7)',
+    description: 'LeNet and VAE training steps on the tfjs backends against the PyTorch peer (docs/design.md §6)',
     format: 'json',
     command: (result, smoke) => ({ args: [script('training-vs-pytorch.mjs'), '--json', result, ...(smoke ? ['--smoke'] : [])], stdoutIsResult: false }),
   },

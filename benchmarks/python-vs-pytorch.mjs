@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The python engine against the bare PyTorch peer (DESIGN.md §7), in one run: LeNet (batch 64)
+// The python engine against the bare PyTorch peer (docs/design.md §6), in one run: LeNet (batch 64)
 // and VAE (batch 128) training step times, and start-up (the interpreter, `import torch`, the
 // engine opening PyTorch, module loading). Goal: the engine's step time within 1.03x of the peer's.
 // Needs `npx tsc -p .` first and Debian's python3-torch + libopenblas0-pthread (environment-modules
@@ -12,7 +12,7 @@
 // slows both alike; the table gives the median of the per-round medians. Both run with /usr/bin/python3
 // and with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from their environment (only theirs):
 // the build machine sets them and they hold OpenBLAS to its Haswell kernels. Quote a ratio only
-// from an idle machine (load average below 0.5), with the CPU model beside it (DESIGN.md §6).
+// from an idle machine (load average below 0.5), with the CPU model beside it (docs/design.md §6).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

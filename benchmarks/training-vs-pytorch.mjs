@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // LeNet (batch 64) and VAE (batch 128) training step times: mlcheck's tfjs backends against the
-// PyTorch peer (DESIGN.md §7), side by side in one run. Plain timed script; needs `npx tsc -p .`
+// PyTorch peer (docs/design.md §6), side by side in one run. Plain timed script; needs `npx tsc -p .`
 // first (it runs the real workloads from dist/) and Debian's python3-torch + libopenblas0-pthread
 // for the peer (`apt-get install -y python3-torch libopenblas0-pthread`).
 //
@@ -88,7 +88,7 @@ async function runTfjsCase({ backend, workload, steps, threads, dataDir }) {
 
 function runPeer(workload, steps, dataDir) {
   const env = { ...process.env };
-  // DESIGN.md §7: the build machine pins OpenBLAS to its Haswell kernels; the peer runs unpinned.
+  // docs/design.md §6: the build machine pins OpenBLAS to its Haswell kernels; the peer runs unpinned.
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
   const args = [peerScript, '--data', path.join(dataDir, 'mnist'), '--workload', workload, '--steps', String(steps), '--no-eval'];

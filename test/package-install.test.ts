@@ -70,7 +70,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 describe('the packed package, installed with no compiler and no network', () => {
   it('holds what runs and no tests or benchmarks', () => {
     const top = readdirSync(installed).filter((name) => name !== 'node_modules').sort();
-    expect(top).toEqual(['README.md', 'bin', 'binding.gyp', 'datasets', 'dist', 'kits', 'models', 'native', 'package.json', 'prebuilds', 'references', 'schema']);
+    expect(top).toEqual(['README.md', 'bin', 'binding.gyp', 'datasets', 'dist', 'docs', 'kits', 'models', 'native', 'package.json', 'prebuilds', 'references', 'schema']);
     expect(readdirSync(path.join(installed, 'dist'), { recursive: true }).filter((name) => /\.(map|d\.ts)$/.test(String(name)))).toEqual([]);
     expect(existsSync(path.join(installed, 'datasets', 'imagenet', 'mobilenet_v2_1.0_224.onnx'))).toBe(true);
   });

@@ -9,7 +9,7 @@ import { distModule, sharedDataDir } from './helpers/paths.js';
 type RunModule = typeof import('../src/runner/run.js');
 const { runPlan } = (await import(distModule('runner/run.js'))) as RunModule;
 
-// DESIGN.md §4: a wrong answer is `fail`, never `error`; `error` is for what cannot be decided.
+// docs/design.md §4: a wrong answer is `fail`, never `error`; `error` is for what cannot be decided.
 describe('training workloads: a wrong computed result fails, bad input stays undecided', () => {
   it('ends a diverging iris, vae and lenet run as fail with the step, not as error', async () => {
     const diverging = [

@@ -1,5 +1,5 @@
 /**
- * DESIGN.md §4: a wrong answer is `fail` (phase sanity, judged by profiles.yaml's thresholds),
+ * docs/design.md §4: a wrong answer is `fail` (phase sanity, judged by profiles.yaml's thresholds),
  * never `error`; `error` stays for what cannot be decided (a corrupt model). Through the real
  * runner, each case in its own process, as `mlcheck run` does.
  */

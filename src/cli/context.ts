@@ -4,7 +4,7 @@ export interface CliContext {
   err(text: string): void;
   /** True when stdout is a terminal: colour and progress bars only then. */
   readonly isTTY: boolean;
-  /** The exit code main() returns once the command finishes (DESIGN.md §4). */
+  /** The exit code main() returns once the command finishes (docs/design.md §4). */
   setExitCode(code: number): void;
 }
 

@@ -61,7 +61,7 @@ export function writeReports(record: DecidedRun, targets: ReportTargets, extraPr
 
 /**
  * Prints the result table and the one-line verdict, writes the reports, and sets the exit code
- * (DESIGN.md §4), all from the run's stored decision. A report that cannot be written makes an
+ * (docs/design.md §4), all from the run's stored decision. A report that cannot be written makes an
  * otherwise passing run undecided: the operator's monitoring would not see the result.
  */
 export function deliverRun(context: CliContext, record: DecidedRun, targets: ReportTargets, extraPrometheus = ''): void {

@@ -1,6 +1,6 @@
 /**
  * The manual's node requirements (Bright Cluster Manager 9.0 Machine Learning Manual, as
- * condensed in DESIGN.md §1), kept as data: rules.ts only interprets them.
+ * condensed in docs/design.md §1), kept as data: rules.ts only interprets them.
  */
 export interface CudaRule {
   manual: string;

@@ -4,7 +4,7 @@ import type { ProbeSnapshot } from '../probe/index.js';
 import type { Measurement, ParamValue, ProfileId } from '../workloads/types.js';
 
 /**
- * The vocabulary of judged results (DESIGN.md §4): what judging a case or a run produces, and
+ * The vocabulary of judged results (docs/design.md §4): what judging a case or a run produces, and
  * what the reports read. The runner fills these in; the references layer decides their outcomes.
  */
 export type Outcome = 'pass' | 'fail' | 'warn' | 'skip' | 'error';

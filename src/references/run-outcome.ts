@@ -1,7 +1,7 @@
 import { hasNvidiaGpus, type ProbeSnapshot, type Verdict } from '../probe/index.js';
 import type { CaseResult, RunRecord } from './results.js';
 
-/** What a run says about the node, and the exit code that goes with it (DESIGN.md §4). */
+/** What a run says about the node, and the exit code that goes with it (docs/design.md §4). */
 export type RunStatus = 'pass' | 'warn' | 'fail' | 'undecided';
 
 /** A source the GPU health verdicts need, which this run could not read. */

@@ -1,6 +1,6 @@
 /**
  * Errors that carry what an operator needs: what was wrong, where (file, offset or line), the
- * value seen, and the fix. The CLI maps `kind` to the exit codes of DESIGN.md §4.
+ * value seen, and the fix. The CLI maps `kind` to the exit codes of docs/design.md §4.
  */
 export type ErrorKind =
   /** Bad command line or configuration: exit 2. */

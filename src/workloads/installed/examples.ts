@@ -13,7 +13,7 @@ export interface InstalledExample {
   locations: readonly string[];
 }
 
-/** The manual's examples (DESIGN.md section 2), where tensorflow/models and pytorch/examples keep them. */
+/** The manual's examples (docs/design.md §2), where tensorflow/models and pytorch/examples keep them. */
 export const INSTALLED_EXAMPLES: Readonly<Record<InstalledWorkload, InstalledExample>> = {
   lenet: {
     workload: 'lenet',

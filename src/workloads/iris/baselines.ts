@@ -3,7 +3,7 @@ import { applyDense, createIrisDnn, glorotDense, type Dense, type IrisModelFacto
 
 /**
  * Broken models that the quality thresholds must reject, trained by the same loop, optimizer,
- * schedule and data as the workload (DESIGN.md §4). Only benchmarks/calibrate-thresholds.mjs
+ * schedule and data as the workload (docs/design.md §4). Only benchmarks/calibrate-thresholds.mjs
  * uses them; no profile or command-line option can select one.
  */
 export const irisBaselines: Readonly<Record<string, { description: string; createModel: IrisModelFactory }>> = {

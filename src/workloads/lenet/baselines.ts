@@ -3,7 +3,7 @@ import { createLenetVariables, IMAGE_SIZE, l2Loss, lenetModelOver, NUM_LABELS, t
 
 /**
  * Broken models that the quality threshold must reject, trained by the same loop, optimizer,
- * schedule and data as the workload (DESIGN.md §4). Only benchmarks/calibrate-thresholds.mjs
+ * schedule and data as the workload (docs/design.md §4). Only benchmarks/calibrate-thresholds.mjs
  * uses them; no profile or command-line option can select one.
  */
 export const lenetBaselines: Readonly<Record<string, { description: string; createModel: LenetModelFactory }>> = {

@@ -4,7 +4,7 @@ import { bceSum, createVaeModel, createVaeVariables, decodeLogits, encode, kldSu
 
 /**
  * Broken models that the quality threshold must reject, trained by the same loop, optimizer,
- * schedule and data as the workload (DESIGN.md §4). Only benchmarks/calibrate-thresholds.mjs
+ * schedule and data as the workload (docs/design.md §4). Only benchmarks/calibrate-thresholds.mjs
  * uses them; no profile or command-line option can select one.
  */
 export const vaeBaselines: Readonly<Record<string, { description: string; createModel: VaeModelFactory }>> = {

@@ -1,5 +1,5 @@
 """convolutional.py on PyTorch: the same network, schedule and preprocessing as mlcheck's tfjs
-LeNet (DESIGN.md section 2). The training step is written as a user would write it
+LeNet (docs/design.md §2). The training step is written as a user would write it
 (../shared/peers/pytorch_reference.py): the engine adds nothing to a step but timing it."""
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""pytorch/examples vae/main.py as mlcheck runs it (DESIGN.md section 2): 784-400-(20,20)-400-784,
+"""pytorch/examples vae/main.py as mlcheck runs it (docs/design.md §2): 784-400-(20,20)-400-784,
 BCE (sum) + KLD, Adam 1e-3, batches of 128 reshuffled every epoch, test loss per epoch. The
 reconstruction and sample images go to out_dir as raw float32 for mlcheck to write as PNG."""
 import os

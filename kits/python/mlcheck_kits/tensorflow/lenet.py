@@ -1,5 +1,5 @@
 """convolutional.py on TensorFlow 2: the same variables, graph, schedule and preprocessing
-(DESIGN.md section 2), with tf.compat.v1's MomentumOptimizer as the manual's TF1 code uses it and
+(docs/design.md §2), with tf.compat.v1's MomentumOptimizer as the manual's TF1 code uses it and
 the step compiled with tf.function. Verified only on paper (README)."""
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""pytorch/examples vae/main.py on TensorFlow 2 (DESIGN.md section 2): 784-400-(20,20)-400-784 with
+"""pytorch/examples vae/main.py on TensorFlow 2 (docs/design.md §2): 784-400-(20,20)-400-784 with
 torch.nn.Linear's initialisation, BCE (sum) + KLD, Adam 1e-3, batches of 128 reshuffled every
 epoch, test loss per epoch; reconstruction and sample grids go to out_dir as raw float32 for
 mlcheck to write as PNG. Verified only on paper (README)."""
