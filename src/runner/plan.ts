@@ -3,7 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chosenDataDir } from '../datasets/locations.js';
 import type { ComputeGpu } from '../engines/compute-gpu.js';
-import { pythonBackendsFor } from '../engines/python/backends.js';
+import { engineOptionsDefinition } from '../engines/option-definitions.js';
 import { DEFAULT_ENGINE_IDS, ENGINE_BACKENDS, ENGINE_GPU_BACKEND, ENGINE_IDS } from '../engines/types.js';
 import { UsageError } from '../util/errors.js';
 import { builtinWorkloads } from '../workloads/index.js';
@@ -64,10 +64,12 @@ export async function planCases(options: PlanOptions): Promise<CaseSpec[]> {
     const params = { ...workload.defaults, ...profile.params, ...(options.paramOverrides?.[id] ?? {}) };
     const engines = ENGINE_IDS.filter((e) => workload.engines[e] && (options.engines?.length ? options.engines.includes(e) : DEFAULT_ENGINE_IDS.includes(e)));
     for (const engine of engines) {
+      // An engine with options of its own may plan several backends (python: one per framework).
+      const planned = engineOptionsDefinition(engine)?.plannedBackends?.(options.engineOptions?.[engine], options.gpuPresent === true);
       const backends: (string | undefined)[] = options.backends?.length
         ? options.backends.filter((b) => ENGINE_BACKENDS[engine].includes(b))
-        : engine === 'python'
-          ? pythonBackendsFor(options.pythonFrameworks?.length ? options.pythonFrameworks : ['pytorch'], options.gpuPresent === true)
+        : planned !== undefined
+          ? [...planned]
           : [options.gpuPresent ? ENGINE_GPU_BACKEND[engine] : undefined];
       for (const backend of backends) {
         const caseId = [id, engine, backend].filter(Boolean).join('/');
@@ -85,7 +87,7 @@ export async function planCases(options: PlanOptions): Promise<CaseSpec[]> {
           outDir: caseArtifactsDir(options.outDir, caseId),
           ...(module !== undefined && { workloadModule: module }),
           ...(workload.needsExpectedLabels === true && { expectedLabels: loadExpectedLabels(options.profile) }),
-          ...(engine === 'python' && options.python !== undefined && { python: options.python }),
+          ...(options.engineOptions?.[engine] !== undefined && { engineOptions: options.engineOptions[engine] }),
           ...(options.gpus !== undefined && options.gpus.length > 0 && { gpus: options.gpus.map((gpu) => ({ ...gpu })) }),
         });
       }
