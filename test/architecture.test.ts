@@ -133,6 +133,14 @@ describe('the import graph of src/', () => {
     expect(calls.map((i) => `${i.from} -> ${i.to}`)).toEqual([]);
   });
 
+  it('has an engine contract that names no engine, and a runner that reaches the engines only through it', () => {
+    const intoAnEngine = (i: Import): boolean => /^engines\/[^/]+\//.test(i.to);
+    const contract = imports.filter((i) => ['engines/types.ts', 'engines/engine-options.ts'].includes(i.from) && intoAnEngine(i));
+    expect(contract.map((i) => `${i.from} -> ${i.to}`)).toEqual([]);
+    const runner = imports.filter((i) => layerOf(i.from) === 'runner' && intoAnEngine(i));
+    expect(runner.map((i) => `${i.from} -> ${i.to}`)).toEqual([]);
+  });
+
   it('has no cycle between modules', () => {
     expect(cyclesOf(graph(imports.map((i) => [i.from, i.to])))).toEqual([]);
   });
