@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { chosenDataDir } from '../datasets/locations.js';
 import type { ComputeGpu } from '../engines/compute-gpu.js';
 import { engineOptionsDefinition } from '../engines/option-definitions.js';
-import { DEFAULT_ENGINE_IDS, ENGINE_BACKENDS, ENGINE_GPU_BACKEND, ENGINE_IDS } from '../engines/types.js';
+import { DEFAULT_ENGINE_IDS, ENGINE_BACKENDS, ENGINE_GPU_BACKEND, ENGINE_IDS, type EngineId } from '../engines/types.js';
 import { UsageError } from '../util/errors.js';
 import { builtinWorkloads } from '../workloads/index.js';
 import { loadExpectedLabels } from '../references/expected-labels.js';
@@ -64,13 +64,9 @@ export async function planCases(options: PlanOptions): Promise<CaseSpec[]> {
     const params = { ...workload.defaults, ...profile.params, ...(options.paramOverrides?.[id] ?? {}) };
     const engines = ENGINE_IDS.filter((e) => workload.engines[e] && (options.engines?.length ? options.engines.includes(e) : DEFAULT_ENGINE_IDS.includes(e)));
     for (const engine of engines) {
-      // An engine with options of its own may plan several backends (python: one per framework).
-      const planned = engineOptionsDefinition(engine)?.plannedBackends?.(options.engineOptions?.[engine], options.gpuPresent === true);
       const backends: (string | undefined)[] = options.backends?.length
         ? options.backends.filter((b) => ENGINE_BACKENDS[engine].includes(b))
-        : planned !== undefined
-          ? [...planned]
-          : [options.gpuPresent ? ENGINE_GPU_BACKEND[engine] : undefined];
+        : defaultBackends(engine, options);
       for (const backend of backends) {
         const caseId = [id, engine, backend].filter(Boolean).join('/');
         cases.push({
@@ -97,4 +93,10 @@ export async function planCases(options: PlanOptions): Promise<CaseSpec[]> {
     throw new UsageError(`no case to run: none of ${requested.join(', ')} runs on ${options.engines?.join(', ') ?? 'any engine'}`);
   }
   return cases;
+}
+
+/** Without --backend: what the engine's options plan (python: one per framework), else its GPU backend on a GPU node, else its best available. */
+function defaultBackends(engine: EngineId, options: PlanOptions): (string | undefined)[] {
+  const planned = engineOptionsDefinition(engine)?.plannedBackends?.(options.engineOptions?.[engine], options.gpuPresent === true);
+  return planned !== undefined ? [...planned] : [options.gpuPresent ? ENGINE_GPU_BACKEND[engine] : undefined];
 }

@@ -11,7 +11,6 @@ import {
   type PythonEnvironmentSpec,
   type PythonFramework,
 } from './backends.js';
-import { JUPYTER_TOKEN_SECRET, readJupyterToken } from './jupyter/token.js';
 import { gpuUnusableReason, type DriverView } from './device-truth.js';
 import { probeDriverView } from './driver-view.js';
 import type { FrameworkFacts } from './facts.js';
@@ -20,6 +19,7 @@ import { DEFAULT_PYTHON_SPEC, prepareEnvironment } from './environment.js';
 import { HOST_SCRIPT, PYTHON_KITS_DIR } from './kits.js';
 import type { KitTransport } from './kit-transport.js';
 import { jupyterVia, type JupyterKernelFacts, type JupyterTarget } from './jupyter/target.js';
+import { JUPYTER_TOKEN_SECRET, readJupyterToken } from './jupyter/token.js';
 import type { HostMessage } from './protocol.js';
 import { runExampleScript } from './script-runner.js';
 import type { PythonEnvironment, PythonSession } from './session.js';
