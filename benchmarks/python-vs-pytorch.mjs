@@ -67,7 +67,7 @@ async function runEngineCase({ workload, steps, threads, dataDir }) {
   const spec = builtinWorkloads.find((w) => w.id === workload);
   const engine = await loadEngine('python');
   const opening = performance.now();
-  const session = await engine.open({ backend: 'pytorch-cpu', threads, python: { interpreter: python, modules: [], modulePaths: [], kit: 'mlcheck', examplesDirs: [] } });
+  const session = await engine.open({ backend: 'pytorch-cpu', threads, engineOptions: { interpreter: python, modules: [], modulePaths: [], kit: 'mlcheck', examplesDirs: [] } });
   const openSeconds = (performance.now() - opening) / 1000;
   const outDir = mkdtempSync(path.join(os.tmpdir(), 'mlcheck-bench-python-'));
   // Training time only, as the peer's --no-eval: no validation passes, evaluation sets of one batch, no PNGs.

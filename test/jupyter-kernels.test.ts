@@ -10,8 +10,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { jupyterDataPath } from '../src/engines/jupyter/data-path.js';
-import { modulesInEnviron } from '../src/engines/jupyter/environ-modules.js';
+import { jupyterDataPath } from '../src/kernelspecs/data-path.js';
+import { modulesInEnviron } from '../src/kernelspecs/environ-modules.js';
 import { cliPath, repoRoot } from './helpers/paths.js';
 import { debianPython } from './helpers/python-env.js';
 

@@ -9,7 +9,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseServerUrl } from '../src/engines/jupyter/server-url.js';
+import { parseServerUrl } from '../src/engines/python/jupyter/server-url.js';
 import { validateReport } from '../src/report/validate.js';
 import type { JsonReport, ReportCase } from '../src/report/json-report.js';
 import { hasJupyterServer, startJupyterServer, writeKernelspec, type JupyterServer } from './helpers/jupyter-server.js';

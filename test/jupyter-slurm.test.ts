@@ -12,7 +12,7 @@ import { hasJupyterServer, startJupyterServer, writeKernelspec, type JupyterServ
 import { cliPath, sharedDataDir } from './helpers/paths.js';
 import { debianPython, runCli } from './helpers/python-env.js';
 import { hasSlurm, startSlurmCluster, type SlurmCluster } from './helpers/slurm-cluster.js';
-import { findExecutable } from '../src/engines/jupyter/find-executable.js';
+import { findExecutable } from '../src/kernelspecs/find-executable.js';
 
 describe.skipIf(!hasSlurm || !hasJupyterServer)('a Jupyter kernel that runs as a Slurm job', () => {
   let cluster: SlurmCluster;

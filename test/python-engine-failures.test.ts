@@ -30,7 +30,7 @@ function runPython(workloads: string[], spec: PythonEnvironmentSpec, options: { 
     outDir: mkdtempSync(path.join(os.tmpdir(), 'mlcheck-python-')),
     probe: null,
     commandLine: ['test'],
-    python: spec,
+    engineOptions: { python: spec },
     ...(options.timeoutSeconds !== undefined && { timeoutSeconds: options.timeoutSeconds }),
     ...(options.env && { env: options.env }),
     onEvent: (event) => {

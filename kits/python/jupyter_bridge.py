@@ -1,6 +1,6 @@
 """mlcheck's kit host inside a Jupyter kernel (mlcheck run --jupyter URL --kernel NAME).
 
-mlcheck (src/engines/jupyter/kernel-host.ts) starts a kernel through the server's REST API and
+mlcheck (src/engines/python/jupyter/kernel-host.ts) starts a kernel through the server's REST API and
 sends execute requests over its WebSocket. The first puts this folder on sys.path and calls
 start('<nonce>'); each later one calls handle('<one JSON request, as host.py reads them>',
 '<nonce>'). host.py's Host answers as it does over stdin/stdout, but every protocol message

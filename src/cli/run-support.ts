@@ -5,7 +5,7 @@ import { UsageError } from '../util/errors.js';
 import { checkTrustedPath } from '../util/trusted-path.js';
 import type { PlanRequest } from '../runner/types.js';
 import type { CliContext } from './context.js';
-import { selectPython } from './python-options.js';
+import { selectEngines } from './engine-options.js';
 import type { CaseFlags } from './shared-options.js';
 
 /** What `run`, `bench` and `slurm check` share: the plan from the flags, signals, the test workloads. */
@@ -40,12 +40,11 @@ export async function planRequest(flags: CaseFlags, context: CliContext): Promis
   for (const name of engineNames) {
     if (!ENGINE_IDS.includes(name as EngineId)) throw new UsageError(`unknown engine "${name}"`, { expected: ENGINE_IDS.join(', ') });
   }
-  const { engines, python, pythonFrameworks } = await selectPython(flags, engineNames as EngineId[], backends, context);
+  const { engines, engineOptions } = await selectEngines(flags, engineNames as EngineId[], backends, context);
   return {
     engines,
     backends,
-    ...(python !== undefined && { python }),
-    ...(pythonFrameworks !== undefined && { pythonFrameworks }),
+    ...(engineOptions !== undefined && { engineOptions }),
     profile: flags.profile,
     ...(flags.dataDir !== undefined && { dataDir: flags.dataDir }),
     ...(flags.timeout !== undefined && { timeoutSeconds: flags.timeout }),

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { DEFAULT_ENGINE_IDS, ENGINE_BACKENDS, ENGINE_IDS, ONNX_PROVIDERS } from '../engines/types.js';
 import { DEFAULT_GPU_TIMEOUT_MS, type ProbeNodeOptions } from '../probe/index.js';
 import { PROFILE_IDS, type ProfileId } from '../workloads/types.js';
-import { addPythonOptions, type PythonFlags } from './python-options.js';
+import { addEngineOptions } from './engine-options.js';
 import { collect, parseInteger, parseNonNegativeInteger, parsePackageNames, parsePositiveInteger, parsePositiveNumber } from './option-parsers.js';
 
 /**
@@ -60,8 +60,11 @@ export function addNodeOptions(command: Command): Command {
   return command.addOption(sharedOption.expectGpus()).addOption(sharedOption.requirePackage()).addOption(sharedOption.gpuTimeout());
 }
 
-/** What `run` and `bench` both take: what to run and where, how to judge it, what to write, the node's expectations. */
-export interface CaseFlags extends NodeExpectationFlags, PythonFlags {
+/**
+ * What `run` and `bench` both take: what to run and where, how to judge it, what to write, the
+ * node's expectations; each engine's own options come beside these (cli/engine-options.ts).
+ */
+export interface CaseFlags extends NodeExpectationFlags {
   engine?: string[];
   backend?: string[];
   ep?: string;
@@ -97,5 +100,5 @@ export function addCaseOptions(command: Command, defaultOut: string): Command {
   ]) {
     command.addOption(option);
   }
-  return addPythonOptions(addNodeOptions(command));
+  return addEngineOptions(addNodeOptions(command));
 }

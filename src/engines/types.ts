@@ -1,6 +1,4 @@
 import type { ComputeGpu } from './compute-gpu.js';
-import type { JupyterKernelFacts } from './jupyter/target.js';
-import { PYTHON_BACKENDS, type PythonEnvironmentSpec } from './python/backends.js';
 
 /** The engine interface: workloads depend only on this, never on a framework package directly. */
 export type EngineId = 'tfjs' | 'onnx' | 'python';
@@ -22,6 +20,13 @@ export type TfjsBackendName = (typeof TFJS_BACKENDS)[number];
 export const ONNX_PROVIDERS = ['tensorrt', 'cuda', 'cpu'] as const;
 export type OnnxProvider = (typeof ONNX_PROVIDERS)[number];
 
+/**
+ * The python engine's backends, framework-device. Not tfjs's names (tensorflow-gpu, tensorflow):
+ * `--backend` applies to every engine that has the name, and TensorFlow under Python is not
+ * tfjs's libtensorflow.
+ */
+export const PYTHON_BACKENDS = ['pytorch-cuda', 'pytorch-cpu', 'tensorflow-cuda', 'tensorflow-cpu'] as const;
+
 /** Backend names per engine, in preference order; known statically so a plan needs no framework. */
 export const ENGINE_BACKENDS: Readonly<Record<EngineId, readonly string[]>> = {
   tfjs: TFJS_BACKENDS,
@@ -33,7 +38,7 @@ export const ENGINE_BACKENDS: Readonly<Record<EngineId, readonly string[]>> = {
 export const ENGINE_GPU_BACKEND: Readonly<Record<EngineId, string>> = {
   tfjs: 'tensorflow-gpu',
   onnx: 'cuda',
-  // One per framework in truth: the plan takes python's from the frameworks found (pythonBackendsFor).
+  // One per framework in truth: the plan asks the python engine's options (EngineOptionsDefinition.plannedBackends).
   python: 'pytorch-cuda',
 };
 
@@ -71,6 +76,27 @@ export interface BackendStatus {
   faulty?: boolean;
 }
 
+/**
+ * An engine's own options (the python engine's interpreter, modules, kit, Jupyter kernel), as
+ * plain JSON: they travel in run.json and to the case's process. Only the engine that owns them
+ * reads them, and it checks them first; the CLI, the plan and the runner pass them on unread.
+ */
+export type EngineOptions = unknown;
+
+/** Each engine's options, by engine, as a plan request carries them. */
+export type EngineOptionsByEngine = Partial<Readonly<Record<EngineId, EngineOptions>>>;
+
+/** The secrets a case's engine needs (a server's token), by name: the runner reads them and hands them over IPC, never in the environment nor in run.json. */
+export type EngineSecrets = Readonly<Record<string, string>>;
+
+/** What the runner publishes for a case that its engine ran elsewhere than in mlcheck's own processes (EngineInfo.via). */
+export interface EngineVia {
+  /** The report's `via`, e.g. `jupyter`. */
+  name: string;
+  /** Published under `name` beside it (schema/report.schema.json). */
+  facts: object;
+}
+
 /** What a case actually ran on. A session asked for CUDA that fell back to CPU reports `cpu`. */
 export interface EngineInfo {
   engine: EngineId;
@@ -79,9 +105,8 @@ export interface EngineInfo {
   device: string;
   /** Package and runtime versions, e.g. {"@tensorflow/tfjs-core": "4.22.0"}. */
   versions: Record<string, string>;
-  /** The python engine ran its kits in a kernel a Jupyter server started (--jupyter). */
-  via?: 'jupyter';
-  jupyter?: JupyterKernelFacts;
+  /** The engine ran the case elsewhere than in mlcheck's own processes (the python engine: in a Jupyter kernel). */
+  via?: EngineVia;
 }
 
 export interface EngineSession {
@@ -96,8 +121,8 @@ export interface OpenOptions {
   threads?: number;
   /** The workload trains: load what gradients need (default true). */
   training?: boolean;
-  /** The python engine: interpreter, environment modules and kit. */
-  python?: PythonEnvironmentSpec;
+  /** The engine's own options (CaseSpec.engineOptions), which it checks before it uses them. */
+  engineOptions?: EngineOptions;
   /** The case was stopped (Ctrl-C, the watchdog): an engine that started something remote stops it. */
   signal?: AbortSignal;
   /**
@@ -107,8 +132,8 @@ export interface OpenOptions {
   gpus?: readonly ComputeGpu[];
   /** The workload computes on every GPU in scope (hello), not only on the first. */
   computeOnEveryGpu?: boolean;
-  /** The python engine in a kernel (--jupyter): the server's token, from the runner over IPC (never the environment). */
-  jupyterToken?: string;
+  /** The secrets its options need (a Jupyter server's token), from the runner over IPC (never the environment). */
+  secrets?: EngineSecrets;
 }
 
 export interface Engine<S extends EngineSession = EngineSession> {

@@ -1,4 +1,4 @@
-import type { JupyterKernelFacts } from '../engines/jupyter/target.js';
+import type { JupyterKernelFacts } from '../engines/python/jupyter/target.js';
 import type { EngineId } from '../engines/types.js';
 import type { ProbeSnapshot } from '../probe/index.js';
 import type { Measurement, ParamValue, ProfileId } from '../workloads/types.js';

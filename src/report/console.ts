@@ -1,4 +1,3 @@
-import type { JupyterKernelFacts } from '../engines/jupyter/target.js';
 import type { CaseAttempt, CaseResult, Outcome } from '../references/results.js';
 import type { DecidedRun } from '../references/run-outcome.js';
 import { countOutcomes } from './counts.js';
@@ -167,7 +166,7 @@ function oneLine(text: string): string {
 }
 
 /** e.g. "via jupyter: kernel python3 on http://127.0.0.1:8888/, started in 1.48 s, first execute 0.012 s, Slurm job 7 on node02". */
-function describeKernel(k: JupyterKernelFacts): string {
+function describeKernel(k: NonNullable<CaseResult['jupyter']>): string {
   const latencies = k.startSeconds === null ? 'no latencies (mlcheck could not open its framework in the kernel)' : `started in ${formatValue(k.startSeconds)} s, first execute ${formatValue(k.firstExecuteSeconds ?? Number.NaN)} s`;
   const where = k.slurm ? `, Slurm job ${k.slurm.jobId}${k.slurm.node ? ` on ${k.slurm.node}` : ''}` : k.host ? `, on ${k.host}` : '';
   return `via jupyter: kernel ${k.kernel} on ${k.server}, ${latencies}${where}`;

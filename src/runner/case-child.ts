@@ -55,10 +55,10 @@ async function runCase(spec: CaseSpec, secrets: CaseSecrets, signal: AbortSignal
       threads: spec.threads,
       training: workload.training !== false,
       signal,
-      ...(spec.python && { python: spec.python }),
+      ...(spec.engineOptions !== undefined && { engineOptions: spec.engineOptions }),
       gpus,
       computeOnEveryGpu: workload.computesOnEveryGpu === true,
-      ...(secrets.jupyterToken !== undefined && { jupyterToken: secrets.jupyterToken }),
+      ...(Object.keys(secrets).length > 0 && { secrets }),
     });
     await send({ type: 'engine', info: session.info, setupSeconds: (performance.now() - setupStart) / 1000 });
 

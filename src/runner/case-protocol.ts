@@ -1,4 +1,4 @@
-import type { EngineInfo } from '../engines/types.js';
+import type { EngineInfo, EngineSecrets } from '../engines/types.js';
 import type { Progress, WorkloadOutput } from '../workloads/types.js';
 import type { CaseSpec } from './types.js';
 
@@ -6,10 +6,7 @@ import type { CaseSpec } from './types.js';
  * What a case needs but must not have in its environment (which its interpreters, module shells
  * and their children inherit) nor in run.json: handed over in the start message.
  */
-export interface CaseSecrets {
-  /** The Jupyter server's token, for a case that runs in a kernel (--jupyter). */
-  jupyterToken?: string;
-}
+export type CaseSecrets = EngineSecrets;
 
 /** Messages between the runner and a case's child process (Node IPC, JSON-serialisable). */
 export type ParentMessage = { type: 'start'; spec: CaseSpec; secrets?: CaseSecrets };

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chosenDataDir } from '../datasets/locations.js';
 import type { ComputeGpu } from '../engines/compute-gpu.js';
-import { pythonBackendsFor } from '../engines/python/backends.js';
-import { DEFAULT_ENGINE_IDS, ENGINE_BACKENDS, ENGINE_GPU_BACKEND, ENGINE_IDS } from '../engines/types.js';
+import { engineOptionsDefinition } from '../engines/option-definitions.js';
+import { DEFAULT_ENGINE_IDS, ENGINE_BACKENDS, ENGINE_GPU_BACKEND, ENGINE_IDS, type EngineId } from '../engines/types.js';
 import { UsageError } from '../util/errors.js';
 import { builtinWorkloads } from '../workloads/index.js';
 import type { ExpectedLabelsFile } from '../references/expected-labels.js';
@@ -82,9 +82,7 @@ export async function planCases(options: PlanOptions): Promise<CaseSpec[]> {
       });
       const backends: (string | undefined)[] = options.backends?.length
         ? options.backends.filter((b) => ENGINE_BACKENDS[engine].includes(b))
-        : engine === 'python'
-          ? pythonBackendsFor(options.pythonFrameworks?.length ? options.pythonFrameworks : ['pytorch'], options.gpuPresent === true)
-          : [options.gpuPresent ? ENGINE_GPU_BACKEND[engine] : undefined];
+        : defaultBackends(engine, options);
       for (const backend of backends) {
         const caseId = [id, engine, backend].filter(Boolean).join('/');
         cases.push({
@@ -101,7 +99,7 @@ export async function planCases(options: PlanOptions): Promise<CaseSpec[]> {
           outDir: caseArtifactsDir(options.outDir, caseId),
           ...(module !== undefined && { workloadModule: module }),
           ...judged,
-          ...(engine === 'python' && options.python !== undefined && { python: options.python }),
+          ...(options.engineOptions?.[engine] !== undefined && { engineOptions: options.engineOptions[engine] }),
           ...(options.gpus !== undefined && options.gpus.length > 0 && { gpus: options.gpus.map((gpu) => ({ ...gpu })) }),
         });
       }
@@ -111,4 +109,10 @@ export async function planCases(options: PlanOptions): Promise<CaseSpec[]> {
     throw new UsageError(`no case to run: none of ${requested.join(', ')} runs on ${options.engines?.join(', ') ?? 'any engine'}`);
   }
   return cases;
+}
+
+/** Without --backend: what the engine's options plan (python: one per framework), else its GPU backend on a GPU node, else its best available. */
+function defaultBackends(engine: EngineId, options: PlanOptions): (string | undefined)[] {
+  const planned = engineOptionsDefinition(engine)?.plannedBackends?.(options.engineOptions?.[engine], options.gpuPresent === true);
+  return planned !== undefined ? [...planned] : [options.gpuPresent ? ENGINE_GPU_BACKEND[engine] : undefined];
 }

@@ -72,7 +72,7 @@ export function readRunState(outDir: string): RunState {
   try {
     const state = JSON.parse(readFileSync(file, 'utf8')) as RunState;
     if (!Array.isArray(state.plan) || typeof state.session?.id !== 'string') throw new Error('missing session or plan');
-    return state;
+    return { ...state, plan: state.plan.map(withEngineOptions) };
   } catch (error) {
     throw new UsageError(`cannot read the run state ${file}: ${(error as Error).message}`, { file, cause: error });
   }
@@ -93,4 +93,10 @@ export function readCaseResults(outDir: string): Map<string, CaseResult> {
     }
   }
   return results;
+}
+
+/** A case planned by an mlcheck that kept the python engine's options under `python`, as a case's engine options now. */
+function withEngineOptions(spec: CaseSpec & { python?: unknown }): CaseSpec {
+  const { python, ...rest } = spec;
+  return python === undefined || rest.engineOptions !== undefined ? rest : { ...rest, engineOptions: python };
 }

@@ -15,6 +15,7 @@ import { decideTimeout } from '../references/timeout-outcome.js';
 import { runAttempts } from './case-attempts.js';
 import { gpusToComputeOn } from './compute-gpus.js';
 import { caseSecrets } from './case-secrets.js';
+import { caseVia } from './case-via.js';
 import { runIsolated, type IsolatedCase } from './isolate.js';
 import { planCases, type PlanOptions } from './plan.js';
 import { judgeOlderPlan } from './plan-judgement.js';
@@ -207,7 +208,7 @@ function toCaseResult(spec: CaseSpec, isolated: IsolatedCase, startedAt: Date, e
     lines: [],
     details: {},
     artifacts: [],
-    ...jupyterOf(spec, isolated),
+    ...caseVia(spec, isolated.engine),
   };
   const outcome = isolated.outcome;
   switch (outcome.kind) {
@@ -241,14 +242,6 @@ function toCaseResult(spec: CaseSpec, isolated: IsolatedCase, startedAt: Date, e
       };
     }
   }
-}
-
-/** A case run in a Jupyter kernel names the server and kernel even when the kernel never started; the latencies when it did. */
-function jupyterOf(spec: CaseSpec, isolated: IsolatedCase): Pick<CaseResult, 'via' | 'jupyter'> {
-  const target = spec.python?.jupyter;
-  if (target === undefined) return {};
-  const started = isolated.engine?.jupyter;
-  return { via: 'jupyter', jupyter: started ?? { server: target.url, kernel: target.kernel, kernelId: null, startSeconds: null, firstExecuteSeconds: null, host: null, slurm: null } };
 }
 
 /** The job this run is part of, as slurmd tells its job's processes; null outside Slurm. */

@@ -1,6 +1,5 @@
 import type { ComputeGpu } from '../engines/compute-gpu.js';
-import type { PythonEnvironmentSpec, PythonFramework } from '../engines/python/backends.js';
-import type { EngineId } from '../engines/types.js';
+import type { EngineId, EngineOptions, EngineOptionsByEngine } from '../engines/types.js';
 import type { CaseJudgement } from '../references/case-judgement.js';
 import type { ParamValue, ProfileId } from '../workloads/types.js';
 
@@ -25,8 +24,8 @@ export interface CaseSpec {
   images?: string[];
   /** What the case's output is judged by, resolved when the run was planned (read before the run, so a bad file is a usage error). */
   judgement: CaseJudgement;
-  /** The python engine's interpreter, environment modules and kit. */
-  python?: PythonEnvironmentSpec;
+  /** The engine's own options (the python engine's interpreter, modules, kit or kernel), handed to it unread. */
+  engineOptions?: EngineOptions;
   /**
    * The GPUs in scope, by CUDA ordinal under CUDA_DEVICE_ORDER=PCI_BUS_ID, PCI address and UUID,
    * each with why it is not computed on, if so (runner/compute-gpus.ts); absent: none known.
@@ -51,8 +50,6 @@ export interface PlanRequest {
   threads?: number;
   /** Hyperparameter overrides per workload id, applied after the profile's (e.g. inception's model). */
   paramOverrides?: Readonly<Record<string, Record<string, ParamValue>>>;
-  /** The python engine's interpreter, modules and kit, given to each of its cases. */
-  python?: PythonEnvironmentSpec;
-  /** The frameworks the python engine runs without --backend (one case each; default pytorch). */
-  pythonFrameworks?: readonly PythonFramework[];
+  /** Each engine's own options, given to each of its cases; the engine also says which backends they plan without --backend. */
+  engineOptions?: EngineOptionsByEngine;
 }

@@ -2,12 +2,13 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { discoverFrameworks, modulePackages, type FrameworksReport, type ModuleReport } from '../../engines/python/framework-discovery.js';
+import { parseModuleNames, parseModulePath } from '../../engines/python/cli-options.js';
 import { listAvailableModules } from '../../engines/python/module-avail.js';
 import { hasNvidiaGpus, probeNode, type ProbeSnapshot } from '../../probe/index.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { describeError } from '../../util/errors.js';
 import { EXIT, type CliContext } from '../context.js';
-import { parseModulePathOption, parseModulesOption } from '../python-options.js';
+import { commanderParser } from '../engine-options.js';
 
 interface FrameworksFlags {
   modules?: string[];
@@ -39,8 +40,8 @@ export function registerFrameworks(program: Command, context: CliContext): void 
         '  mlcheck frameworks --module-path /cm/shared/modulefiles --no-import',
       ].join('\n'),
     )
-    .option('--modules <names>', 'modules to load before each framework module, e.g. shared (repeatable)', parseModulesOption)
-    .option('--module-path <dir>', 'a modulefile directory to `module use` first (repeatable; only root, or you, may be able to write it)', parseModulePathOption)
+    .option('--modules <names>', 'modules to load before each framework module, e.g. shared (repeatable)', commanderParser(parseModuleNames))
+    .option('--module-path <dir>', 'a modulefile directory to `module use` first (repeatable; only root, or you, may be able to write it)', commanderParser(parseModulePath))
     .option('--python <path>', 'this interpreter instead of python3 on the module\'s PATH')
     .option('--json <file>', "write the report as JSON (schema/frameworks.schema.json); '-' for stdout")
     .option('--no-import', 'list and check the module names only (importing a framework takes seconds per module)')

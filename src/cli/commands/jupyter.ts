@@ -1,11 +1,12 @@
 import os from 'node:os';
 import type { Command } from 'commander';
-import { jupyterDataPath } from '../../engines/jupyter/data-path.js';
-import type { KernelspecProblem, KernelspecsReport } from '../../engines/jupyter/kernelspec-types.js';
-import { validateKernelspecs } from '../../engines/jupyter/validate-kernelspecs.js';
+import { parseModulePath } from '../../engines/python/cli-options.js';
+import { jupyterDataPath } from '../../kernelspecs/data-path.js';
+import type { KernelspecProblem, KernelspecsReport } from '../../kernelspecs/kernelspec-types.js';
+import { validateKernelspecs } from '../../kernelspecs/validate-kernelspecs.js';
 import { EXIT, type CliContext } from '../context.js';
 import { helpExamples } from '../help-examples.js';
-import { parseModulePathOption } from '../python-options.js';
+import { commanderParser } from '../engine-options.js';
 
 interface KernelsFlags {
   json?: boolean;
@@ -29,7 +30,7 @@ export function registerJupyter(program: Command, context: CliContext): void {
       ].join('\n\n'),
     )
     .option('--json', 'print the report as JSON on stdout')
-    .option('--module-path <dir>', 'a modulefile directory to `module use` before resolving modules (repeatable; only root, or you, may be able to write it)', parseModulePathOption)
+    .option('--module-path <dir>', 'a modulefile directory to `module use` before resolving modules (repeatable; only root, or you, may be able to write it)', commanderParser(parseModulePath))
     .addHelpText(
       'after',
       helpExamples(

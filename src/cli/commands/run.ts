@@ -14,7 +14,7 @@ import { parsePositiveNumber } from '../option-parsers.js';
 import { checkReportTargets, deliverRun } from '../report-output.js';
 import { checkProgressPrinter } from '../check-progress.js';
 import { interruptibleBy, planRequest, testWorkloadModules } from '../run-support.js';
-import { PYTHON_OPTIONS } from '../python-options.js';
+import { ENGINE_OPTION_NAMES, ENGINE_OPTIONS_LABEL } from '../engine-options.js';
 import { addCaseOptions, probeOptions, sharedOption, type CaseFlags } from '../shared-options.js';
 
 export interface RunFlags extends CaseFlags {
@@ -36,8 +36,7 @@ const PLAN_FLAGS: Record<keyof PlanRequest, string> = {
   timeoutSeconds: '--timeout',
   threads: '--threads',
   paramOverrides: '--model',
-  python: 'the python options',
-  pythonFrameworks: 'the python options',
+  engineOptions: ENGINE_OPTIONS_LABEL,
 };
 
 export function registerRun(program: Command, context: CliContext): void {
@@ -120,7 +119,7 @@ async function refuseResumeContradictions(dir: string, flags: RunFlags, command:
     ...(fromCommandLine('timeout') && { timeoutSeconds: request.timeoutSeconds }),
     ...(fromCommandLine('threads') && { threads: request.threads }),
     ...(fromCommandLine('model') && { paramOverrides: request.paramOverrides }),
-    ...(fromCommandLine(...PYTHON_OPTIONS) && { python: request.python, pythonFrameworks: request.pythonFrameworks }),
+    ...(fromCommandLine(...ENGINE_OPTION_NAMES) && { engineOptions: request.engineOptions }),
   };
   const state = readRunState(path.resolve(dir));
   const contradictions = resumeContradictions(state, given).map((c) => ({ flag: PLAN_FLAGS[c.option], given: c.given, resumed: c.resumed ?? '(not recorded by the mlcheck that started the run)' }));

@@ -1,4 +1,5 @@
-import type { JupyterTarget } from '../jupyter/target.js';
+import { PYTHON_BACKENDS } from '../types.js';
+import type { JupyterTarget } from './jupyter/target.js';
 
 /**
  * The python engine's vocabulary, known statically so that a plan needs no interpreter: the
@@ -11,11 +12,8 @@ export type PythonFramework = (typeof PYTHON_FRAMEWORKS)[number];
 /** The device half of a backend: CUDA GPU 0, or the CPU. */
 export type PythonDevice = 'cuda' | 'cpu';
 
-/**
- * framework-device. Not tfjs's names (tensorflow-gpu, tensorflow): `--backend` applies to every
- * engine that has the name, and TensorFlow under Python is not tfjs's libtensorflow.
- */
-export const PYTHON_BACKENDS = ['pytorch-cuda', 'pytorch-cpu', 'tensorflow-cuda', 'tensorflow-cpu'] as const;
+/** framework-device, in the backend list with the other engines' (engines/types.ts). */
+export { PYTHON_BACKENDS };
 export type PythonBackendName = (typeof PYTHON_BACKENDS)[number];
 
 /** Which workloads the kit runs: mlcheck's own kits, or the manual's example scripts installed with a framework module. */

@@ -18,11 +18,13 @@ import { KitHost } from './host-process.js';
 import { DEFAULT_PYTHON_SPEC, prepareEnvironment } from './environment.js';
 import { HOST_SCRIPT, PYTHON_KITS_DIR } from './kits.js';
 import type { KitTransport } from './kit-transport.js';
-import type { JupyterKernelFacts, JupyterTarget } from '../jupyter/target.js';
+import { jupyterVia, type JupyterKernelFacts, type JupyterTarget } from './jupyter/target.js';
+import { JUPYTER_TOKEN_SECRET, readJupyterToken } from './jupyter/token.js';
 import type { HostMessage } from './protocol.js';
 import { runExampleScript } from './script-runner.js';
 import type { PythonEnvironment, PythonSession } from './session.js';
 import { installedFrameworks } from './installed-frameworks.js';
+import { readPythonOptions } from './options.js';
 import { assertTrustedKits } from './trusted-kits.js';
 
 export type { PythonSession } from './session.js';
@@ -52,11 +54,11 @@ export function createPythonEngine(engineOptions: PythonEngineOptions = {}): Eng
     async open(options: OpenOptions = {}): Promise<PythonSession> {
       const backend = chooseBackend(options.backend);
       const { framework, device } = parsePythonBackend(backend);
-      const spec = options.python ?? DEFAULT_PYTHON_SPEC;
+      const spec = readPythonOptions(options.engineOptions);
       // Before the interpreter starts: no GPU in scope may be computed on is a skip, never a failure.
       // A kernel may run on another node, whose GPUs are not the ones this node's probe named.
       const gpus = device === 'cuda' && spec.jupyter === undefined ? sessionGpus(options.gpus, options.computeOnEveryGpu === true, `python ${backend}`) : [];
-      const { host, environment, kernel } = spec.jupyter ? await startKernel(spec, spec.jupyter, options.signal, options.jupyterToken) : await startInterpreter(spec);
+      const { host, environment, kernel } = spec.jupyter ? await startKernel(spec, spec.jupyter, options.signal, options.secrets?.[JUPYTER_TOKEN_SECRET]) : await startInterpreter(spec);
       try {
         const reply = await host.request({ type: 'open', framework, device, threads: options.threads ?? null, training: options.training !== false, gpus: gpus.map((gpu) => gpu.ordinal) }, `opening ${framework}`);
         if (reply.type !== 'opened') throw hostError(reply, `${framework} in ${kernel ? `kernel ${kernel.facts.kernel}` : describeEnvironment(environment)}`);
@@ -94,8 +96,7 @@ async function startInterpreter(spec: PythonEnvironmentSpec): Promise<StartedHos
 /** A kernel of the Jupyter server (--jupyter): its own interpreter and environment, as a notebook user gets them. */
 async function startKernel(spec: PythonEnvironmentSpec, target: JupyterTarget, signal: AbortSignal | undefined, givenToken: string | undefined): Promise<StartedHost> {
   // Loaded only here: a local run does not pay for @jupyterlab/services.
-  const { JupyterKitHost } = await import('../jupyter/kernel-host.js');
-  const { readJupyterToken } = await import('../jupyter/token.js');
+  const { JupyterKitHost } = await import('./jupyter/kernel-host.js');
   // A case process gets the token from the runner (IPC); read here only when the engine runs in-process.
   const token = givenToken ?? readJupyterToken({ tokenFile: target.tokenFile }).token;
   const { host, hello } = await JupyterKitHost.start({ target, token, kitsDir: PYTHON_KITS_DIR, ...(signal && { signal }) });
@@ -140,7 +141,7 @@ function createSession(
     backend,
     device: deviceLabel(facts, device, kernel ? kernel.cpu : localCpu(), gpus),
     versions: versionsOf(facts, environment),
-    ...(kernel && { via: 'jupyter' as const, jupyter: kernel.facts }),
+    ...(kernel && { via: jupyterVia(kernel.facts) }),
   };
   return {
     info,

@@ -3,7 +3,7 @@ import type { HostMessage, HostRequest } from './protocol.js';
 
 /**
  * How a session reaches kits/python/host.py's Host: a local interpreter over JSON lines
- * (host-process.ts), or a kernel a Jupyter server started (../jupyter/kernel-host.ts).
+ * (host-process.ts), or a kernel a Jupyter server started (jupyter/kernel-host.ts).
  */
 export interface KitTransport {
   /** Sends one request and returns the first answer that is not progress. */

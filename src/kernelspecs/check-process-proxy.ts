@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { moduleNameProblem } from '../python/module-names.js';
+import { moduleNameProblem } from '../engines/python/module-names.js';
 import { modulesInEnviron } from './environ-modules.js';
 import { findExecutable } from './find-executable.js';
 import type { KernelspecProblem, ModuleResolver } from './kernelspec-types.js';

@@ -1,6 +1,9 @@
 import { readFileSync, statSync } from 'node:fs';
-import { UsageError } from '../../util/errors.js';
-import { secretVariable } from '../../util/withheld-secrets.js';
+import { UsageError } from '../../../util/errors.js';
+import { secretVariable } from '../../../util/withheld-secrets.js';
+
+/** The name of the token among a case's secrets (EngineSecrets), which the runner reads and hands over IPC. */
+export const JUPYTER_TOKEN_SECRET = 'jupyterToken';
 
 export interface JupyterToken {
   token: string;

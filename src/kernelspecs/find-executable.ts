@@ -1,4 +1,4 @@
-import { findOnPath, isExecutableFile } from '../../util/executable-on-path.js';
+import { findOnPath, isExecutableFile } from '../util/executable-on-path.js';
 
 /**
  * What a kernel's argv[0] runs: a path as it is, a bare name through PATH (as the server's

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { UsageError } from '../../util/errors.js';
+import { UsageError } from '../../../util/errors.js';
 
 export interface ServerUrl {
   /** The base URL, ending in `/`. */

@@ -1,4 +1,4 @@
-import { UsageError } from '../../util/errors.js';
+import { UsageError } from '../../../util/errors.js';
 import { redactToken } from './token.js';
 
 export interface CheckServerOptions {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { KernelAPI, KernelConnection, ServerConnection, type Kernel, type KernelMessage } from '@jupyterlab/services';
-import { MlcheckError } from '../../util/errors.js';
-import type { Progress } from '../types.js';
-import type { KitTransport } from '../python/kit-transport.js';
-import type { HostMessage, HostRequest } from '../python/protocol.js';
+import { MlcheckError } from '../../../util/errors.js';
+import type { Progress } from '../../types.js';
+import type { KitTransport } from '../kit-transport.js';
+import type { HostMessage, HostRequest } from '../protocol.js';
 import { serverSettings } from './server-settings.js';
 import type { JupyterKernelFacts, JupyterTarget } from './target.js';
 import { redactToken } from './token.js';

@@ -1,4 +1,4 @@
-import { listAvailableModules, type AvailableModules } from '../python/module-avail.js';
+import { listAvailableModules, type AvailableModules } from '../engines/python/module-avail.js';
 import { checkKernelspec } from './check-kernelspec.js';
 import type { DataDir } from './data-path.js';
 import { findKernelspecs } from './find-kernelspecs.js';
